@@ -21,7 +21,10 @@ test('seal/open round-trips with the primary and any accepted key', (t) => {
 test('a wrong key, a wrong label or a flipped bit fails as a result, not a throw', (t) => {
   const sealed = new Keyring(A).seal(plain, aad);
   t.deepEqual(new Keyring(B).open(sealed, aad), { ok: false, reason: 'decrypt' });
-  t.deepEqual(new Keyring(A).open(sealed, new TextEncoder().encode('other')), { ok: false, reason: 'decrypt' });
+  t.deepEqual(new Keyring(A).open(sealed, new TextEncoder().encode('other')), {
+    ok: false,
+    reason: 'decrypt',
+  });
   for (let i = 0; i < sealed.length; i++) {
     const bad = new Uint8Array(sealed);
     bad[i]! ^= 0x01;

@@ -55,7 +55,15 @@ test('golden: encrypted layout is version | flags | nonce | ciphertext | tag, AA
 
 test('round trip keeps types msgpack has: numbers, strings, binary, nesting, null', (t) => {
   const codec = new WireCodec({ keyring: new Keyring(KEY) });
-  const message = { t: 'push', n: -3, f: 1.5, big: 2 ** 40, s: 'é', b: new Uint8Array([1, 2]), l: [null, true, { x: 'y' }] };
+  const message = {
+    t: 'push',
+    n: -3,
+    f: 1.5,
+    big: 2 ** 40,
+    s: 'é',
+    b: new Uint8Array([1, 2]),
+    l: [null, true, { x: 'y' }],
+  };
   const decoded = codec.decode(codec.encodeFrame([message]), 'stream');
   t.true(decoded.ok);
   if (decoded.ok) {
@@ -69,7 +77,11 @@ test('packing fills packets up to the budget and hands back messages that never 
     const codec = new WireCodec({ keyring, packetBudgetBytes: 200 });
     const messages = Array.from({ length: 40 }, (_, i) => ({ t: 'g', i, pad: 'x'.repeat(i % 7) }));
     const big = { t: 'big', pad: 'y'.repeat(300) };
-    const { packets, oversized } = codec.encodeDatagrams([...messages.slice(0, 20), big, ...messages.slice(20)]);
+    const { packets, oversized } = codec.encodeDatagrams([
+      ...messages.slice(0, 20),
+      big,
+      ...messages.slice(20),
+    ]);
     t.deepEqual(oversized, [big]);
     t.true(packets.length > 1);
     const received: unknown[] = [];
@@ -97,12 +109,20 @@ test('the array header grows past 15 messages and packing accounts for it', (t) 
   const { packets } = codec.encodeDatagrams(Array.from({ length: 100 }, () => 0));
   t.true(packets.every((p) => p.length <= 64));
   t.is(packets[0]!.length, 64); // 2 + 3 (array16) + 59 one-byte messages
-  t.is(packets.reduce((n, p) => n + (codec.decode(p).ok ? (codec.decode(p) as { messages: unknown[] }).messages.length : 0), 0), 100);
+  t.is(
+    packets.reduce(
+      (n, p) => n + (codec.decode(p).ok ? (codec.decode(p) as { messages: unknown[] }).messages.length : 0),
+      0,
+    ),
+    100,
+  );
 });
 
 test('encodeFrame refuses frames over streamSizeMax with a typed error', (t) => {
   const codec = new WireCodec({ streamSizeMax: 1024 });
-  const error = t.throws(() => codec.encodeFrame([{ pad: 'x'.repeat(2000) }]), { instanceOf: FrameTooLargeError });
+  const error = t.throws(() => codec.encodeFrame([{ pad: 'x'.repeat(2000) }]), {
+    instanceOf: FrameTooLargeError,
+  });
   t.is(error?.code, 'ERR_TRELLIS_OVERSIZED');
 });
 
@@ -129,7 +149,8 @@ test('rejections are results with a reason, counted by reason', (t) => {
     [plain, '01 00 91 c6 ffffffff', 'malformed'], // binary length bomb
     [plain, '01 00 91 df ffffffff', 'malformed'], // map length bomb
   ];
-  for (const [codec, bytes, reason] of cases) t.deepEqual(codec.decode(fromHex(bytes)), { ok: false, reason }, bytes);
+  for (const [codec, bytes, reason] of cases)
+    t.deepEqual(codec.decode(fromHex(bytes)), { ok: false, reason }, bytes);
   t.deepEqual(plain.decode(new Uint8Array(1501)), { ok: false, reason: 'oversized' });
   t.deepEqual(plain.decode(new Uint8Array(1501), 'stream'), { ok: false, reason: 'version' });
   t.is(plain.rejections().malformed, 6);
@@ -152,8 +173,16 @@ test('__proto__ keys do not pollute prototypes', (t) => {
 });
 
 test('config problems are all listed at once', (t) => {
-  const error = t.throws(() => new WireCodec({ packetBudgetBytes: 70_000, streamSizeMax: 1, datagramMessagesMax: 0 }), {
-    instanceOf: ConfigError,
-  });
-  t.deepEqual(error?.problems.map((p) => p.path).sort(), ['datagramMessagesMax', 'packetBudgetBytes', 'packetBudgetBytes', 'streamSizeMax']);
+  const error = t.throws(
+    () => new WireCodec({ packetBudgetBytes: 70_000, streamSizeMax: 1, datagramMessagesMax: 0 }),
+    {
+      instanceOf: ConfigError,
+    },
+  );
+  t.deepEqual(error?.problems.map((p) => p.path).sort(), [
+    'datagramMessagesMax',
+    'packetBudgetBytes',
+    'packetBudgetBytes',
+    'streamSizeMax',
+  ]);
 });

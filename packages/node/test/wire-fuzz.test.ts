@@ -31,11 +31,15 @@ function mutate(rng: Rng, packet: Uint8Array): Uint8Array {
     case 2: {
       // overwrite a random byte with an interesting msgpack type byte
       const out = new Uint8Array(packet);
-      out[rng.int(0, out.length)] = rng.pick([0xc1, 0xc6, 0xc7, 0xd4, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xff, 0x00]);
+      out[rng.int(0, out.length)] = rng.pick([
+        0xc1, 0xc6, 0xc7, 0xd4, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xff, 0x00,
+      ]);
       return out;
     }
     case 3: // pure noise, sometimes with a valid header
-      return Uint8Array.from({ length: rng.int(0, 200) }, (_, i) => (i < 2 && rng.chance(0.5) ? [1, 0][i]! : rng.int(0, 256)));
+      return Uint8Array.from({ length: rng.int(0, 200) }, (_, i) =>
+        i < 2 && rng.chance(0.5) ? [1, 0][i]! : rng.int(0, 256),
+      );
     default: {
       // splice random bytes in the middle
       const at = rng.int(0, packet.length);
@@ -48,9 +52,16 @@ function mutate(rng: Rng, packet: Uint8Array): Uint8Array {
 test(`fuzz: ${ITERATIONS} mutated packets never throw and every failure is counted (SEED=${SEED})`, (t) => {
   const rng = Rng.fromSeed(SEED);
   const key = Uint8Array.from({ length: 32 }, () => rng.int(0, 256));
-  const codecs = [new WireCodec({ label: 'fuzz' }), new WireCodec({ keyring: new Keyring(key), label: 'fuzz' })];
+  const codecs = [
+    new WireCodec({ label: 'fuzz' }),
+    new WireCodec({ keyring: new Keyring(key), label: 'fuzz' }),
+  ];
   const valid = codecs.map((codec) =>
-    Array.from({ length: 64 }, () => codec.encodeDatagrams(Array.from({ length: rng.int(1, 12) }, () => randomMessage(rng))).packets[0]!),
+    Array.from(
+      { length: 64 },
+      () =>
+        codec.encodeDatagrams(Array.from({ length: rng.int(1, 12) }, () => randomMessage(rng))).packets[0]!,
+    ),
   );
   let failures = 0;
   try {
