@@ -1,0 +1,31 @@
+import test from 'ava';
+import { transportContract, type TransportHarness } from '../src/contract/index.js';
+import { Simulation, seedFromEnv } from '../src/index.js';
+
+const seed = seedFromEnv(7);
+
+/** The simulator's harness: hosts on one virtual network, settle runs virtual time. */
+function simulatedHarness(): Promise<TransportHarness> {
+  const sim = new Simulation({ seed });
+  let n = 0;
+  return Promise.resolve({
+    create: () => Promise.resolve(sim.addHost(`10.0.0.${++n}:7946`)),
+    settle: (ms) => Promise.resolve(sim.run(ms)),
+    unreachableAddress: () => '10.9.9.9:7946',
+    dispose: () => Promise.resolve(),
+  });
+}
+
+transportContract(test, 'simulated transport', simulatedHarness);
+
+test('the contract also holds for a crashed responder (UNREACHABLE)', async (t) => {
+  const sim = new Simulation({ seed });
+  const a = sim.addHost('10.0.0.1:7946');
+  sim.addHost('10.0.0.2:7946');
+  sim.crash('10.0.0.2:7946');
+  const codes: (string | undefined)[] = [];
+  a.request('10.0.0.2:7946', new Uint8Array(1), 1_000, (error) => codes.push(error?.code));
+  sim.run(50);
+  t.deepEqual(codes, ['ERR_TRELLIS_UNREACHABLE']);
+  await Promise.resolve();
+});
