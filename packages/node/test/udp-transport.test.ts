@@ -77,7 +77,7 @@ test('request gets exactly one reply; the server sees the payload', async (t) =>
   t.is(result.error, undefined);
   t.is(text(result.reply), 're:push-pull');
   t.is(text(server.requests[0]!.payload), 'push-pull');
-  t.regex(server.requests[0]!.from, /^127\.0\.0\.1:\d+$/);
+  t.is(server.requests[0]!.from, b.localAddress, 'the advertised address, not the ephemeral TCP port');
   await settle(20);
   t.is(result.calls(), 1);
   t.like(b.stats(), { requestsOut: 1, repliesIn: 1 });
@@ -194,6 +194,19 @@ test('a peer declaring a huge frame is cut off and counted', async (t) => {
   socket.write(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
   await closed;
   t.is(a.stats().errors['stream-oversized'], 1);
+  t.is(server.requests.length, 0);
+  await a.whenClosed();
+});
+
+test('a request frame without a valid sender preamble is cut off and counted', async (t) => {
+  const a = await loopback();
+  const server = recorder();
+  a.listen(server);
+  const socket = await rawConnect(a.localAddress);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.write(Uint8Array.of(0, 0, 0, 4, 3, 0x61, 0x62, 0x63)); // from = "abc": no port
+  await closed;
+  t.is(a.stats().errors['stream-bad-preamble'], 1);
   t.is(server.requests.length, 0);
   await a.whenClosed();
 });

@@ -1,10 +1,13 @@
 import { connect } from 'node:net';
-import { TransportError } from '@trellis/runtime';
+import { type Address, TransportError } from '@trellis/runtime';
 import type { HostPort } from './address.js';
 import { FrameReader, frameHeader } from './frame-reader.js';
+import { withPreamble } from './request-preamble.js';
 import type { TransportErrorKind } from './transport-stats.js';
 
 export interface StreamRequestOptions {
+  /** Our advertised address, sent ahead of the payload (see request-preamble.ts). */
+  readonly from: Address;
   readonly target: HostPort;
   readonly payload: Uint8Array;
   readonly timeoutMs: number;
@@ -55,7 +58,8 @@ export function startStreamRequest(options: StreamRequestOptions): PendingStream
 
   socket.on('connect', () => {
     connected = true;
-    socket.write(Buffer.concat([frameHeader(payload.length), payload]));
+    const frame = withPreamble(options.from, payload);
+    socket.write(Buffer.concat([frameHeader(frame.length), frame]));
   });
   socket.on('data', (chunk: Buffer) => {
     const progress = reader.push(chunk);

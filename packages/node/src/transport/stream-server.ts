@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Address } from '@trellis/runtime';
-import { formatAddress } from './address.js';
 import { FrameReader, frameHeader } from './frame-reader.js';
+import { PREAMBLE_BYTES_MAX, readPreamble } from './request-preamble.js';
 import type { TransportErrorKind } from './transport-stats.js';
 
 export interface InboundStreamsOptions {
@@ -43,8 +43,7 @@ export class InboundStreams {
     }
     this.#sockets.add(socket);
     socket.setNoDelay(true);
-    const from = formatAddress(socket.remoteAddress ?? '', socket.remotePort ?? 0);
-    const reader = new FrameReader(o.requestSizeMax);
+    const reader = new FrameReader(o.requestSizeMax + PREAMBLE_BYTES_MAX);
     let requested = false;
     const deadline = setTimeout(() => {
       o.countError('stream-deadline');
@@ -63,9 +62,20 @@ export class InboundStreams {
         socket.destroy();
       } else if (progress.state === 'complete') {
         requested = true;
-        if (!o.onRequest(from, progress.payload, (reply) => this.#reply(socket, reply))) socket.destroy();
+        this.#request(socket, progress.payload);
       }
     });
+  }
+
+  #request(socket: Socket, frame: Uint8Array): void {
+    const o = this.#options;
+    const request = readPreamble(frame);
+    if (!request.ok || request.payload.length > o.requestSizeMax) {
+      o.countError(request.ok ? 'stream-oversized' : 'stream-bad-preamble');
+      socket.destroy();
+      return;
+    }
+    if (!o.onRequest(request.from, request.payload, (reply) => this.#reply(socket, reply))) socket.destroy();
   }
 
   destroyAll(): void {

@@ -6,6 +6,7 @@ export type TransportErrorKind =
   | 'receiver'
   | 'stream-connect'
   | 'stream-oversized'
+  | 'stream-bad-preamble'
   | 'stream-deadline'
   | 'stream-timeout'
   | 'stream-reset'

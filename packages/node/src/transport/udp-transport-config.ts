@@ -40,6 +40,8 @@ export const defaultUdpTransportConfig: UdpTransportConfig = Object.freeze({
   bindAttemptsMax: 8,
 });
 
+const ADVERTISE_HOST_BYTES_MAX = 240;
+
 /** Fills defaults and checks every field, listing all problems in one `ConfigError`. */
 export function parseUdpTransportConfig(options: UdpTransportOptions): UdpTransportConfig {
   const { logger: _logger, ...rest } = options;
@@ -53,6 +55,12 @@ export function parseUdpTransportConfig(options: UdpTransportOptions): UdpTransp
     (typeof config.advertiseHost !== 'string' || config.advertiseHost === '')
   ) {
     p.add('advertiseHost', 'must be a non-empty host');
+  } else if (
+    config.advertiseHost !== undefined &&
+    Buffer.byteLength(config.advertiseHost) > ADVERTISE_HOST_BYTES_MAX
+  ) {
+    // host:port must fit the one-byte length of a request preamble.
+    p.add('advertiseHost', `must be at most ${ADVERTISE_HOST_BYTES_MAX} bytes`);
   }
   if (config.advertisePort !== undefined) p.integer('advertisePort', config.advertisePort, 1, 65_535);
   p.integer('datagramSizeMax', config.datagramSizeMax, 64, 65_507);

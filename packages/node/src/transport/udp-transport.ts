@@ -85,8 +85,10 @@ export class UdpTransport implements Transport {
     }
     this.#stats.packetsOut++;
     this.#stats.bytesOut += payload.length;
+    // dgram reads the buffer only after an asynchronous address lookup; the caller may reuse it
+    // as soon as we return, so send a copy.
     this.#udp
-      .send(payload, target.port, target.host)
+      .send(Buffer.from(payload), target.port, target.host)
       .catch((error: unknown) => this.#countError('udp-send', error, { to }));
   }
 
@@ -118,6 +120,7 @@ export class UdpTransport implements Transport {
     this.#stats.requestsOut++;
     this.#stats.bytesOut += payload.length;
     const pending = startStreamRequest({
+      from: this.localAddress,
       target,
       payload,
       timeoutMs,
