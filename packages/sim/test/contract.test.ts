@@ -17,15 +17,3 @@ function simulatedHarness(): Promise<TransportHarness> {
 }
 
 transportContract(test, 'simulated transport', simulatedHarness);
-
-test('the contract also holds for a crashed responder (UNREACHABLE)', async (t) => {
-  const sim = new Simulation({ seed });
-  const a = sim.addHost('10.0.0.1:7946');
-  sim.addHost('10.0.0.2:7946');
-  sim.crash('10.0.0.2:7946');
-  const codes: (string | undefined)[] = [];
-  a.request('10.0.0.2:7946', new Uint8Array(1), 1_000, (error) => codes.push(error?.code));
-  sim.run(50);
-  t.deepEqual(codes, ['ERR_TRELLIS_UNREACHABLE']);
-  await Promise.resolve();
-});

@@ -41,7 +41,7 @@ export function datagramContract(test: TestFn, name: string, make: MakeHarness):
       const error = t.throws(() => a.sendDatagram(b.localAddress, new Uint8Array(a.datagramSizeMax + 1)), {
         instanceOf: TransportError,
       });
-      t.is(error?.code, 'ERR_TRELLIS_OVERSIZED');
+      t.is(error.code, 'ERR_TRELLIS_OVERSIZED');
       await h.settle(50);
     }));
 
@@ -70,11 +70,11 @@ export function datagramContract(test: TestFn, name: string, make: MakeHarness):
       a.close();
       t.notThrows(() => a.close());
       const error = t.throws(() => a.sendDatagram(b.localAddress, bytes(1)), { instanceOf: TransportError });
-      t.is(error?.code, 'ERR_TRELLIS_CLOSED');
+      t.is(error.code, 'ERR_TRELLIS_CLOSED');
       const requestError = t.throws(() => a.request(b.localAddress, bytes(1), 100, () => {}), {
         instanceOf: TransportError,
       });
-      t.is(requestError?.code, 'ERR_TRELLIS_CLOSED');
+      t.is(requestError.code, 'ERR_TRELLIS_CLOSED');
       await h.settle(20);
     }));
 }
