@@ -1,1 +1,27 @@
-export {};
+/**
+ * @trellis/node — the gossip node: the composed sans-IO core, its driver, the wire codec, the
+ * keyring, the UDP/TCP transport and `createNode()`.
+ */
+export { createNode, type CreateNodeOptions } from './create-node.js';
+export {
+  GossipNode,
+  startNode,
+  type GossipNodeEvents,
+  type NodeStats,
+  type StartNodeOptions,
+} from './gossip-node.js';
+export { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
+export { Driver, type DriverStats } from './driver.js';
+export { realScheduler } from './real-scheduler.js';
+export { Keyring, KeyringError, type KeyInput, type OpenResult } from './keyring.js';
+export {
+  WireCodec,
+  FrameTooLargeError,
+  type WireCodecOptions,
+  type DecodeResult,
+  type RejectionReason,
+  type Channel,
+} from './wire/wire-codec.js';
+export { type WireConfig, defaultWireConfig, parseWireConfig } from './wire/wire-config.js';
+export { UdpTransport, createUdpTransport } from './transport/udp-transport.js';
+export { type UdpTransportOptions, type UdpTransportConfig } from './transport/udp-transport-config.js';

@@ -1,0 +1,102 @@
+import { randomInt } from 'node:crypto';
+import { ConfigProblems, Rng, silentLogger, type Address, type Logger } from '@trellis/runtime';
+import type { MembershipConfig } from '@trellis/membership';
+import type { SwimConfig, SwimProfile } from '@trellis/swim';
+import { startNode, type GossipNode } from './gossip-node.js';
+import type { Keyring } from './keyring.js';
+import { realScheduler } from './real-scheduler.js';
+import { createUdpTransport } from './transport/udp-transport.js';
+import { WireCodec } from './wire/wire-codec.js';
+
+export interface CreateNodeOptions {
+  /** Unique, stable name of this node (1-128 characters). */
+  readonly id: string;
+  /** Where to listen, `host:port`; port 0 picks a free one. Default `0.0.0.0:7946`. */
+  readonly bind?: Address;
+  /** What peers should dial, when it differs from `bind` (NAT, 0.0.0.0). */
+  readonly advertise?: Address;
+  /** Addresses of existing members to join through; empty or absent starts a new cluster. */
+  readonly seeds?: readonly Address[];
+  readonly profile?: SwimProfile;
+  /** Overrides of the profile's failure-detector settings. */
+  readonly swim?: Partial<SwimConfig>;
+  readonly membership?: Partial<MembershipConfig>;
+  /** AES-256-GCM keyring; without it the node speaks plaintext (say so explicitly: `keyring: null`). */
+  readonly keyring: Keyring | null;
+  /** Cluster label, bound into every encrypted packet: nodes of other clusters are refused. */
+  readonly label?: string;
+  readonly meta?: Uint8Array;
+  /** Default: the current unix time in ms, which beats any earlier life of this id. */
+  readonly incarnation?: number;
+  /** Seed of the node's random choices (default: random). */
+  readonly seed?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Starts a gossip node on real UDP/TCP sockets, joined through `seeds`.
+ *
+ * ```ts
+ * const node = await createNode({ id: 'a', bind: '127.0.0.1:7946', keyring: null });
+ * node.on('member', (e) => console.log(e.type, e.member.id));
+ * ```
+ */
+export async function createNode(options: CreateNodeOptions): Promise<GossipNode> {
+  const { host, port } = parseBind(options);
+  const logger = options.logger ?? silentLogger;
+  const adv = options.advertise === undefined ? undefined : splitAddress(options.advertise);
+  const transport = await createUdpTransport({
+    bindHost: host,
+    bindPort: port,
+    advertiseHost: adv?.host,
+    advertisePort: adv?.port,
+    logger,
+  });
+  const codec = new WireCodec({
+    keyring: options.keyring ?? undefined,
+    label: options.label ?? '',
+    ...(options.swim?.packetBudgetBytes === undefined
+      ? {}
+      : { packetBudgetBytes: options.swim.packetBudgetBytes }),
+  });
+  const now = realScheduler.now();
+  return startNode({
+    id: options.id,
+    addr: transport.localAddress,
+    ...(options.meta === undefined ? {} : { meta: options.meta }),
+    incarnation: options.incarnation ?? now,
+    now,
+    rng: Rng.fromSeed(options.seed ?? randomInt(0, 2 ** 32 - 1)),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.swim === undefined ? {} : { config: options.swim }),
+    ...(options.membership === undefined ? {} : { membership: options.membership }),
+    logger,
+    envelopeReserveBytes: codec.overheadBytes,
+    transport,
+    scheduler: realScheduler,
+    codec,
+    seeds: options.seeds ?? [],
+    onClose: () => transport.whenClosed(),
+  });
+}
+
+function parseBind(options: CreateNodeOptions): { host: string; port: number } {
+  const p = new ConfigProblems();
+  if (typeof options.id !== 'string' || options.id.length === 0) p.add('id', 'must be a non-empty string');
+  if (options.keyring === undefined)
+    p.add('keyring', 'must be a Keyring, or null to run in plaintext on purpose');
+  const bind = splitAddress(options.bind ?? '0.0.0.0:7946');
+  if (bind === undefined) p.add('bind', `must be host:port, got ${JSON.stringify(options.bind)}`);
+  if (options.advertise !== undefined && splitAddress(options.advertise) === undefined)
+    p.add('advertise', `must be host:port, got ${JSON.stringify(options.advertise)}`);
+  p.throwIfAny('node options');
+  return bind!;
+}
+
+function splitAddress(addr: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(addr);
+  if (m === null) return undefined;
+  const port = Number(m[3]);
+  if (port > 65_535) return undefined;
+  return { host: (m[1] ?? m[2])!, port };
+}

@@ -1,0 +1,182 @@
+import type { Address, Instant } from '@trellis/runtime';
+import {
+  diffBuckets,
+  diffEntries,
+  isBucketAggregates,
+  isDigestEntries,
+  isDigestRoot,
+  rootsEqual,
+} from '@trellis/membership';
+import type { AntiEntropySection } from './anti-entropy-section.js';
+import type { SwimContext } from './context.js';
+import { wireSize } from './wire-size.js';
+
+type Sections = ReadonlyMap<string, AntiEntropySection>;
+type Dict = Record<string, unknown>;
+
+const entriesMax = 1_000_000;
+
+/**
+ * Push-pull anti-entropy, digest first: (1) roots only, a few bytes per section, and nothing
+ * more when replicas agree; (2) bucket aggregates of the sections that differ; (3) the entry
+ * versions of the differing buckets, answered with the records the other side lacks and a list
+ * of the keys wanted back; (4) those records. Bytes grow with the difference, not the table.
+ * A join skips the digest and swaps full state, which is what a new node needs anyway.
+ *
+ * The responder keeps no state between rounds: each request carries what it needs.
+ */
+export class AntiEntropy {
+  readonly #ctx: SwimContext;
+  readonly #sections: Sections;
+
+  constructor(ctx: SwimContext, sections: Sections) {
+    this.#ctx = ctx;
+    this.#sections = sections;
+  }
+
+  /** Starts a digest exchange with `peer`. `done(ok)` runs when it ends. */
+  start(now: Instant, peer: Address, done: (ok: boolean) => void): void {
+    const roots: Dict = {};
+    for (const [name, s] of this.#sections) roots[name] = s.digest().root();
+    this.#send(peer, { t: 'pp', r: roots }, (at, reply) => {
+      const b = field(reply, 'pp1', 'b');
+      if (b === undefined) return done(false);
+      this.#round2(at, peer, b, done);
+    });
+    void now;
+  }
+
+  /** Full-state exchange used by join. `done(ok)` runs when it ends. */
+  join(now: Instant, seed: Address, done: (at: Instant, ok: boolean) => void): void {
+    this.#send(seed, { t: 'join', x: this.#all() }, (at, reply) => {
+      const x = field(reply, 'joinr', 'x');
+      if (x === undefined) return done(at, false);
+      this.#mergeAll(at, seed, x);
+      done(at, true);
+    });
+    void now;
+  }
+
+  /** Answers one anti-entropy request from a peer; `undefined` if it is not one of ours. */
+  handleRequest(now: Instant, from: Address, msg: Dict): object | undefined {
+    switch (msg.t) {
+      case 'join':
+        if (!isDict(msg.x)) return this.#bad(from);
+        this.#mergeAll(now, from, msg.x);
+        return { t: 'joinr', x: this.#all() };
+      case 'pp':
+        return isDict(msg.r) ? { t: 'pp1', b: this.#bucketsWhereRootsDiffer(msg.r) } : this.#bad(from);
+      case 'pp2':
+        return isDict(msg.e) ? { t: 'pp2r', x: this.#answerEntries(msg.e) } : this.#bad(from);
+      case 'pp3':
+        if (!isDict(msg.x)) return this.#bad(from);
+        this.#mergeAll(now, from, msg.x);
+        return { t: 'ok' };
+      default:
+        return undefined;
+    }
+  }
+
+  #round2(now: Instant, peer: Address, theirBuckets: Dict, done: (ok: boolean) => void): void {
+    const ask: Dict = {};
+    for (const [name, buckets] of Object.entries(theirBuckets)) {
+      const s = this.#sections.get(name);
+      if (s === undefined || !isBucketAggregates(buckets, s.digest().bucketCount)) continue;
+      const differ = diffBuckets(s.digest().buckets(), buckets);
+      if (differ === undefined || differ.length === 0) continue;
+      ask[name] = { b: differ, e: s.digest().entries(differ) };
+    }
+    if (Object.keys(ask).length === 0) return done(true);
+    this.#send(peer, { t: 'pp2', e: ask }, (at, reply) => {
+      const x = field(reply, 'pp2r', 'x');
+      if (x === undefined) return done(false);
+      const back: Dict = {};
+      for (const [name, part] of Object.entries(x)) {
+        const s = this.#sections.get(name);
+        if (s === undefined || !isDict(part)) continue;
+        if (Array.isArray(part.recs)) s.merge(at, peer, part.recs);
+        if (Array.isArray(part.want) && part.want.every((k) => typeof k === 'string')) {
+          back[name] = s.records(part.want as string[]);
+        }
+      }
+      if (Object.keys(back).length === 0) return done(true);
+      this.#send(peer, { t: 'pp3', x: back }, () => done(true));
+    });
+    void now;
+  }
+
+  #bucketsWhereRootsDiffer(roots: Dict): Dict {
+    const out: Dict = {};
+    for (const [name, s] of this.#sections) {
+      const theirs = roots[name];
+      const mine = s.digest().root();
+      if (isDigestRoot(theirs) && rootsEqual(theirs, mine)) continue;
+      out[name] = s.digest().buckets();
+    }
+    return out;
+  }
+
+  #answerEntries(asked: Dict): Dict {
+    const out: Dict = {};
+    for (const [name, part] of Object.entries(asked)) {
+      const s = this.#sections.get(name);
+      if (s === undefined || !isDict(part) || !isBucketList(part.b, s.digest().bucketCount)) continue;
+      if (!isDigestEntries(part.e, entriesMax)) continue;
+      const theirs = part.e;
+      const mine = s.digest().entries(part.b);
+      const differing = diffEntries(mine, theirs);
+      const theirKeys = new Set(theirs.map((e) => e[0]));
+      const mineKeys = new Set(mine.map((e) => e[0]));
+      out[name] = {
+        recs: s.records(differing.filter((k) => mineKeys.has(k))),
+        want: differing.filter((k) => theirKeys.has(k)),
+      };
+    }
+    return out;
+  }
+
+  #all(): Dict {
+    const x: Dict = {};
+    for (const [name, s] of this.#sections) x[name] = s.allRecords();
+    return x;
+  }
+
+  #mergeAll(now: Instant, from: Address, x: Dict): void {
+    for (const [name, recs] of Object.entries(x)) {
+      const s = this.#sections.get(name);
+      if (s !== undefined && Array.isArray(recs)) s.merge(now, from, recs);
+    }
+  }
+
+  #send(peer: Address, msg: object, onReply: (at: Instant, reply: unknown) => void): void {
+    this.#ctx.stats.pushPullBytesEstimated += wireSize(msg);
+    this.#ctx.request(peer, msg, this.#ctx.config.streamTimeoutMs, (at, reply, error) => {
+      if (error === undefined) this.#ctx.stats.pushPullBytesEstimated += wireSize(reply);
+      onReply(at, error === undefined ? reply : undefined);
+    });
+  }
+
+  #bad(from: Address): object {
+    this.#ctx.reject(from, 'malformedAntiEntropy');
+    return { t: 'err', reason: 'malformed' };
+  }
+}
+
+function isDict(x: unknown): x is Dict {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array);
+}
+
+function isBucketList(x: unknown, bucketCount: number): x is number[] {
+  return (
+    Array.isArray(x) &&
+    x.length <= bucketCount &&
+    x.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) < bucketCount)
+  );
+}
+
+/** `reply[key]` if `reply` is a `{ t, key: object }` message of the expected type. */
+function field(reply: unknown, t: string, key: string): Dict | undefined {
+  if (!isDict(reply) || reply.t !== t) return undefined;
+  const v = reply[key];
+  return isDict(v) ? v : undefined;
+}

@@ -1,0 +1,182 @@
+import { assert } from '@trellis/runtime';
+import { wireSize } from './wire-size.js';
+
+/** One piece of news waiting to be piggybacked. */
+interface Pending {
+  readonly key: string;
+  readonly cls: string;
+  readonly msg: object;
+  readonly size: number;
+  transmits: number;
+  readonly seq: number;
+}
+
+export interface BroadcastQueueOptions {
+  readonly retransmitMult: number;
+  readonly queueMax: number;
+  /** Relative share of a packet's budget per class when several classes have news waiting. */
+  readonly shares: Readonly<Record<string, number>>;
+}
+
+export interface BroadcastQueueStats {
+  /** News dropped because the queue was at its bound (most-sent first). */
+  readonly droppedAtBound: number;
+  /** News replaced by newer news about the same key before it ran out of transmits. */
+  readonly replaced: number;
+  /** News too large for any packet; it reaches peers only through push-pull. */
+  readonly tooLarge: number;
+}
+
+/**
+ * memberlist's TransmitLimitedQueue, with two changes: news is grouped in classes, each with a
+ * guaranteed share of every packet (so membership churn cannot starve route updates, a known
+ * memberlist pain near 1,000 nodes), and the bound drops the most-transmitted news first.
+ *
+ * Order inside a class: fewest transmits first, newest first among equals. Each item is sent
+ * at most retransmitMult x ceil(log10(N + 1)) times, then forgotten. Newer news about the same
+ * key replaces older news, whatever its transmit count.
+ */
+export class BroadcastQueue {
+  readonly #opts: BroadcastQueueOptions;
+  readonly #byClass = new Map<string, Pending[]>();
+  readonly #byKey = new Map<string, Pending>();
+  #seq = 0;
+  #droppedAtBound = 0;
+  #replaced = 0;
+  #tooLarge = 0;
+
+  constructor(opts: BroadcastQueueOptions) {
+    this.#opts = opts;
+    for (const cls of Object.keys(opts.shares)) this.#byClass.set(cls, []);
+  }
+
+  /** Queues `msg` under `key`, replacing older news about the same key. */
+  enqueue(cls: string, key: string, msg: object): void {
+    const list = this.#byClass.get(cls);
+    assert(list !== undefined, `unknown broadcast class ${cls}`);
+    const old = this.#byKey.get(key);
+    if (old) {
+      this.#remove(old);
+      this.#replaced++;
+    }
+    const item: Pending = { key, cls, msg, size: wireSize(msg), transmits: 0, seq: ++this.#seq };
+    this.#insert(list, item);
+    this.#byKey.set(key, item);
+    if (this.#byKey.size > this.#opts.queueMax) this.#dropMostSent();
+  }
+
+  has(key: string): boolean {
+    return this.#byKey.has(key);
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  sizeOf(cls: string): number {
+    return this.#byClass.get(cls)?.length ?? 0;
+  }
+
+  /** Drops everything queued (a node that leaves, or a test). */
+  clear(): void {
+    for (const list of this.#byClass.values()) list.length = 0;
+    this.#byKey.clear();
+  }
+
+  stats(): BroadcastQueueStats {
+    return { droppedAtBound: this.#droppedAtBound, replaced: this.#replaced, tooLarge: this.#tooLarge };
+  }
+
+  retransmitLimit(clusterSize: number): number {
+    return this.#opts.retransmitMult * Math.ceil(Math.log10(clusterSize + 1));
+  }
+
+  /**
+   * Takes the news to piggyback on one packet with `budgetBytes` left, counting `overheadBytes`
+   * per message (compound framing). Each class first fills its share; what is left of the
+   * budget then goes to any class, in the same order.
+   */
+  take(budgetBytes: number, overheadBytes: number, clusterSize: number): object[] {
+    const limit = this.retransmitLimit(clusterSize);
+    const pending = [...this.#byClass.entries()].filter(([, l]) => l.length > 0);
+    if (pending.length === 0 || budgetBytes <= overheadBytes) return [];
+    const weightSum = pending.reduce((s, [cls]) => s + (this.#opts.shares[cls] ?? 0), 0);
+    const picked: Pending[] = [];
+    let left = budgetBytes;
+    for (const [cls, list] of pending) {
+      const share = Math.floor((budgetBytes * (this.#opts.shares[cls] ?? 0)) / weightSum);
+      left -= this.#fill(list, Math.min(share, left), overheadBytes, picked);
+    }
+    for (const [, list] of pending) left -= this.#fill(list, left, overheadBytes, picked);
+    for (const item of picked) {
+      const list = this.#byClass.get(item.cls)!;
+      list.splice(list.indexOf(item), 1);
+      item.transmits++;
+      if (item.transmits >= limit) this.#byKey.delete(item.key);
+      else this.#insert(list, item);
+    }
+    return picked.map((p) => p.msg);
+  }
+
+  /** Adds items of `list` not yet picked that fit in `budget`; returns the bytes used. */
+  #fill(list: Pending[], budget: number, overhead: number, picked: Pending[]): number {
+    let used = 0;
+    for (const item of list) {
+      if (budget - used < overhead + 1) break;
+      if (picked.includes(item)) continue;
+      const cost = item.size + overhead;
+      if (cost > budget - used) continue;
+      picked.push(item);
+      used += cost;
+    }
+    return used;
+  }
+
+  /** Reports news larger than `packetBytes`: it can never be piggybacked, so it is dropped. */
+  dropOversized(packetBytes: number): void {
+    for (const item of [...this.#byKey.values()]) {
+      if (item.size > packetBytes) {
+        this.#remove(item);
+        this.#tooLarge++;
+      }
+    }
+  }
+
+  #insert(list: Pending[], item: Pending): void {
+    // Binary search for the first element that sorts after `item`.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = list[mid]!;
+      if (m.transmits < item.transmits || (m.transmits === item.transmits && m.seq > item.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, item);
+  }
+
+  #remove(item: Pending): void {
+    const list = this.#byClass.get(item.cls)!;
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+    this.#byKey.delete(item.key);
+  }
+
+  #dropMostSent(): void {
+    let worst: Pending | undefined;
+    for (const list of this.#byClass.values()) {
+      const last = list[list.length - 1];
+      if (
+        last &&
+        (!worst ||
+          last.transmits > worst.transmits ||
+          (last.transmits === worst.transmits && last.seq < worst.seq))
+      )
+        worst = last;
+    }
+    if (worst) {
+      this.#remove(worst);
+      this.#droppedAtBound++;
+    }
+  }
+}

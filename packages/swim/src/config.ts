@@ -1,0 +1,155 @@
+import { ConfigProblems, type DurationMs } from '@trellis/runtime';
+
+/**
+ * Every knob of the failure detector. Defaults are memberlist's LAN numbers (ANCHORS.md); the
+ * WAN and LOCAL presets change only what differs, with the reason beside each number.
+ */
+export interface SwimConfig {
+  /** Time between failure probes; scaled by local health (awareness). */
+  readonly probeIntervalMs: DurationMs;
+  /** How long to wait for a direct ack before asking others; scaled by awareness (Lifeguard). */
+  readonly probeTimeoutMs: DurationMs;
+  /** Peers asked to ping-req a silent target. */
+  readonly indirectChecks: number;
+  /** Gossip tick: piggyback pending broadcasts on packets to a few random members. */
+  readonly gossipIntervalMs: DurationMs;
+  readonly gossipNodes: number;
+  /** Keep gossiping to a dead member this long, so it learns of its death and can refute. */
+  readonly gossipToTheDeadMs: DurationMs;
+  /** Retransmit limit = retransmitMult x ceil(log10(N + 1)). */
+  readonly retransmitMult: number;
+  /** Suspicion min = suspicionMult x max(1, log10 N) x probeInterval; k = suspicionMult - 2. */
+  readonly suspicionMult: number;
+  /** Suspicion max = suspicionMaxTimeoutMult x min (Lifeguard's dynamic suspicion). */
+  readonly suspicionMaxTimeoutMult: number;
+  /** Push-pull anti-entropy period; grows with cluster size above 32 members. 0 disables it. */
+  readonly pushPullIntervalMs: DurationMs;
+  /** Local health score ceiling: the probe interval and timeout are multiplied by score + 1. */
+  readonly awarenessMax: number;
+  /** UDP payload budget for a compound packet, before encryption overhead. */
+  readonly packetBudgetBytes: number;
+  /** Lifeguard on: local health, dynamic suspicion, nacks, buddy system, late-timer awareness. */
+  readonly lifeguard: boolean;
+  /** A timer firing this late means we are the slow one (event loop stalled). */
+  readonly lateTimerThresholdMs: DurationMs;
+  /** Probe over the reliable stream in parallel with ping-req (memberlist's TCP fallback). */
+  readonly streamProbe: boolean;
+  /** Timeout for push-pull and join requests over the stream. */
+  readonly streamTimeoutMs: DurationMs;
+  /** Join: first retry delay, doubled each round up to the max. */
+  readonly joinRetryBaseMs: DurationMs;
+  readonly joinRetryMaxMs: DurationMs;
+  /** Pending broadcasts kept at most; past it the most-sent ones are dropped. */
+  readonly broadcastQueueMax: number;
+  /** Share of each packet's piggyback budget reserved for membership news when others wait. */
+  readonly membershipShare: number;
+  /** Events waiting for pollEvent at most; past it the oldest are dropped and counted. */
+  readonly eventQueueMax: number;
+  /** Collect tombstones (dead/left records past their lifetime) this often. */
+  readonly tombstoneSweepIntervalMs: DurationMs;
+}
+
+const lan: SwimConfig = Object.freeze({
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 500,
+  indirectChecks: 3,
+  gossipIntervalMs: 200,
+  gossipNodes: 3,
+  gossipToTheDeadMs: 30_000,
+  retransmitMult: 4,
+  suspicionMult: 4,
+  suspicionMaxTimeoutMult: 6,
+  pushPullIntervalMs: 30_000,
+  awarenessMax: 8,
+  packetBudgetBytes: 1400,
+  lifeguard: true,
+  lateTimerThresholdMs: 250,
+  streamProbe: true,
+  streamTimeoutMs: 10_000,
+  joinRetryBaseMs: 1000,
+  joinRetryMaxMs: 30_000,
+  broadcastQueueMax: 4096,
+  membershipShare: 0.5,
+  eventQueueMax: 100_000,
+  tombstoneSweepIntervalMs: 60_000,
+});
+
+const wan: SwimConfig = Object.freeze({
+  ...lan,
+  probeIntervalMs: 5000, // round trips across regions are hundreds of ms
+  probeTimeoutMs: 3000,
+  gossipIntervalMs: 500, // fewer, larger packets: WAN links are costlier
+  gossipNodes: 4,
+  gossipToTheDeadMs: 60_000,
+  suspicionMult: 6, // partial partitions are common: be patient
+  pushPullIntervalMs: 60_000,
+  lateTimerThresholdMs: 1500,
+  streamTimeoutMs: 30_000,
+});
+
+const local: SwimConfig = Object.freeze({
+  ...lan,
+  probeTimeoutMs: 200, // loopback answers in microseconds
+  indirectChecks: 1,
+  gossipIntervalMs: 100,
+  gossipToTheDeadMs: 15_000,
+  retransmitMult: 2,
+  suspicionMult: 3,
+  pushPullIntervalMs: 15_000,
+  lateTimerThresholdMs: 100,
+  streamTimeoutMs: 5000,
+});
+
+export type SwimProfile = 'lan' | 'wan' | 'local';
+
+export const swimProfiles: Readonly<Record<SwimProfile, SwimConfig>> = Object.freeze({ lan, wan, local });
+
+/** Validates a partial config over a profile, reporting every problem at once (ConfigError). */
+export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimProfile = 'lan'): SwimConfig {
+  const base = swimProfiles[profile] as SwimConfig | undefined;
+  const p = new ConfigProblems();
+  if (base === undefined) {
+    p.add('profile', `must be one of lan, wan, local, got ${JSON.stringify(profile)}`);
+    p.throwIfAny('swim config');
+  }
+  const c: SwimConfig = { ...base!, ...input };
+  const ms = (k: keyof SwimConfig, min: number, max = 86_400_000) => p.integer(k, c[k], min, max);
+  ms('probeIntervalMs', 10);
+  ms('probeTimeoutMs', 1);
+  p.integer('indirectChecks', c.indirectChecks, 0, 16);
+  ms('gossipIntervalMs', 1);
+  p.integer('gossipNodes', c.gossipNodes, 0, 64);
+  ms('gossipToTheDeadMs', 0);
+  p.integer('retransmitMult', c.retransmitMult, 1, 64);
+  p.integer('suspicionMult', c.suspicionMult, 1, 64);
+  p.integer('suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1, 64);
+  ms('pushPullIntervalMs', 0);
+  p.integer('awarenessMax', c.awarenessMax, 1, 64);
+  p.integer('packetBudgetBytes', c.packetBudgetBytes, 256, 65_000);
+  p.boolean('lifeguard', c.lifeguard);
+  ms('lateTimerThresholdMs', 1);
+  p.boolean('streamProbe', c.streamProbe);
+  ms('streamTimeoutMs', 1);
+  ms('joinRetryBaseMs', 1);
+  ms('joinRetryMaxMs', 1);
+  p.integer('broadcastQueueMax', c.broadcastQueueMax, 1, 1_000_000);
+  p.number('membershipShare', c.membershipShare, 0.05, 1);
+  p.integer('eventQueueMax', c.eventQueueMax, 1, 10_000_000);
+  ms('tombstoneSweepIntervalMs', 1);
+  if (typeof c.probeTimeoutMs === 'number' && typeof c.probeIntervalMs === 'number') {
+    if (c.probeTimeoutMs >= c.probeIntervalMs) {
+      p.add(
+        'probeTimeoutMs',
+        `must be less than probeIntervalMs (${c.probeIntervalMs}), got ${c.probeTimeoutMs}`,
+      );
+    }
+  }
+  if (typeof c.joinRetryMaxMs === 'number' && c.joinRetryMaxMs < c.joinRetryBaseMs) {
+    p.add('joinRetryMaxMs', `must be at least joinRetryBaseMs (${c.joinRetryBaseMs})`);
+  }
+  for (const key of Object.keys(input)) {
+    if (!(key in lan)) p.add(key, 'is not a swim setting');
+  }
+  p.throwIfAny('swim config');
+  return Object.freeze(c);
+}

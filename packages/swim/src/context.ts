@@ -1,0 +1,39 @@
+import type { Address, Instant, Logger, Rng } from '@trellis/runtime';
+import type { MemberTable } from '@trellis/membership';
+import type { Awareness } from './awareness.js';
+import type { BroadcastQueue } from './broadcast-queue.js';
+import type { SwimConfig } from './config.js';
+import type { SwimEvent } from './events.js';
+import type { SwimStats } from './stats.js';
+import type { Timers } from './timers.js';
+
+/** The reply to a stream request: the decoded reply, or why there is none. */
+export type ReplyHandler = (now: Instant, reply: unknown, error: string | undefined) => void;
+
+/**
+ * What the parts of the core (prober, news, anti-entropy) share. Internal: the public surface is
+ * the `Swim` class.
+ */
+export interface SwimContext {
+  readonly config: SwimConfig;
+  readonly rng: Rng;
+  readonly log: Logger;
+  readonly table: MemberTable;
+  readonly awareness: Awareness;
+  readonly queue: BroadcastQueue;
+  readonly timers: Timers;
+  readonly stats: SwimStats;
+  readonly selfId: string;
+  /** Sends `msg` as a datagram, filling the rest of the packet with pending broadcasts. */
+  send(to: Address, msg: object, first?: readonly object[]): void;
+  /** Sends one request over the reliable stream; `onReply` runs exactly once. */
+  request(to: Address, msg: object, timeoutMs: number, onReply: ReplyHandler): void;
+  emit(event: SwimEvent): void;
+  reject(from: Address, reason: string): void;
+  nextSeq(): number;
+  /** Members that are alive or suspect, self included. */
+  clusterSize(): number;
+  changeAwareness(delta: number): void;
+  /** True once the node has left (or is leaving): it no longer probes or accuses. */
+  readonly leaving: boolean;
+}

@@ -1,0 +1,23 @@
+import type { Address } from '@trellis/runtime';
+import type { MemberRecord } from '@trellis/membership';
+
+/** What the failure detector tells the application, past tense, tagged by `type`. */
+export type SwimEvent =
+  /** A member became alive: first seen, or back after death or leave. */
+  | { readonly type: 'memberJoined'; readonly member: MemberRecord }
+  /** An alive member changed address or metadata, or refuted a suspicion. */
+  | { readonly type: 'memberUpdated'; readonly member: MemberRecord; readonly previous: MemberRecord }
+  | { readonly type: 'memberSuspected'; readonly member: MemberRecord; readonly by: string | undefined }
+  | { readonly type: 'memberDied'; readonly member: MemberRecord }
+  | { readonly type: 'memberLeft'; readonly member: MemberRecord }
+  /** Someone suspected or buried us; we raised our incarnation to refute it. */
+  | { readonly type: 'selfRefuted'; readonly incarnation: number }
+  | { readonly type: 'joined'; readonly seed: Address; readonly members: number }
+  | { readonly type: 'joinAttemptFailed'; readonly attempt: number; readonly retryAt: number }
+  /** Our leave has been gossiped out (or its time ran out); the driver may close now. */
+  | { readonly type: 'leaveCompleted' }
+  | { readonly type: 'awarenessChanged'; readonly score: number }
+  /** Peer input that was dropped; also counted in stats. */
+  | { readonly type: 'messageRejected'; readonly from: Address; readonly reason: string };
+
+export type SwimEventType = SwimEvent['type'];

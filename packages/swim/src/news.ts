@@ -1,0 +1,177 @@
+import type { Address, Instant } from '@trellis/runtime';
+import type { MemberChange, MemberRecord } from '@trellis/membership';
+import type { SwimContext } from './context.js';
+import { fromMemberMessage, toMemberMessage } from './member-codec.js';
+import type { MemberMessage } from './messages.js';
+import { Suspicion, suspicionMinMs } from './suspicion.js';
+
+export const membershipClass = 'members';
+
+/** Transitions the rest of the core tracks (probe order, live set). */
+export interface NewsHooks {
+  /** `id` is now alive or suspect, and was not before. */
+  up(id: string): void;
+  /** `id` is now dead or left. */
+  down(id: string): void;
+}
+
+/**
+ * Membership news: merges member records into the table, turns every accepted change into
+ * gossip and application events, and runs the suspicion timers (Lifeguard's dynamic timeout
+ * with independent confirmations).
+ */
+export class News {
+  readonly #ctx: SwimContext;
+  readonly #suspicions = new Map<string, Suspicion>();
+  /** When each member died or left: gossip keeps reaching it for gossipToTheDeadMs. */
+  readonly #diedAt = new Map<string, Instant>();
+  readonly #hooks: NewsHooks;
+
+  constructor(ctx: SwimContext, hooks: NewsHooks) {
+    this.#ctx = ctx;
+    this.#hooks = hooks;
+  }
+
+  /** A member record from a peer (piggybacked gossip or a push-pull section). */
+  onMember(now: Instant, from: Address, msg: MemberMessage): void {
+    const outcome = this.#ctx.table.merge(fromMemberMessage(msg), now);
+    switch (outcome.kind) {
+      case 'applied':
+        this.#applied(now, outcome.change, msg.by);
+        return;
+      case 'refuted':
+        this.#ctx.stats.refutations++;
+        // Having to defend ourselves hints that we are the slow one (Lifeguard).
+        this.#ctx.changeAwareness(1);
+        this.#broadcast(outcome.change.current);
+        this.#ctx.emit({ type: 'selfRefuted', incarnation: outcome.change.current.incarnation });
+        return;
+      case 'unchanged':
+        if (msg.s === 1 && msg.by !== undefined) this.#confirm(now, msg.id, msg.i, msg.by);
+        return;
+      case 'rejected':
+        this.#ctx.reject(from, `member:${outcome.reason}`);
+        return;
+    }
+  }
+
+  /** Our own probe of `target` failed. */
+  suspectLocally(now: Instant, target: MemberRecord): void {
+    const { table, selfId } = this.#ctx;
+    const change = table.suspect(target.id, target.incarnation, now);
+    if (change !== undefined) this.#applied(now, change, selfId);
+    else if (target.status === 'suspect') this.#confirm(now, target.id, target.incarnation, selfId);
+  }
+
+  /** A local change of our own record (update, refute, leave): gossip it. */
+  announceSelf(change: MemberChange): void {
+    this.#broadcast(change.current);
+  }
+
+  onSuspicionTimeout(now: Instant, id: string): void {
+    const { table, timers, stats } = this.#ctx;
+    timers.clear(`suspect:${id}`);
+    const s = this.#suspicions.get(id);
+    this.#suspicions.delete(id);
+    if (s === undefined || this.#ctx.leaving) return;
+    const current = table.get(id);
+    if (current?.status !== 'suspect' || current.incarnation !== s.incarnation) return;
+    const change = table.declareDead(id, s.incarnation, now);
+    if (change === undefined) return;
+    stats.deathsDeclared++;
+    this.#applied(now, change, undefined);
+  }
+
+  /** Dead or left members still worth gossiping to. */
+  recentlyDead(now: Instant): MemberRecord[] {
+    const out: MemberRecord[] = [];
+    for (const [id, at] of this.#diedAt) {
+      const r = this.#ctx.table.get(id);
+      if (r === undefined || now - at > this.#ctx.config.gossipToTheDeadMs || r.status === 'alive') {
+        this.#diedAt.delete(id);
+        continue;
+      }
+      if (r.status === 'dead') out.push(r);
+    }
+    return out;
+  }
+
+  get suspicionCount(): number {
+    return this.#suspicions.size;
+  }
+
+  #applied(now: Instant, change: MemberChange, by: string | undefined): void {
+    const { current, previous } = change;
+    this.#broadcast(current, by);
+    const wasUp = previous !== undefined && (previous.status === 'alive' || previous.status === 'suspect');
+    switch (current.status) {
+      case 'alive':
+        this.#clearSuspicion(current.id);
+        this.#diedAt.delete(current.id);
+        if (wasUp) this.#ctx.emit({ type: 'memberUpdated', member: current, previous });
+        else {
+          this.#hooks.up(current.id);
+          this.#ctx.emit({ type: 'memberJoined', member: current });
+        }
+        return;
+      case 'suspect':
+        if (!wasUp) this.#hooks.up(current.id);
+        this.#startSuspicion(now, current, by ?? 'unknown');
+        this.#ctx.emit({ type: 'memberSuspected', member: current, by });
+        return;
+      case 'dead':
+      case 'left':
+        this.#clearSuspicion(current.id);
+        this.#hooks.down(current.id);
+        if (wasUp) this.#diedAt.set(current.id, now);
+        if (wasUp) {
+          this.#ctx.emit(
+            current.status === 'dead'
+              ? { type: 'memberDied', member: current }
+              : { type: 'memberLeft', member: current },
+          );
+        }
+        return;
+    }
+  }
+
+  #startSuspicion(now: Instant, r: MemberRecord, by: string): void {
+    const { config, timers, stats } = this.#ctx;
+    const existing = this.#suspicions.get(r.id);
+    if (existing !== undefined && existing.incarnation === r.incarnation) {
+      this.#confirm(now, r.id, r.incarnation, by);
+      return;
+    }
+    const minMs = suspicionMinMs(config.suspicionMult, this.#ctx.clusterSize(), config.probeIntervalMs);
+    const s = new Suspicion({
+      incarnation: r.incarnation,
+      startedAt: now,
+      from: by,
+      minMs,
+      maxMs: config.suspicionMaxTimeoutMult * minMs,
+      k: config.lifeguard ? config.suspicionMult - 2 : 0,
+    });
+    this.#suspicions.set(r.id, s);
+    stats.suspicionsRaised++;
+    timers.set(`suspect:${r.id}`, s.deadline);
+  }
+
+  #confirm(now: Instant, id: string, incarnation: number, by: string): void {
+    const s = this.#suspicions.get(id);
+    if (s === undefined || s.incarnation !== incarnation) return;
+    if (!s.confirm(by)) return;
+    this.#ctx.stats.confirmations++;
+    this.#ctx.timers.set(`suspect:${id}`, Math.max(now, s.deadline));
+    // Pass the independent confirmation on, so others shrink their timeouts too.
+    const r = this.#ctx.table.get(id);
+    if (r !== undefined) this.#broadcast(r, by);
+  }
+
+  #clearSuspicion(id: string): void {
+    if (this.#suspicions.delete(id)) this.#ctx.timers.clear(`suspect:${id}`);
+  }
+
+  #broadcast(r: MemberRecord, by?: string): void {
+    this.#ctx.queue.enqueue(membershipClass, `m:${r.id}`, toMemberMessage(r, by));
+  }
+}

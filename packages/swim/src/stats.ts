@@ -1,0 +1,49 @@
+/** Counters kept by the core. Plain numbers, cheap to copy. */
+export interface SwimStats {
+  probes: number;
+  probesFailed: number;
+  /** Probes abandoned because our own timer fired late: we were the slow one. */
+  probesInconclusive: number;
+  pingReqsSent: number;
+  pingReqsRelayed: number;
+  nacksSent: number;
+  nacksReceived: number;
+  streamProbes: number;
+  streamProbesAcked: number;
+  suspicionsRaised: number;
+  confirmations: number;
+  deathsDeclared: number;
+  refutations: number;
+  gossipPackets: number;
+  pushPulls: number;
+  pushPullBytesEstimated: number;
+  joinAttempts: number;
+  eventsDropped: number;
+  lateTimers: number;
+  rejected: Record<string, number>;
+}
+
+export function emptySwimStats(): SwimStats {
+  return {
+    probes: 0,
+    probesFailed: 0,
+    probesInconclusive: 0,
+    pingReqsSent: 0,
+    pingReqsRelayed: 0,
+    nacksSent: 0,
+    nacksReceived: 0,
+    streamProbes: 0,
+    streamProbesAcked: 0,
+    suspicionsRaised: 0,
+    confirmations: 0,
+    deathsDeclared: 0,
+    refutations: 0,
+    gossipPackets: 0,
+    pushPulls: 0,
+    pushPullBytesEstimated: 0,
+    joinAttempts: 0,
+    eventsDropped: 0,
+    lateTimers: 0,
+    rejected: {},
+  };
+}
