@@ -20,10 +20,20 @@ export interface SwimConfig {
   readonly retransmitMult: number;
   /** Suspicion min = suspicionMult x max(1, log10 N) x probeInterval; k = suspicionMult - 2. */
   readonly suspicionMult: number;
+  /**
+   * Independent confirmations (Lifeguard's K) that shrink a suspicion from max to min;
+   * memberlist derives it as suspicionMult - 2.
+   */
+  readonly suspicionConfirmations: number;
   /** Suspicion max = suspicionMaxTimeoutMult x min (Lifeguard's dynamic suspicion). */
   readonly suspicionMaxTimeoutMult: number;
   /** Push-pull anti-entropy period; grows with cluster size above 32 members. 0 disables it. */
   readonly pushPullIntervalMs: DurationMs;
+  /**
+   * Push-pull with one random dead member this often, so the two sides of a healed partition
+   * find each other again (Serf's reconnect). 0 disables it.
+   */
+  readonly reconnectIntervalMs: DurationMs;
   /** Local health score ceiling: the probe interval and timeout are multiplied by score + 1. */
   readonly awarenessMax: number;
   /** UDP payload budget for a compound packet, before encryption overhead. */
@@ -58,8 +68,10 @@ const lan: SwimConfig = Object.freeze({
   gossipToTheDeadMs: 30_000,
   retransmitMult: 4,
   suspicionMult: 4,
+  suspicionConfirmations: 2,
   suspicionMaxTimeoutMult: 6,
   pushPullIntervalMs: 30_000,
+  reconnectIntervalMs: 10_000,
   awarenessMax: 8,
   packetBudgetBytes: 1400,
   lifeguard: true,
@@ -82,7 +94,9 @@ const wan: SwimConfig = Object.freeze({
   gossipNodes: 4,
   gossipToTheDeadMs: 60_000,
   suspicionMult: 6, // partial partitions are common: be patient
+  suspicionConfirmations: 4,
   pushPullIntervalMs: 60_000,
+  reconnectIntervalMs: 30_000,
   lateTimerThresholdMs: 1500,
   streamTimeoutMs: 30_000,
 });
@@ -95,6 +109,7 @@ const local: SwimConfig = Object.freeze({
   gossipToTheDeadMs: 15_000,
   retransmitMult: 2,
   suspicionMult: 3,
+  suspicionConfirmations: 1,
   pushPullIntervalMs: 15_000,
   lateTimerThresholdMs: 100,
   streamTimeoutMs: 5000,
@@ -122,8 +137,10 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   ms('gossipToTheDeadMs', 0);
   p.integer('retransmitMult', c.retransmitMult, 1, 64);
   p.integer('suspicionMult', c.suspicionMult, 1, 64);
+  p.integer('suspicionConfirmations', c.suspicionConfirmations, 0, 64);
   p.integer('suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1, 64);
   ms('pushPullIntervalMs', 0);
+  ms('reconnectIntervalMs', 0);
   p.integer('awarenessMax', c.awarenessMax, 1, 64);
   p.integer('packetBudgetBytes', c.packetBudgetBytes, 256, 65_000);
   p.boolean('lifeguard', c.lifeguard);

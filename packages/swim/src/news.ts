@@ -7,6 +7,8 @@ import { Suspicion, suspicionMinMs } from './suspicion.js';
 
 export const membershipClass = 'members';
 
+const answeredMax = 256;
+
 /** Transitions the rest of the core tracks (probe order, live set). */
 export interface NewsHooks {
   /** `id` is now alive or suspect, and was not before. */
@@ -26,6 +28,9 @@ export class News {
   /** When each member died or left: gossip keeps reaching it for gossipToTheDeadMs. */
   readonly #diedAt = new Map<string, Instant>();
   readonly #hooks: NewsHooks;
+  /** Peers already told of our current incarnation directly. */
+  readonly #answered = new Set<Address>();
+  #answeredAt = -1;
 
   constructor(ctx: SwimContext, hooks: NewsHooks) {
     this.#ctx = ctx;
@@ -35,6 +40,8 @@ export class News {
   /** A member record from a peer (piggybacked gossip or a push-pull section). */
   onMember(now: Instant, from: Address, msg: MemberMessage): void {
     const outcome = this.#ctx.table.merge(fromMemberMessage(msg), now);
+    if (msg.id === this.#ctx.selfId && msg.s !== 0 && outcome.kind !== 'rejected')
+      this.#answerAccuser(from, msg.by);
     switch (outcome.kind) {
       case 'applied':
         this.#applied(now, outcome.change, msg.by);
@@ -135,6 +142,29 @@ export class News {
     }
   }
 
+  /**
+   * Someone gossips that we are suspect or dead. Besides the epidemic refutation, answer the
+   * sender and the accuser directly (Lifeguard on): they are the ones whose suspicion timers run
+   * out first, so the refutation reaches them in one hop instead of log(N) gossip rounds. At
+   * most once per peer and incarnation.
+   */
+  #answerAccuser(from: Address, by: string | undefined): void {
+    const { config, table } = this.#ctx;
+    if (!config.lifeguard || this.#ctx.leaving) return;
+    const self = table.self();
+    if (self.incarnation !== this.#answeredAt) {
+      this.#answered.clear();
+      this.#answeredAt = self.incarnation;
+    }
+    const accuser = by === undefined ? undefined : table.get(by)?.addr;
+    for (const addr of accuser === undefined ? [from] : [from, accuser]) {
+      if (this.#answered.has(addr) || this.#answered.size >= answeredMax) continue;
+      this.#answered.add(addr);
+      this.#ctx.stats.directRefutations++;
+      this.#ctx.send(addr, toMemberMessage(self));
+    }
+  }
+
   #startSuspicion(now: Instant, r: MemberRecord, by: string): void {
     const { config, timers, stats } = this.#ctx;
     const existing = this.#suspicions.get(r.id);
@@ -149,7 +179,7 @@ export class News {
       from: by,
       minMs,
       maxMs: config.suspicionMaxTimeoutMult * minMs,
-      k: config.lifeguard ? config.suspicionMult - 2 : 0,
+      k: config.lifeguard ? config.suspicionConfirmations : 0,
     });
     this.#suspicions.set(r.id, s);
     stats.suspicionsRaised++;

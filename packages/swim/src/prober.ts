@@ -79,7 +79,7 @@ export class Prober {
     this.#ctx.stats.probes++;
     const ping: PingMessage = { t: 'ping', seq, id, src: selfId, sa: table.self().addr };
     // Buddy system: a suspect hears of its suspicion on the very next ping, not by chance.
-    const first = config.lifeguard && target.status === 'suspect' ? [toMemberMessage(target)] : [];
+    const first = config.lifeguard && target.status === 'suspect' ? [toMemberMessage(target, selfId)] : [];
     this.#ctx.send(target.addr, ping, first);
     timers.set('probeTimeout', now + awareness.scale(config.probeTimeoutMs));
   }
@@ -93,8 +93,6 @@ export class Prober {
     if (config.lifeguard && lateMs > config.lateTimerThresholdMs) {
       // We were stalled past the timeout: the ack may be waiting in our own socket buffer.
       // Give queued input a turn before judging the target.
-      stats.lateTimers++;
-      this.#ctx.changeAwareness(1);
       timers.set('probeTimeout', now + 1);
       return;
     }
@@ -144,10 +142,8 @@ export class Prober {
     }
     if (stalled) {
       // Our tick fired late: we cannot tell a slow target from a slow self. Lifeguard says
-      // assume it is us; count it and raise our own awareness instead of accusing.
+      // assume it is us (the core has raised our awareness already) and accuse nobody.
       this.#ctx.stats.probesInconclusive++;
-      this.#ctx.stats.lateTimers++;
-      this.#ctx.changeAwareness(1);
       return;
     }
     this.#ctx.stats.probesFailed++;

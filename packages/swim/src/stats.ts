@@ -14,8 +14,11 @@ export interface SwimStats {
   confirmations: number;
   deathsDeclared: number;
   refutations: number;
+  /** Refutations sent straight to an accuser (Lifeguard on). */
+  directRefutations: number;
   gossipPackets: number;
   pushPulls: number;
+  reconnects: number;
   pushPullBytesEstimated: number;
   joinAttempts: number;
   eventsDropped: number;
@@ -38,8 +41,10 @@ export function emptySwimStats(): SwimStats {
     confirmations: 0,
     deathsDeclared: 0,
     refutations: 0,
+    directRefutations: 0,
     gossipPackets: 0,
     pushPulls: 0,
+    reconnects: 0,
     pushPullBytesEstimated: 0,
     joinAttempts: 0,
     eventsDropped: 0,

@@ -127,6 +127,8 @@ export class Swim {
     this.#timers.set('gossip', t + this.#rng.int(0, this.config.gossipIntervalMs));
     this.#timers.set('sweep', t + this.config.tombstoneSweepIntervalMs);
     if (this.config.pushPullIntervalMs > 0) this.#timers.set('pushPull', t + this.#pushPullIntervalMs());
+    if (this.config.reconnectIntervalMs > 0)
+      this.#timers.set('reconnect', t + this.config.reconnectIntervalMs);
   }
 
   get selfId(): string {
@@ -235,7 +237,14 @@ export class Swim {
   }
 
   handleTimeout(now: Instant): void {
-    for (const name of this.#timers.due(now)) {
+    const due = this.#timers.due(now);
+    const first = due.length > 0 ? this.#timers.get(due[0]!) : undefined;
+    if (first !== undefined && now - first > this.config.lateTimerThresholdMs && this.config.lifeguard) {
+      // Our own timer fired late: the event loop was blocked, so we are the slow member.
+      this.#stats.lateTimers++;
+      this.#ctx.changeAwareness(1);
+    }
+    for (const name of due) {
       const at = this.#timers.get(name);
       if (at === undefined || at > now) continue; // cleared or moved by an earlier timer
       this.#fire(now, name, now - at);
@@ -280,6 +289,7 @@ export class Swim {
     if (name === 'gossip') return this.#gossip(now);
     if (name === 'pushPull') return this.#pushPull(now);
     if (name === 'join') return this.#tryJoin(now);
+    if (name === 'reconnect') return this.#reconnect(now);
     if (name === 'leave') return this.#finishLeave();
     if (name === 'sweep') {
       this.#timers.set('sweep', now + this.config.tombstoneSweepIntervalMs);
@@ -316,6 +326,16 @@ export class Swim {
     if (peer === undefined) return;
     this.#stats.pushPulls++;
     this.#antiEntropy.start(now, peer.addr, () => undefined);
+  }
+
+  /** Anti-entropy with a random dead member: if it is back (a healed partition), we merge. */
+  #reconnect(now: Instant): void {
+    this.#timers.set('reconnect', now + this.config.reconnectIntervalMs);
+    if (this.#leaving) return;
+    const dead = this.table.all().filter((r) => r.status === 'dead');
+    if (dead.length === 0) return;
+    this.#stats.reconnects++;
+    this.#antiEntropy.start(now, this.#rng.pick(dead).addr, () => undefined);
   }
 
   /** memberlist's scaling: the interval grows with log2(N) above 32 members. */
