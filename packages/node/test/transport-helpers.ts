@@ -14,8 +14,18 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promi
   }
 }
 
-export function loopback(options: UdpTransportOptions = {}): Promise<UdpTransport> {
-  return createUdpTransport({ bindHost: '127.0.0.1', bindPort: 0, ...options });
+const created = new Set<UdpTransport>();
+
+export async function loopback(options: UdpTransportOptions = {}): Promise<UdpTransport> {
+  const transport = await createUdpTransport({ bindHost: '127.0.0.1', bindPort: 0, ...options });
+  created.add(transport);
+  return transport;
+}
+
+/** Closes every transport `loopback` made in this worker. */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...created].map((transport) => transport.whenClosed()));
+  created.clear();
 }
 
 /** A 127.0.0.1 port nobody listens on (bound then released). */

@@ -2,7 +2,18 @@ import test from 'ava';
 import { Socket } from 'node:net';
 import { BindError } from '../src/transport/bind.js';
 import { createUdpTransport } from '../src/transport/udp-transport.js';
-import { closedPort, loopback, recorder, requestOnce, settle, waitFor } from './transport-helpers.js';
+import {
+  closeAll,
+  closedPort,
+  loopback,
+  recorder,
+  requestOnce,
+  settle,
+  waitFor,
+} from './transport-helpers.js';
+
+// A failed test must not leave sockets open and keep the worker alive.
+test.after.always(closeAll);
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (payload: Uint8Array | undefined): string => new TextDecoder().decode(payload);
@@ -34,7 +45,7 @@ test('datagrams arrive with the sender address; nothing before listen()', async 
   const b = await loopback();
   const got = recorder();
   b.sendDatagram(a.localAddress, bytes('early'));
-  await settle(30);
+  await waitFor(() => a.stats().packetsDropped === 1);
   a.listen(got);
   b.sendDatagram(a.localAddress, bytes('hello'));
   await waitFor(() => got.datagrams.length === 1);
@@ -225,7 +236,7 @@ test('inbound streams beyond maxInboundStreams are refused at accept', async (t)
   const a = await loopback({ maxInboundStreams: 2 });
   a.listen(recorder());
   const held = [await rawConnect(a.localAddress), await rawConnect(a.localAddress)];
-  await settle(20);
+  await waitFor(() => a.stats().inboundStreamsActive === 2);
   const third = await rawConnect(a.localAddress);
   await new Promise<void>((resolve) => third.on('close', () => resolve()));
   t.is(a.stats().errors['stream-inbound-limit'], 1);

@@ -26,6 +26,8 @@ export interface TransportStats {
   requestsOut: number;
   repliesIn: number;
   repliesOut: number;
+  /** Inbound streams open right now (bounded by maxInboundStreams). */
+  inboundStreamsActive: number;
   errors: Partial<Record<TransportErrorKind, number>>;
 }
 
@@ -41,6 +43,7 @@ export function emptyTransportStats(): TransportStats {
     requestsOut: 0,
     repliesIn: 0,
     repliesOut: 0,
+    inboundStreamsActive: 0,
     errors: {},
   };
 }

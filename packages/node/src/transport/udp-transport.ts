@@ -158,7 +158,7 @@ export class UdpTransport implements Transport {
 
   /** A snapshot of the counters. */
   stats(): TransportStats {
-    return { ...this.#stats, errors: { ...this.#stats.errors } };
+    return { ...this.#stats, inboundStreamsActive: this.#inbound.active, errors: { ...this.#stats.errors } };
   }
 
   async #close(): Promise<void> {
