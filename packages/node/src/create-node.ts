@@ -83,7 +83,8 @@ export async function createNode(options: CreateNodeOptions): Promise<GossipNode
 function parseBind(options: CreateNodeOptions): { host: string; port: number } {
   const p = new ConfigProblems();
   if (typeof options.id !== 'string' || options.id.length === 0) p.add('id', 'must be a non-empty string');
-  if (options.keyring === undefined)
+  // JavaScript callers can omit it; plaintext must be a decision, not a default.
+  if ((options.keyring as Keyring | null | undefined) === undefined)
     p.add('keyring', 'must be a Keyring, or null to run in plaintext on purpose');
   const bind = splitAddress(options.bind ?? '0.0.0.0:7946');
   if (bind === undefined) p.add('bind', `must be host:port, got ${JSON.stringify(options.bind)}`);

@@ -135,7 +135,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     const counts = { alive: 0, suspect: 0, dead: 0, left: 0 };
     for (const m of this.members()) counts[m.status]++;
     const rejected: Record<string, number> = { ...swim.rejected };
-    for (const [k, v] of Object.entries(this.#codec.rejections())) rejected[`wire:${k}`] = v ?? 0;
+    for (const [k, v] of Object.entries(this.#codec.rejections())) rejected[`wire:${k}`] = v;
     return {
       ...this.#driver.stats,
       swim,

@@ -35,7 +35,7 @@ export class AntiEntropy {
   }
 
   /** Starts a digest exchange with `peer`. `done(ok)` runs when it ends. */
-  start(now: Instant, peer: Address, done: (ok: boolean) => void): void {
+  start(_now: Instant, peer: Address, done: (ok: boolean) => void): void {
     const roots: Dict = {};
     for (const [name, s] of this.#sections) roots[name] = s.digest().root();
     this.#send(peer, { t: 'pp', r: roots }, (at, reply) => {
@@ -43,18 +43,16 @@ export class AntiEntropy {
       if (b === undefined) return done(false);
       this.#round2(at, peer, b, done);
     });
-    void now;
   }
 
   /** Full-state exchange used by join. `done(ok)` runs when it ends. */
-  join(now: Instant, seed: Address, done: (at: Instant, ok: boolean) => void): void {
+  join(_now: Instant, seed: Address, done: (at: Instant, ok: boolean) => void): void {
     this.#send(seed, { t: 'join', x: this.#all() }, (at, reply) => {
       const x = field(reply, 'joinr', 'x');
       if (x === undefined) return done(at, false);
       this.#mergeAll(at, seed, x);
       done(at, true);
     });
-    void now;
   }
 
   /** Answers one anti-entropy request from a peer; `undefined` if it is not one of ours. */
@@ -77,7 +75,7 @@ export class AntiEntropy {
     }
   }
 
-  #round2(now: Instant, peer: Address, theirBuckets: Dict, done: (ok: boolean) => void): void {
+  #round2(_now: Instant, peer: Address, theirBuckets: Dict, done: (ok: boolean) => void): void {
     const ask: Dict = {};
     for (const [name, buckets] of Object.entries(theirBuckets)) {
       const s = this.#sections.get(name);
@@ -96,13 +94,12 @@ export class AntiEntropy {
         if (s === undefined || !isDict(part)) continue;
         if (Array.isArray(part.recs)) s.merge(at, peer, part.recs);
         if (Array.isArray(part.want) && part.want.every((k) => typeof k === 'string')) {
-          back[name] = s.records(part.want as string[]);
+          back[name] = s.records(part.want);
         }
       }
       if (Object.keys(back).length === 0) return done(true);
       this.#send(peer, { t: 'pp3', x: back }, () => done(true));
     });
-    void now;
   }
 
   #bucketsWhereRootsDiffer(roots: Dict): Dict {

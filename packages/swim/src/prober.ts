@@ -153,17 +153,16 @@ export class Prober {
     if (current !== undefined && current.incarnation === p.target.incarnation) this.#onFailed(now, current);
   }
 
-  onPing(now: Instant, from: Address, msg: PingMessage): void {
+  onPing(_now: Instant, from: Address, msg: PingMessage): void {
     if (msg.id !== this.#ctx.selfId) {
       this.#ctx.reject(from, 'misdirectedPing');
       return;
     }
     const ack: AckMessage = { t: 'ack', seq: msg.seq, src: this.#ctx.selfId };
     this.#ctx.send(from, ack);
-    void now;
   }
 
-  onAck(now: Instant, from: Address, msg: AckMessage): void {
+  onAck(_now: Instant, _from: Address, msg: AckMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq && msg.src === p.target.id) {
       p.acked = true;
@@ -176,8 +175,6 @@ export class Prober {
       this.#ctx.send(relay.origin, { t: 'ack', seq: relay.originSeq, src: msg.src } satisfies AckMessage);
       return;
     }
-    void now;
-    void from;
   }
 
   onNack(_now: Instant, _from: Address, msg: NackMessage): void {

@@ -1,7 +1,7 @@
 import {
   InvalidStateError,
-  Rng,
   silentLogger,
+  type Rng,
   type Address,
   type Instant,
   type Logger,

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { BroadcastQueue, wireSize } from '../src/index.js';
+
+const q = (shares: Record<string, number> = { members: 1 }, queueMax = 100) =>
+  new BroadcastQueue({ retransmitMult: 2, queueMax, shares });
+
+test('fewest transmits first, newest first among equals', (t) => {
+  const b = q();
+  b.enqueue('members', 'a', { k: 'a' });
+  b.enqueue('members', 'b', { k: 'b' });
+  t.deepEqual(b.take(1400, 1, 9), [{ k: 'b' }, { k: 'a' }]);
+  b.enqueue('members', 'c', { k: 'c' });
+  // c has 0 transmits, a and b have 1.
+  t.deepEqual(b.take(1400, 1, 9)[0], { k: 'c' });
+});
+
+test('each item is sent at most mult x ceil(log10(N + 1)) times', (t) => {
+  const b = q();
+  b.enqueue('members', 'a', { k: 'a' });
+  t.is(b.retransmitLimit(9), 2); // 2 x ceil(log10 10)
+  t.is(b.take(1400, 1, 9).length, 1);
+  t.is(b.take(1400, 1, 9).length, 1);
+  t.is(b.take(1400, 1, 9).length, 0);
+  t.false(b.has('a'));
+  t.is(b.retransmitLimit(100), 6);
+});
+
+test('newer news about the same key replaces older news', (t) => {
+  const b = q();
+  b.enqueue('members', 'a', { v: 1 });
+  b.take(1400, 1, 9);
+  b.enqueue('members', 'a', { v: 2 });
+  t.is(b.size, 1);
+  t.deepEqual(b.take(1400, 1, 9), [{ v: 2 }]);
+  t.is(b.stats().replaced, 1);
+});
+
+test('take respects the byte budget and skips what does not fit', (t) => {
+  const b = q();
+  const big = { d: 'x'.repeat(300) };
+  const small = { d: 'y' };
+  b.enqueue('members', 'big', big);
+  b.enqueue('members', 'small', small);
+  const budget = wireSize(big) + 1 - 1; // one byte short for big with its overhead
+  t.deepEqual(b.take(budget, 1, 9), [small]);
+});
+
+test('membership news cannot starve another class: each gets its share', (t) => {
+  const b = q({ members: 0.5, routes: 0.5 }, 10_000);
+  for (let i = 0; i < 200; i++) b.enqueue('members', `m${i}`, { id: `member-${i}`, pad: 'x'.repeat(40) });
+  for (let i = 0; i < 5; i++) b.enqueue('routes', `r${i}`, { route: i, pad: 'y'.repeat(40) });
+  const msgs = b.take(1400, 1, 1000) as { route?: number }[];
+  const routes = msgs.filter((m) => m.route !== undefined).length;
+  t.is(routes, 5, 'all pending route news fit in its half');
+  t.true(msgs.length > 5);
+  // When only one class has news, it may use the whole packet.
+  const only = q({ members: 0.5, routes: 0.5 }, 10_000);
+  for (let i = 0; i < 200; i++) only.enqueue('members', `m${i}`, { id: `member-${i}`, pad: 'x'.repeat(40) });
+  const used = only.take(1400, 1, 1000).reduce<number>((n, m) => n + wireSize(m) + 1, 0);
+  t.true(used > 1200, `used ${used}`);
+});
+
+test('at the bound the most-transmitted news is dropped first', (t) => {
+  const b = q({ members: 1 }, 2);
+  b.enqueue('members', 'old', { k: 'old' });
+  b.take(1400, 1, 1000); // old: 1 transmit
+  b.enqueue('members', 'n1', { k: 'n1' });
+  b.enqueue('members', 'n2', { k: 'n2' });
+  t.is(b.size, 2);
+  t.false(b.has('old'));
+  t.is(b.stats().droppedAtBound, 1);
+});
+
+test('wireSize never underestimates msgpack for the shapes we send', (t) => {
+  t.is(wireSize({ t: 'ack', seq: 5, src: 'n1' }), 1 + 2 + 4 + 4 + 1 + 4 + 3);
+  t.is(wireSize(new Uint8Array(10)), 12);
+  t.is(wireSize('é'), 1 + 3);
+  t.is(wireSize(70000), 5);
+  t.is(wireSize(2 ** 40), 9);
+});

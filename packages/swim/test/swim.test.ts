@@ -1,0 +1,146 @@
+import test from 'ava';
+import { CoreNet } from './helpers/core-net.js';
+
+function trio(config = {}) {
+  const net = new CoreNet();
+  for (const id of ['a', 'b', 'c']) net.add(id, config);
+  net.core('b').join(net.now, ['a:1']);
+  net.core('c').join(net.now, ['a:1']);
+  net.run(3000);
+  return net;
+}
+
+test('join: a full-state exchange with the seed, then gossip tells everyone', (t) => {
+  const net = trio();
+  for (const id of ['a', 'b', 'c']) t.is(net.core(id).table.alive().length, 3, id);
+  t.is(net.eventsOf('joined', 'b').length, 1);
+});
+
+test('ping/ack: healthy members are never suspected and awareness stays 0', (t) => {
+  const net = trio();
+  net.run(30_000);
+  t.is(net.eventsOf('memberSuspected').length, 0);
+  t.true(net.core('a').stats().probes >= 25);
+  t.is(net.core('a').awarenessScore, 0);
+});
+
+test('a silent member: ping-req through the others, nacks, suspicion, then death', (t) => {
+  const net = trio({ streamProbe: false });
+  net.udpDown.add('c');
+  net.streamDown.add('c');
+  net.run(3000);
+  const a = net.core('a').stats();
+  t.true(a.pingReqsSent + net.core('b').stats().pingReqsSent > 0, 'ping-req sent');
+  t.true(
+    a.nacksReceived + net.core('b').stats().nacksReceived > 0,
+    'the relay said it could not reach c either',
+  );
+  t.true(net.eventsOf('memberSuspected').length > 0);
+  net.run(60_000);
+  t.is(net.core('a').table.get('c')?.status, 'dead');
+  t.is(net.core('b').table.get('c')?.status, 'dead');
+});
+
+test('a member reachable only over the stream is not suspected', (t) => {
+  const net = trio();
+  net.udpDown.add('c');
+  net.run(20_000);
+  t.true(net.core('a').stats().streamProbesAcked + net.core('b').stats().streamProbesAcked > 0);
+  t.is(net.eventsOf('memberDied').length, 0);
+  t.not(net.core('a').table.get('c')?.status, 'dead');
+});
+
+test('refutation: a suspected member raises its incarnation and tells its accuser directly', (t) => {
+  const net = trio();
+  const before = net.core('c').table.self().incarnation;
+  // b hears (falsely) that c is suspect.
+  const c = net.core('c').table.self();
+  net.core('b').handleMessage(net.now, 'a:1', {
+    t: 'm',
+    id: 'c',
+    a: c.addr,
+    i: c.incarnation,
+    s: 1,
+    md: c.meta,
+    by: 'a',
+  });
+  net.run(3000);
+  t.is(net.eventsOf('selfRefuted', 'c').length, 1);
+  t.is(net.core('c').table.self().incarnation, before + 1);
+  t.true(net.core('c').stats().directRefutations > 0);
+  for (const id of ['a', 'b']) t.is(net.core(id).table.get('c')?.status, 'alive');
+  const raised = net.events.find((e) => e.node === 'c' && e.event.type === 'awarenessChanged');
+  t.like(raised?.event, { type: 'awarenessChanged', score: 1 }, 'refuting raises our own awareness');
+});
+
+test('graceful leave: the others see `left`, never `dead`, and leaveCompleted fires', (t) => {
+  const net = trio();
+  net.core('b').leave(net.now);
+  const probesAtLeave = net.core('b').stats().probes;
+  net.run(10_000);
+  t.is(net.eventsOf('leaveCompleted', 'b').length, 1);
+  t.is(net.core('a').table.get('b')?.status, 'left');
+  t.is(net.core('c').table.get('b')?.status, 'left');
+  t.is(net.eventsOf('memberDied').length, 0);
+  t.is(net.core('b').stats().probes, probesAtLeave, 'probing stopped');
+});
+
+test('join retries with exponential backoff while no seed answers', (t) => {
+  const net = new CoreNet();
+  const a = net.add('a');
+  a.join(net.now, ['nobody:1']);
+  net.run(120_000);
+  const fails = net.eventsOf('joinAttemptFailed', 'a') as { retryAt: number; attempt: number }[];
+  t.true(fails.length >= 4);
+  const gaps = fails.slice(1).map((f, i) => f.retryAt - fails[i]!.retryAt);
+  t.true(gaps[2]! > gaps[0]!, `gaps ${gaps.join(',')}`);
+  // A seed that comes up later is joined.
+  net.add('nobody');
+  net.run(60_000);
+  t.is(net.eventsOf('joined', 'a').length, 1);
+});
+
+test('push-pull: agreeing replicas exchange only roots; a difference is found and repaired', (t) => {
+  const net = trio({ pushPullIntervalMs: 1000, reconnectIntervalMs: 0 });
+  const a = net.core('a');
+  // In sync: an exchange costs the same few bytes whatever the table holds.
+  const before = a.stats();
+  net.run(1000);
+  const after = a.stats();
+  const perExchange =
+    (after.pushPullBytesEstimated - before.pushPullBytesEstimated) / (after.pushPulls - before.pushPulls);
+  t.true(perExchange < 60, `in-sync exchange ${perExchange} bytes`);
+  const reply = net
+    .core('b')
+    .handleRequest(net.now, 'a:1', { t: 'pp', r: { members: a.table.digest().root() } });
+  t.deepEqual(reply, { t: 'pp1', b: {} }, 'roots agree: nothing more to say');
+  // Gossip is cut; b learns of x; only push-pull can carry it to a and c.
+  net.udpDown.add('a').add('b').add('c');
+  net
+    .core('b')
+    .handleMessage(net.now, 'x:1', { t: 'm', id: 'x', a: 'x:1', i: 1, s: 3, md: new Uint8Array(0) });
+  net.run(10_000);
+  t.is(a.table.get('x')?.status, 'left');
+  t.is(net.core('c').table.get('x')?.status, 'left');
+});
+
+test('peer garbage never throws: it is dropped, counted and reported', (t) => {
+  const net = trio();
+  const a = net.core('a');
+  const garbage: unknown[] = [
+    null,
+    42,
+    'x',
+    [],
+    { t: 'ping' },
+    { t: 'ack', seq: -1 },
+    { t: 'm', id: 'q', a: 'q:1', i: 'x', s: 0, md: new Uint8Array(0) },
+    { t: 'zzz' },
+  ];
+  for (const g of garbage) t.notThrows(() => a.handleMessage(net.now, 'evil:1', g));
+  for (const g of garbage) t.notThrows(() => a.handleRequest(net.now, 'evil:1', g));
+  const rejected = Object.values(a.stats().rejected).reduce((x, y) => x + y, 0);
+  t.is(rejected, garbage.length * 2);
+  net.run(5000);
+  t.is(a.table.alive().length, 3);
+});
