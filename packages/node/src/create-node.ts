@@ -5,6 +5,7 @@ import type { SwimConfig, SwimProfile } from '@trellis/swim';
 import { startNode, type GossipNode } from './gossip-node.js';
 import type { Keyring } from './keyring.js';
 import { realScheduler } from './real-scheduler.js';
+import { parseAddress } from './transport/address.js';
 import { createUdpTransport } from './transport/udp-transport.js';
 import { WireCodec } from './wire/wire-codec.js';
 
@@ -94,10 +95,12 @@ function parseBind(options: CreateNodeOptions): { host: string; port: number } {
   return bind!;
 }
 
+/** Like the transport's parseAddress, but port 0 (pick a free port) is allowed for binding. */
 function splitAddress(addr: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(addr);
-  if (m === null) return undefined;
-  const port = Number(m[3]);
-  if (port > 65_535) return undefined;
-  return { host: (m[1] ?? m[2])!, port };
+  if (typeof addr !== 'string') return undefined;
+  if (addr.endsWith(':0')) {
+    const hp = parseAddress(`${addr.slice(0, -2)}:1`);
+    return hp === undefined ? undefined : { host: hp.host, port: 0 };
+  }
+  return parseAddress(addr);
 }
