@@ -18,6 +18,41 @@ const sansIoCores = [
 
 const sansIoMessage = 'sans-IO core: take time as `now` and randomness from the injected Rng';
 
+/** Exported so test/ can check the rule catches what it should. */
+export const sansIoRules = {
+  files: sansIoCores,
+  rules: {
+    'no-restricted-globals': [
+      'error',
+      { name: 'Date', message: sansIoMessage },
+      { name: 'setTimeout', message: sansIoMessage },
+      { name: 'setInterval', message: sansIoMessage },
+      { name: 'setImmediate', message: sansIoMessage },
+      { name: 'performance', message: sansIoMessage },
+      { name: 'process', message: sansIoMessage },
+    ],
+    'no-restricted-properties': [
+      'error',
+      { object: 'Math', property: 'random', message: sansIoMessage },
+      { object: 'globalThis', property: 'Date', message: sansIoMessage },
+      { object: 'globalThis', property: 'setTimeout', message: sansIoMessage },
+      { object: 'globalThis', property: 'process', message: sansIoMessage },
+    ],
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ group: ['node:*'], message: 'sans-IO core: no Node.js built-ins' }] },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector:
+          'ImportDeclaration[source.value=/^(fs|net|dgram|os|timers|perf_hooks|process|child_process|crypto)(\\u002F.*)?$/]',
+        message: 'sans-IO core: no Node.js built-ins',
+      },
+    ],
+  },
+};
+
 export default defineConfig(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '**/*.d.ts'],
@@ -58,38 +93,6 @@ export default defineConfig(
       '@typescript-eslint/no-floating-promises': 'off',
     },
   },
-  {
-    files: sansIoCores,
-    rules: {
-      'no-restricted-globals': [
-        'error',
-        { name: 'Date', message: sansIoMessage },
-        { name: 'setTimeout', message: sansIoMessage },
-        { name: 'setInterval', message: sansIoMessage },
-        { name: 'setImmediate', message: sansIoMessage },
-        { name: 'performance', message: sansIoMessage },
-        { name: 'process', message: sansIoMessage },
-      ],
-      'no-restricted-properties': [
-        'error',
-        { object: 'Math', property: 'random', message: sansIoMessage },
-        { object: 'globalThis', property: 'Date', message: sansIoMessage },
-        { object: 'globalThis', property: 'setTimeout', message: sansIoMessage },
-        { object: 'globalThis', property: 'process', message: sansIoMessage },
-      ],
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['node:*'], message: 'sans-IO core: no Node.js built-ins' }] },
-      ],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector:
-            'ImportDeclaration[source.value=/^(fs|net|dgram|os|timers|perf_hooks|process|child_process|crypto)(\\u002F.*)?$/]',
-          message: 'sans-IO core: no Node.js built-ins',
-        },
-      ],
-    },
-  },
+  sansIoRules,
   prettier,
 );
