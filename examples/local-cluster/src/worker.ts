@@ -1,0 +1,49 @@
+/**
+ * One gossip node in its own process. Started by the demo's parent with `fork()`: it reports its
+ * bound address, every member event and a periodic snapshot of its member table over IPC, and
+ * exits when the parent goes away (so a killed parent never leaves orphans behind).
+ */
+import { createNode, type GossipNode } from '@trellis/node';
+import { parseWorkerConfig, type MemberView, type WorkerMessage } from './worker-message.js';
+
+function send(message: WorkerMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
+function view(m: { id: string; status: MemberView['status']; incarnation: number }): MemberView {
+  return { id: m.id, status: m.status, incarnation: m.incarnation };
+}
+
+async function main(): Promise<void> {
+  if (process.send === undefined) {
+    console.error('worker.js is started by main.js (it talks to its parent over IPC)');
+    process.exit(2);
+  }
+  const config = parseWorkerConfig(process.argv[2]);
+  const node: GossipNode = await createNode({
+    id: config.id,
+    bind: '127.0.0.1:0',
+    seeds: config.seeds,
+    profile: 'local',
+    keyring: null,
+    label: 'trellis-local-cluster-demo',
+    // Unix ms, passed explicitly so a restart supersedes the tombstone of the previous life.
+    incarnation: config.incarnation,
+  });
+  node.on('member', (e) => send({ type: 'member', event: e.type, member: view(e.member) }));
+  send({ type: 'ready', id: node.id, addr: node.address, incarnation: config.incarnation });
+  const snapshot = (): void => send({ type: 'snapshot', members: node.members().map(view) });
+  snapshot();
+  const timer = setInterval(snapshot, config.snapshotIntervalMs);
+  // Ctrl-C reaches the whole process group: let the parent decide when nodes stop.
+  process.on('SIGINT', () => undefined);
+  process.on('disconnect', () => {
+    clearInterval(timer);
+    void node.close().finally(() => process.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error('worker failed:', err);
+  process.exit(1);
+});
