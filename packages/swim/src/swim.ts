@@ -358,6 +358,8 @@ export class Swim {
           succeeded = true;
           if (!this.#joined) {
             this.#joined = true;
+            // The seed gossips our arrival; so do we, which halves the time to reach everyone.
+            this.#news.announceSelf({ previous: undefined, current: this.table.self() });
             this.#emit({ type: 'joined', seed, members: this.clusterSize() });
           }
         }

@@ -14,15 +14,16 @@ test('fewest transmits first, newest first among equals', (t) => {
   t.deepEqual(b.take(1400, 1, 9)[0], { k: 'c' });
 });
 
-test('each item is sent at most mult x ceil(log10(N + 1)) times', (t) => {
+test('each item is sent at most max(mult x ceil(log10(N + 1)), ceil(ln(1000 N))) times', (t) => {
   const b = q();
   b.enqueue('members', 'a', { k: 'a' });
-  t.is(b.retransmitLimit(9), 2); // 2 x ceil(log10 10)
-  t.is(b.take(1400, 1, 9).length, 1);
-  t.is(b.take(1400, 1, 9).length, 1);
+  t.is(b.retransmitLimit(9), 10); // max(2 x ceil(log10 10), ceil(ln 9000))
+  for (let i = 0; i < 10; i++) t.is(b.take(1400, 1, 9).length, 1);
   t.is(b.take(1400, 1, 9).length, 0);
   t.false(b.has('a'));
-  t.is(b.retransmitLimit(100), 6);
+  t.is(b.retransmitLimit(100), 12); // ceil(ln 100000)
+  // At large N memberlist's formula dominates: 4 x ceil(log10 10001) = 20.
+  t.is(new BroadcastQueue({ retransmitMult: 4, queueMax: 1, shares: { m: 1 } }).retransmitLimit(10_000), 20);
 });
 
 test('newer news about the same key replaces older news', (t) => {
