@@ -179,9 +179,18 @@ test('a node survives 100,000 hostile packets and requests, and counts them', (t
   // ...and a new node can still join through the target.
   c.addNode(3, false);
   c.node(3).join([targetAddr]);
+  const joinStart = c.sim.now;
+  // The fuzz's accepted records crowd the gossip (and the target probes their dead addresses),
+  // so the news of n3 may only reach n0 and n2 by push-pull (30 s in the lan profile), which
+  // itself often picks an injected, unreachable member: minutes of virtual time, logged below.
   const joined = c.sim.runUntil(
     () => [0, 1, 2, 3].every((i) => c.running().every((n) => n.member(`n${i}`)?.status === 'alive')),
-    { timeoutMs: 20_000, checkEveryMs: 50 },
+    { timeoutMs: 300_000, checkEveryMs: 50 },
   );
-  t.true(joined, 'n3 joined through the fuzzed node');
+  t.log(`n3 known alive everywhere after ${c.sim.now - joinStart} virtual ms`);
+  const view = c
+    .running()
+    .map((n) => `${n.id}: ${[0, 1, 2, 3].map((i) => `n${i}=${n.member(`n${i}`)?.status ?? '-'}`).join(' ')}`)
+    .join('; ');
+  t.true(joined, `n3 joined through the fuzzed node: ${view}`);
 });
