@@ -10,7 +10,7 @@ export interface PingMessage {
   readonly seq: number;
   /** The target's id, so a ping that reaches a different node at that address is refused. */
   readonly id: string;
-  /** Sender's id and advertised address: a ping from an unknown node teaches us of it. */
+  /** Sender's id and advertised address (for diagnostics; membership travels only as records). */
   readonly src: string;
   readonly sa: string;
 }
