@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { TrellisError } from '@trellis/runtime';
 import { parseWorkerMessage, type MemberView, type Status, type WorkerMessage } from './worker-message.js';
 
 /** A node's view of the cluster: member id -> what it believes about that member. */
@@ -38,14 +39,14 @@ interface Waiter {
   readonly reject: (err: Error) => void;
 }
 
-export class PhaseTimeoutError extends Error {
+export class PhaseTimeoutError extends TrellisError {
   override readonly name = 'PhaseTimeoutError';
-  readonly code = 'PHASE_TIMEOUT';
+  readonly code = 'ERR_TRELLIS_DEMO_PHASE_TIMEOUT';
 }
 
-export class WorkerExitedError extends Error {
+export class WorkerExitedError extends TrellisError {
   override readonly name = 'WorkerExitedError';
-  readonly code = 'WORKER_EXITED';
+  readonly code = 'ERR_TRELLIS_DEMO_WORKER_EXITED';
 }
 
 export class Cluster {
