@@ -1,0 +1,258 @@
+import { ConfigProblems, describe } from '@trellis/runtime';
+import {
+  Overlay,
+  overlaps,
+  parseCidr,
+  prefixLength6Max,
+  prefixLengthMax,
+  type Cidr,
+  type IpKind,
+  type OverlayConfig,
+} from './overlay.js';
+
+// The slice-length limits live with the slice math that relies on them; config readers look here.
+export { prefixLengthMax, prefixLength6Max } from './overlay.js';
+
+/** An overlay as a user writes it in JSON config; everything but `name` and `subnet` has a default. */
+export interface OverlayInput {
+  /** 1..13 characters of [a-z0-9-], starting alphanumeric: DC/OS derives 15-char device names from it. */
+  readonly name: string;
+  /** IPv4 CIDR, a network address. */
+  readonly subnet: string;
+  /** Per-agent slice; default 24. Longer than the subnet's, at most 29 (see `prefixLengthMax`). */
+  readonly prefixLength?: number;
+  readonly subnet6?: string;
+  /** Per-agent IPv6 slice; default 80. Allowed only with `subnet6`. */
+  readonly prefixLength6?: number;
+  /** VXLAN network identifier; default 1024. One per overlay. */
+  readonly vni?: number;
+  /** VXLAN UDP port; default 64000. */
+  readonly port?: number;
+  /** Where VTEP IPs come from (slice index + 1); default 44.128.0.0/20. */
+  readonly vtepSubnet?: string;
+}
+
+/** DC/OS's overlay, field for field. */
+export const defaultOverlayInput: OverlayInput = Object.freeze({
+  name: 'dcos',
+  subnet: '9.0.0.0/8',
+  prefixLength: 24,
+  vni: 1024,
+  port: 64000,
+  vtepSubnet: '44.128.0.0/20',
+});
+
+const defaults = { prefixLength: 24, prefixLength6: 80, vni: 1024, port: 64000, vtepSubnet: '44.128.0.0/20' };
+const nameMaxChars = 13;
+const reservedNames = new Set(['host', 'bridge', 'default']);
+const knownKeys = new Set([
+  'name',
+  'subnet',
+  'prefixLength',
+  'subnet6',
+  'prefixLength6',
+  'vni',
+  'port',
+  'vtepSubnet',
+]);
+
+/** Parses one overlay; throws one `ConfigError` listing every problem, with paths under `path`. */
+export function parseOverlay(input: unknown, path = 'overlay'): Overlay {
+  const problems = new ConfigProblems();
+  const checked = checkOverlay(problems, input, path);
+  problems.throwIfAny('overlay');
+  return new Overlay(checked!.config);
+}
+
+/**
+ * Parses the overlay list, reporting every problem at once: each overlay's own, then conflicts
+ * between them (names, VNIs, overlapping subnets, VTEP subnets colliding with any subnet).
+ */
+export function parseOverlays(input: unknown): Overlay[] {
+  const problems = new ConfigProblems();
+  if (!Array.isArray(input)) {
+    problems.add('overlays', `must be an array of overlays, got ${describe(input)}`);
+    problems.throwIfAny('overlays');
+    return [];
+  }
+  const checked = input.map((item, i) => checkOverlay(problems, item, `overlays[${i}]`));
+  checkConflicts(problems, checked);
+  problems.throwIfAny('overlays');
+  return checked.map((c) => new Overlay(c!.config));
+}
+
+/** What one overlay's check found, kept for the cross-overlay checks even when it has problems. */
+interface Checked {
+  readonly path: string;
+  readonly config: OverlayConfig;
+  readonly net: Cidr | undefined;
+  readonly net6: Cidr | undefined;
+  readonly vtep: Cidr | undefined;
+}
+
+function checkOverlay(problems: ConfigProblems, input: unknown, path: string): Checked | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    problems.add(path, `must be an object with at least name and subnet, got ${describe(input)}`);
+    return undefined;
+  }
+  const raw = input as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!knownKeys.has(key))
+      problems.add(`${path}.${key}`, `unknown key; known: ${[...knownKeys].join(', ')}`);
+  }
+  const name = checkName(problems, `${path}.name`, raw['name']);
+  const net = checkCidr(problems, `${path}.subnet`, raw['subnet'], 'ipv4', true);
+  const prefixLength = raw['prefixLength'] ?? defaults.prefixLength;
+  const sliceOk = checkSliceLength(problems, `${path}.prefixLength`, prefixLength, net, prefixLengthMax);
+
+  const net6 = checkCidr(problems, `${path}.subnet6`, raw['subnet6'], 'ipv6', false);
+  let prefixLength6 = raw['prefixLength6'];
+  if (raw['subnet6'] === undefined && prefixLength6 !== undefined) {
+    problems.add(`${path}.prefixLength6`, 'is set but subnet6 is not; set both or neither');
+  } else if (raw['subnet6'] !== undefined) {
+    prefixLength6 ??= defaults.prefixLength6;
+    const slice6Ok = checkSliceLength(
+      problems,
+      `${path}.prefixLength6`,
+      prefixLength6,
+      net6,
+      prefixLength6Max,
+    );
+    if (slice6Ok && sliceOk && net && net6) {
+      const bits4 = prefixLength - net.prefix;
+      const bits6 = (prefixLength6 as number) - net6.prefix;
+      if (bits6 < bits4) {
+        problems.add(
+          `${path}.prefixLength6`,
+          `gives only 2^${bits6} IPv6 slices for 2^${bits4} IPv4 slices; each IPv4 slice needs the IPv6 slice of the same index`,
+        );
+      }
+    }
+  }
+
+  const vni = raw['vni'] ?? defaults.vni;
+  problems.integer(`${path}.vni`, vni, 1, 0xffffff);
+  const port = raw['port'] ?? defaults.port;
+  problems.integer(`${path}.port`, port, 1, 65535);
+  const vtepRaw = raw['vtepSubnet'] ?? defaults.vtepSubnet;
+  const vtep = checkCidr(problems, `${path}.vtepSubnet`, vtepRaw, 'ipv4', true);
+  if (vtep && vtep.prefix > 30) {
+    problems.add(`${path}.vtepSubnet`, `/${vtep.prefix} has no VTEP address besides network and broadcast`);
+  }
+  // A VTEP IP inside the overlay subnet would be routed into the overlay it carries.
+  if (vtep && net && overlaps(vtep, net)) {
+    problems.add(`${path}.vtepSubnet`, `overlaps this overlay's subnet (${raw['subnet'] as string})`);
+  }
+
+  // Only meaningful when the fields are valid; otherwise `problems` already throws.
+  const config: OverlayConfig = {
+    name: name ?? '',
+    subnet: raw['subnet'] as string,
+    prefixLength: prefixLength as number,
+    ...(raw['subnet6'] !== undefined && {
+      subnet6: raw['subnet6'] as string,
+      prefixLength6: prefixLength6 as number,
+    }),
+    vni: vni as number,
+    port: port as number,
+    vtepSubnet: vtepRaw as string,
+  };
+  return { path, config, net, net6, vtep };
+}
+
+function checkName(problems: ConfigProblems, path: string, value: unknown): string | undefined {
+  if (typeof value !== 'string') {
+    problems.add(path, `must be a string, got ${describe(value)}`);
+  } else if (value.length < 1 || value.length > nameMaxChars) {
+    problems.add(
+      path,
+      `must be 1 to ${nameMaxChars} characters, got ${value.length} (${JSON.stringify(value)})`,
+    );
+  } else if (!/^[a-z0-9][a-z0-9-]*$/.test(value)) {
+    problems.add(
+      path,
+      `must be lowercase letters, digits and '-', starting with a letter or digit, got ${JSON.stringify(value)}`,
+    );
+  } else if (reservedNames.has(value)) {
+    problems.add(
+      path,
+      `${JSON.stringify(value)} is reserved (Docker's own network names: host, bridge, default)`,
+    );
+  } else {
+    return value;
+  }
+  return undefined;
+}
+
+function checkCidr(
+  problems: ConfigProblems,
+  path: string,
+  value: unknown,
+  kind: IpKind,
+  required: boolean,
+): Cidr | undefined {
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string') {
+    problems.add(path, `must be a string CIDR, got ${describe(value)}`);
+    return undefined;
+  }
+  const parsed = parseCidr(value, kind);
+  if (typeof parsed === 'string') {
+    problems.add(path, parsed);
+    return undefined;
+  }
+  return parsed;
+}
+
+/** A slice must be longer than its subnet (at least 2 slices) and short enough for its halves. */
+function checkSliceLength(
+  problems: ConfigProblems,
+  path: string,
+  value: unknown,
+  net: Cidr | undefined,
+  max: number,
+): value is number {
+  if (!problems.integer(path, value, 1, max)) return false;
+  if (net && (value as number) <= net.prefix) {
+    problems.add(path, `must be longer than the subnet's /${net.prefix}, got ${value as number}`);
+    return false;
+  }
+  return true;
+}
+
+function checkConflicts(problems: ConfigProblems, checked: readonly (Checked | undefined)[]): void {
+  const present = checked.filter((c): c is Checked => c !== undefined);
+  for (const [j, b] of present.entries()) {
+    for (const a of present.slice(0, j)) {
+      if (a.config.name !== '' && a.config.name === b.config.name) {
+        problems.add(`${b.path}.name`, `duplicates ${a.path}.name (${JSON.stringify(a.config.name)})`);
+      }
+      if (typeof a.config.vni === 'number' && a.config.vni === b.config.vni) {
+        problems.add(
+          `${b.path}.vni`,
+          `duplicates ${a.path}.vni (${a.config.vni}); each overlay needs its own VXLAN device`,
+        );
+      }
+      if (a.net && b.net && overlaps(a.net, b.net)) {
+        problems.add(`${b.path}.subnet`, `overlaps ${a.path}.subnet (${a.config.subnet})`);
+      }
+      if (a.net6 && b.net6 && overlaps(a.net6, b.net6)) {
+        problems.add(`${b.path}.subnet6`, `overlaps ${a.path}.subnet6 (${String(a.config.subnet6)})`);
+      }
+      // Two VTEP devices with addresses from overlapping subnets would fight over the host route.
+      if (a.vtep && b.vtep && overlaps(a.vtep, b.vtep)) {
+        problems.add(
+          `${b.path}.vtepSubnet`,
+          `overlaps ${a.path}.vtepSubnet (${a.config.vtepSubnet}); give each overlay its own`,
+        );
+      }
+    }
+  }
+  for (const v of present) {
+    for (const o of present) {
+      if (v !== o && v.vtep && o.net && overlaps(v.vtep, o.net)) {
+        problems.add(`${v.path}.vtepSubnet`, `overlaps ${o.path}.subnet (${o.config.subnet})`);
+      }
+    }
+  }
+}

@@ -1,0 +1,238 @@
+import ipaddr from 'ipaddr.js';
+import { assert, InvalidArgumentError } from '@trellis/runtime';
+
+export type IpKind = 'ipv4' | 'ipv6';
+
+/**
+ * Longest IPv4 slice: its /30 halves hold network, gateway, one container and broadcast. A /30
+ * slice would leave /31 halves with no container address at all.
+ */
+export const prefixLengthMax = 29;
+/** Longest IPv6 slice: its /126 halves hold ::0 (subnet-router anycast), gateway ::1 and two containers. */
+export const prefixLength6Max = 125;
+
+/**
+ * An overlay as `parseOverlay` resolved it: every default filled in, every value valid. IPv6 is
+ * either fully present (`subnet6` and `prefixLength6`) or absent.
+ */
+export interface OverlayConfig {
+  readonly name: string;
+  readonly subnet: string;
+  readonly prefixLength: number;
+  readonly subnet6?: string;
+  readonly prefixLength6?: number;
+  readonly vni: number;
+  readonly port: number;
+  readonly vtepSubnet: string;
+}
+
+/** One agent's share of an overlay: the slice and its two bridge halves, same index in IPv6. */
+export interface Slice {
+  readonly index: number;
+  readonly agentSubnet: string;
+  /** Lower half, for the Mesos bridge (DC/OS `m-dcos`). */
+  readonly mesosSubnet: string;
+  /** Upper half, for the Docker bridge (DC/OS `d-dcos`). */
+  readonly dockerSubnet: string;
+  readonly agentSubnet6?: string;
+  readonly mesosSubnet6?: string;
+  readonly dockerSubnet6?: string;
+}
+
+/**
+ * An overlay network and its slice arithmetic. Built by `parseOverlay`/`parseOverlays`, which
+ * report a user's mistakes as one `ConfigError`; the constructor only asserts what they checked.
+ */
+export class Overlay {
+  readonly name: string;
+  readonly subnet: string;
+  readonly prefixLength: number;
+  // `declare` so an IPv4-only overlay has no `subnet6` key at all (exactOptionalPropertyTypes).
+  declare readonly subnet6?: string;
+  declare readonly prefixLength6?: number;
+  readonly vni: number;
+  readonly port: number;
+  readonly vtepSubnet: string;
+  /** Slices of `subnet` at `prefixLength`; at most 2^29 (a /0 cut in /29s). */
+  readonly sliceCount: number;
+  /** VTEP addresses in `vtepSubnet`, network and broadcast excluded. */
+  readonly vtepCapacity: number;
+  /** Slices an agent may claim: min(sliceCount, vtepCapacity) — the VTEP IP is derived from the slice index. */
+  readonly claimableSlices: number;
+  readonly #net: Cidr;
+  readonly #net6: Cidr | undefined;
+  readonly #vtep: Cidr;
+
+  constructor(config: OverlayConfig) {
+    this.#net = mustParse(config.subnet, 'ipv4');
+    this.#vtep = mustParse(config.vtepSubnet, 'ipv4');
+    assert(
+      config.prefixLength > this.#net.prefix && config.prefixLength <= prefixLengthMax,
+      'overlay prefixLength',
+    );
+    assert(this.#vtep.prefix <= 30, 'overlay vtepSubnet leaves no VTEP addresses');
+    this.name = config.name;
+    this.subnet = formatCidr(this.#net.base, this.#net.prefix, 'ipv4');
+    this.prefixLength = config.prefixLength;
+    this.vni = config.vni;
+    this.port = config.port;
+    this.vtepSubnet = formatCidr(this.#vtep.base, this.#vtep.prefix, 'ipv4');
+    this.sliceCount = Math.min(2 ** (this.prefixLength - this.#net.prefix), Number.MAX_SAFE_INTEGER);
+    this.vtepCapacity = 2 ** (32 - this.#vtep.prefix) - 2;
+    this.claimableSlices = Math.min(this.sliceCount, this.vtepCapacity);
+    this.#net6 = undefined;
+    if (config.subnet6 !== undefined) {
+      const net6 = mustParse(config.subnet6, 'ipv6');
+      const prefix6 = config.prefixLength6;
+      assert(
+        prefix6 !== undefined && prefix6 > net6.prefix && prefix6 <= prefixLength6Max,
+        'overlay prefixLength6',
+      );
+      // Every IPv4 slice index must name an IPv6 slice too.
+      assert(prefix6 - net6.prefix >= this.prefixLength - this.#net.prefix, 'overlay IPv6 slices too few');
+      this.#net6 = net6;
+      this.subnet6 = formatCidr(net6.base, net6.prefix, 'ipv6');
+      this.prefixLength6 = prefix6;
+    }
+    Object.freeze(this);
+  }
+
+  /** The slice at `index`; throws `InvalidArgumentError` outside [0, sliceCount). */
+  slice(index: number): Slice {
+    this.#checkIndex(index, this.sliceCount, 'slice index');
+    const v4 = halves(this.#net, this.prefixLength, index);
+    const slice: { -readonly [K in keyof Slice]: Slice[K] } = {
+      index,
+      agentSubnet: v4.agent,
+      mesosSubnet: v4.lower,
+      dockerSubnet: v4.upper,
+    };
+    if (this.#net6 !== undefined && this.prefixLength6 !== undefined) {
+      const v6 = halves(this.#net6, this.prefixLength6, index);
+      slice.agentSubnet6 = v6.agent;
+      slice.mesosSubnet6 = v6.lower;
+      slice.dockerSubnet6 = v6.upper;
+    }
+    return Object.freeze(slice);
+  }
+
+  /**
+   * The index whose `agentSubnet` (or `agentSubnet6`) is `cidr`, or undefined if `cidr` is not
+   * exactly one of this overlay's slices — peers send these strings, so no throw.
+   */
+  sliceIndexOf(cidr: string): number | undefined {
+    const isV4 = ipaddr.IPv4.isValidCIDRFourPartDecimal(cidr);
+    const net = isV4 ? this.#net : this.#net6;
+    const prefix = isV4 ? this.prefixLength : this.prefixLength6;
+    if (net === undefined || prefix === undefined) return undefined;
+    const parsed = parseCidr(cidr, net.kind);
+    if (typeof parsed === 'string' || parsed.prefix !== prefix || !contains(net, parsed.base))
+      return undefined;
+    const index = Number((parsed.base - net.base) >> BigInt(net.bits - prefix));
+    return index < this.sliceCount ? index : undefined;
+  }
+
+  /** The VTEP IP of the agent holding slice `index`: vtepSubnet network + index + 1. */
+  vtepIp(index: number): string {
+    this.#checkIndex(index, this.vtepCapacity, 'VTEP index');
+    return formatAddress(this.#vtep.base + BigInt(index) + 1n, 'ipv4');
+  }
+
+  #checkIndex(index: number, limit: number, what: string): void {
+    if (!Number.isInteger(index) || index < 0 || index >= limit) {
+      throw new InvalidArgumentError(`overlay ${this.name}: ${what} ${index} is outside [0, ${limit})`);
+    }
+  }
+}
+
+/**
+ * The VTEP MAC DC/OS derives from the VTEP IP: OUI 70:b3:d5 plus the IP's low 24 bits, so a
+ * restarted agent gets the same MAC back (a changed MAC broke DC/OS traffic).
+ */
+export function vtepMac(vtepIp: string): string {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(vtepIp)) {
+    throw new InvalidArgumentError(`VTEP IP must be an IPv4 address, got ${JSON.stringify(vtepIp)}`);
+  }
+  const low = ipaddr.IPv4.parse(vtepIp).toByteArray().slice(1);
+  return ['70', 'b3', 'd5', ...low.map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+// ---- CIDR arithmetic shared with container-allocator.ts (not exported from the package) ----
+
+/** A network as an integer, so slice and host math is exact for 128-bit IPv6 too. */
+export interface Cidr {
+  readonly kind: IpKind;
+  /** The network address. */
+  readonly base: bigint;
+  readonly prefix: number;
+  readonly bits: 32 | 128;
+}
+
+/**
+ * Parses a CIDR of the given kind that must be a network address. Returns the reason as a
+ * string instead of throwing, so config parsing can collect it as one problem among many.
+ * IPv4 must be four-part decimal: ipaddr.js would otherwise read `011.0.0.0` as octal.
+ */
+export function parseCidr(text: string, kind: IpKind): Cidr | string {
+  const v4 = kind === 'ipv4';
+  const valid = v4 ? ipaddr.IPv4.isValidCIDRFourPartDecimal(text) : ipaddr.IPv6.isValidCIDR(text);
+  if (!valid) {
+    return `must be an ${v4 ? 'IPv4' : 'IPv6'} CIDR such as ${v4 ? '9.0.0.0/8' : 'fd01:b::/64'}, got ${JSON.stringify(text)}`;
+  }
+  const [address, prefix] = ipaddr.parseCIDR(text);
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).zoneId !== undefined) {
+    return `must not carry a zone id, got ${JSON.stringify(text)}`;
+  }
+  const network = v4 ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
+  const base = addressToBigInt(network);
+  if (base !== addressToBigInt(address)) {
+    return `${text} is not a network address (host bits are set); did you mean ${formatCidr(base, prefix, kind)}?`;
+  }
+  return { kind, base, prefix, bits: v4 ? 32 : 128 };
+}
+
+export function addressToBigInt(address: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+  let value = 0n;
+  for (const byte of address.toByteArray()) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+/** Canonical text: dotted quad, or RFC 5952 for IPv6 so equal addresses compare equal as strings. */
+export function formatAddress(value: bigint, kind: IpKind): string {
+  const bytes: number[] = [];
+  for (let i = kind === 'ipv4' ? 4 : 16; i > 0; i--) {
+    bytes.unshift(Number(value & 0xffn));
+    value >>= 8n;
+  }
+  const address = ipaddr.fromByteArray(bytes);
+  return address.kind() === 'ipv6' ? (address as ipaddr.IPv6).toRFC5952String() : address.toString();
+}
+
+export function formatCidr(base: bigint, prefix: number, kind: IpKind): string {
+  return `${formatAddress(base, kind)}/${prefix}`;
+}
+
+export function contains(net: Cidr, address: bigint): boolean {
+  const hostBits = BigInt(net.bits - net.prefix);
+  return address >> hostBits === net.base >> hostBits;
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.kind === b.kind && (contains(a, b.base) || contains(b, a.base));
+}
+
+function mustParse(text: string, kind: IpKind): Cidr {
+  const parsed = parseCidr(text, kind);
+  assert(typeof parsed !== 'string', `overlay: ${parsed as string}`);
+  return parsed;
+}
+
+function halves(net: Cidr, prefix: number, index: number): { agent: string; lower: string; upper: string } {
+  const base = net.base + (BigInt(index) << BigInt(net.bits - prefix));
+  const half = 1n << BigInt(net.bits - prefix - 1);
+  return {
+    agent: formatCidr(base, prefix, net.kind),
+    lower: formatCidr(base, prefix + 1, net.kind),
+    upper: formatCidr(base + half, prefix + 1, net.kind),
+  };
+}

@@ -1,0 +1,55 @@
+import { TrellisError } from '@trellis/runtime';
+
+/** Where an overlay's slices come from; an `Overlay` fits, so callers can pass it as is. */
+export interface SliceSource {
+  readonly subnet: string;
+  readonly prefixLength: number;
+  readonly sliceCount: number;
+  readonly vtepSubnet: string;
+}
+
+/**
+ * Every slice an agent may claim on an overlay is held by a live agent, so this agent gets no
+ * subnet. DC/OS had no way to say so; here it is an error (and an event) naming what to widen.
+ */
+export class SliceExhaustedError extends TrellisError {
+  override readonly name = 'SliceExhaustedError';
+  readonly code = 'ERR_TRELLIS_SLICES_EXHAUSTED';
+  /** The overlay's name. */
+  readonly overlay: string;
+  /** How many slices an agent may claim there (`claimableSlices`), all of them held. */
+  readonly slices: number;
+
+  constructor(overlay: string, slices: number, source?: SliceSource, options?: ErrorOptions) {
+    super(`overlay ${overlay}: ${describeExhaustion(slices, source)}`, options);
+    this.overlay = overlay;
+    this.slices = slices;
+  }
+}
+
+function describeExhaustion(slices: number, source: SliceSource | undefined): string {
+  if (source === undefined) return `all ${slices} claimable slices are held by live agents`;
+  const what = `/${source.prefixLength} slices of ${source.subnet}`;
+  if (slices >= source.sliceCount) return `all ${slices} ${what} are held by live agents`;
+  // Fewer claimable than existing slices: the VTEP subnet, not the overlay subnet, is the limit.
+  return (
+    `all ${slices} claimable ${what} are held by live agents; ` +
+    `VTEP subnet ${source.vtepSubnet} has only ${slices} addresses for ${source.sliceCount} slices, widen it`
+  );
+}
+
+/** Every container address of one bridge half (the Mesos or Docker half of a slice) is taken. */
+export class AddressExhaustedError extends TrellisError {
+  override readonly name = 'AddressExhaustedError';
+  readonly code = 'ERR_TRELLIS_ADDRESSES_EXHAUSTED';
+  /** The half, such as `9.0.5.0/25`. */
+  readonly cidr: string;
+  /** How many container addresses it has (gateway, network, broadcast and reserved excluded). */
+  readonly capacity: number;
+
+  constructor(cidr: string, capacity: number, options?: ErrorOptions) {
+    super(`no free container address in ${cidr}: all ${capacity} are allocated`, options);
+    this.cidr = cidr;
+    this.capacity = capacity;
+  }
+}
