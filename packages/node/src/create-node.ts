@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { ConfigProblems, Rng, silentLogger, type Address, type Logger } from '@trellis/runtime';
 import type { MembershipConfig } from '@trellis/membership';
 import type { SwimConfig, SwimProfile } from '@trellis/swim';
+import { Overlay, parseOverlays, type OverlayInput, type RoutesConfig } from '@trellis/routes';
 import { startNode, type GossipNode } from './gossip-node.js';
 import type { Keyring } from './keyring.js';
 import { realScheduler } from './real-scheduler.js';
@@ -22,6 +23,10 @@ export interface CreateNodeOptions {
   /** Overrides of the profile's failure-detector settings. */
   readonly swim?: Partial<SwimConfig>;
   readonly membership?: Partial<MembershipConfig>;
+  /** Overlay networks this node routes (JSON-style inputs are validated, every problem listed). */
+  readonly overlays?: readonly (OverlayInput | Overlay)[];
+  /** Route-store settings: settle, grace and reclaim periods, bounds. */
+  readonly routes?: Partial<RoutesConfig>;
   /** AES-256-GCM keyring; without it the node speaks plaintext (say so explicitly: `keyring: null`). */
   readonly keyring: Keyring | null;
   /** Cluster label, bound into every encrypted packet: nodes of other clusters are refused. */
@@ -44,6 +49,7 @@ export interface CreateNodeOptions {
  */
 export async function createNode(options: CreateNodeOptions): Promise<GossipNode> {
   const { host, port } = parseBind(options);
+  const overlays = toOverlays(options.overlays ?? []);
   const logger = options.logger ?? silentLogger;
   const adv = options.advertise === undefined ? undefined : splitAddress(options.advertise);
   const transport = await createUdpTransport({
@@ -71,6 +77,8 @@ export async function createNode(options: CreateNodeOptions): Promise<GossipNode
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.swim === undefined ? {} : { config: options.swim }),
     ...(options.membership === undefined ? {} : { membership: options.membership }),
+    overlays,
+    ...(options.routes === undefined ? {} : { routes: options.routes }),
     logger,
     envelopeReserveBytes: codec.overheadBytes,
     transport,
@@ -79,6 +87,26 @@ export async function createNode(options: CreateNodeOptions): Promise<GossipNode
     seeds: options.seeds ?? [],
     onClose: () => transport.whenClosed(),
   });
+}
+
+function toOverlays(input: readonly (OverlayInput | Overlay)[]): Overlay[] {
+  if (input.every((o) => o instanceof Overlay)) return [...input] as Overlay[];
+  // Mixed lists are re-validated together, so overlaps between them are caught too.
+  return parseOverlays(input.map((o) => (o instanceof Overlay ? overlayInputOf(o) : o)));
+}
+
+function overlayInputOf(o: Overlay): OverlayInput {
+  const { name, subnet, prefixLength, vni, port, vtepSubnet, subnet6, prefixLength6 } = o;
+  return {
+    name,
+    subnet,
+    prefixLength,
+    vni,
+    port,
+    vtepSubnet,
+    ...(subnet6 === undefined ? {} : { subnet6 }),
+    ...(prefixLength6 === undefined ? {} : { prefixLength6 }),
+  };
 }
 
 function parseBind(options: CreateNodeOptions): { host: string; port: number } {

@@ -4,6 +4,7 @@ import type { MemberRecord } from '@trellis/membership';
 import type { SwimEvent, SwimStats } from '@trellis/swim';
 import { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
 import { Driver, type DriverStats } from './driver.js';
+import { RoutesApi } from './routes-api.js';
 import type { WireCodec } from './wire/wire-codec.js';
 
 type MemberEvent = Extract<
@@ -56,6 +57,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   readonly id: string;
   readonly address: Address;
   readonly core: NodeCore;
+  /** Overlay routes: publish ours, read and subscribe to the converged tables. */
+  readonly routes: RoutesApi;
   readonly #driver: Driver;
   readonly #codec: WireCodec;
   readonly #scheduler: Scheduler;
@@ -79,6 +82,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       logger: options.logger,
       onEvent: (e) => this.#dispatch(e),
     });
+    this.routes = new RoutesApi(this.core, options.scheduler, () => this.#driver.flush());
     this.#driver.start();
     if (options.seeds !== undefined && options.seeds.length > 0) this.join(options.seeds);
   }
@@ -173,6 +177,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         return;
       case 'awarenessChanged':
         return;
+      default:
+        this.routes.dispatch(e);
     }
   }
 

@@ -35,13 +35,13 @@ export class AntiEntropy {
   }
 
   /** Starts a digest exchange with `peer`. `done(ok)` runs when it ends. */
-  start(_now: Instant, peer: Address, done: (ok: boolean) => void): void {
+  start(_now: Instant, peer: Address, done: (at: Instant, ok: boolean) => void): void {
     const roots: Dict = {};
     for (const [name, s] of this.#sections) roots[name] = s.digest().root();
     this.#send(peer, { t: 'pp', r: roots }, (at, reply) => {
       const b = field(reply, 'pp1', 'b');
-      if (b === undefined) return done(false);
-      this.#round2(at, peer, b, done);
+      if (b === undefined) return done(at, false);
+      this.#round2(at, peer, b, (ok) => done(at, ok));
     });
   }
 

@@ -1,6 +1,8 @@
 import { assert } from '@trellis/runtime';
 import { wireSize } from './wire-size.js';
 
+const missesMax = 16;
+
 /** One piece of news waiting to be piggybacked. */
 interface Pending {
   readonly key: string;
@@ -41,6 +43,8 @@ export class BroadcastQueue {
   readonly #byClass = new Map<string, Pending[]>();
   readonly #byKey = new Map<string, Pending>();
   #seq = 0;
+  /** A lower bound on any item's size, to stop scanning once nothing more can fit. */
+  readonly #smallest = 8;
   #droppedAtBound = 0;
   #replaced = 0;
   #tooLarge = 0;
@@ -110,7 +114,7 @@ export class BroadcastQueue {
     const pending = [...this.#byClass.entries()].filter(([, l]) => l.length > 0);
     if (pending.length === 0 || budgetBytes <= overheadBytes) return [];
     const weightSum = pending.reduce((s, [cls]) => s + (this.#opts.shares[cls] ?? 0), 0);
-    const picked: Pending[] = [];
+    const picked = new Set<Pending>();
     let left = budgetBytes;
     for (const [cls, list] of pending) {
       const share = Math.floor((budgetBytes * (this.#opts.shares[cls] ?? 0)) / weightSum);
@@ -124,18 +128,24 @@ export class BroadcastQueue {
       if (item.transmits >= limit) this.#byKey.delete(item.key);
       else this.#insert(list, item);
     }
-    return picked.map((p) => p.msg);
+    return [...picked].map((p) => p.msg);
   }
 
   /** Adds items of `list` not yet picked that fit in `budget`; returns the bytes used. */
-  #fill(list: Pending[], budget: number, overhead: number, picked: Pending[]): number {
+  #fill(list: Pending[], budget: number, overhead: number, picked: Set<Pending>): number {
     let used = 0;
+    let misses = 0;
     for (const item of list) {
-      if (budget - used < overhead + 1) break;
-      if (picked.includes(item)) continue;
+      if (budget - used < overhead + this.#smallest) break;
+      if (picked.has(item)) continue;
       const cost = item.size + overhead;
-      if (cost > budget - used) continue;
-      picked.push(item);
+      if (cost > budget - used) {
+        // News sizes cluster; after a run of misses the rest will not fit either. This bounds
+        // the scan of a long queue (a boot storm) at a few dozen items per packet.
+        if (++misses >= missesMax) break;
+        continue;
+      }
+      picked.add(item);
       used += cost;
     }
     return used;

@@ -34,6 +34,9 @@ export interface SwimConfig {
    * find each other again (Serf's reconnect). 0 disables it.
    */
   readonly reconnectIntervalMs: DurationMs;
+  /** While more than backlogThreshold news items wait, push-pull this often (0: never). */
+  readonly backlogPushPullMs: DurationMs;
+  readonly backlogThreshold: number;
   /** Local health score ceiling: the probe interval and timeout are multiplied by score + 1. */
   readonly awarenessMax: number;
   /** UDP payload budget for a compound packet, before encryption overhead. */
@@ -72,6 +75,8 @@ const lan: SwimConfig = Object.freeze({
   suspicionMaxTimeoutMult: 6,
   pushPullIntervalMs: 30_000,
   reconnectIntervalMs: 10_000,
+  backlogPushPullMs: 1000,
+  backlogThreshold: 64,
   awarenessMax: 8,
   packetBudgetBytes: 1400,
   lifeguard: true,
@@ -141,6 +146,8 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   p.integer('suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1, 64);
   ms('pushPullIntervalMs', 0);
   ms('reconnectIntervalMs', 0);
+  ms('backlogPushPullMs', 0);
+  p.integer('backlogThreshold', c.backlogThreshold, 1, 1_000_000);
   p.integer('awarenessMax', c.awarenessMax, 1, 64);
   p.integer('packetBudgetBytes', c.packetBudgetBytes, 256, 65_000);
   p.boolean('lifeguard', c.lifeguard);

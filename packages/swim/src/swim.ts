@@ -81,6 +81,8 @@ export class Swim {
   #joinAttempt = 0;
   #joined = false;
   #userHandler: UserMessageHandler | undefined;
+  #backlogSyncing = false;
+  #lastBacklogSync = -Infinity;
 
   constructor(opts: SwimOptions) {
     this.config = parseSwimConfig(opts.config, opts.profile);
@@ -141,6 +143,24 @@ export class Swim {
 
   get awarenessScore(): number {
     return this.#awareness.score;
+  }
+
+  /**
+   * Runs one push-pull exchange with a random live member now; `done(at, ok)` runs when it
+   * ends. False (and no call) when there is nobody to ask.
+   */
+  syncWithRandomPeer(now: Instant, done: (at: Instant, ok: boolean) => void): boolean {
+    if (this.#live.size === 0) return false;
+    const peer = this.table.get(this.#rng.pick(this.#live.ids()));
+    if (peer === undefined) return false;
+    this.#stats.pushPulls++;
+    this.#antiEntropy.start(now, peer.addr, (at, ok) => done(at, ok));
+    return true;
+  }
+
+  /** Sends one application message straight to `to` (with piggybacked news), not by gossip. */
+  sendTo(to: Address, msg: object): void {
+    this.#send(to, msg);
   }
 
   /** Registers another replicated table for push-pull anti-entropy. */
@@ -303,6 +323,7 @@ export class Swim {
 
   #gossip(now: Instant): void {
     this.#timers.set('gossip', now + this.config.gossipIntervalMs);
+    this.#drainBacklog(now);
     if (this.#queue.size === 0) {
       if (this.#leaving) this.#finishLeave();
       return;
@@ -321,11 +342,24 @@ export class Swim {
 
   #pushPull(now: Instant): void {
     this.#timers.set('pushPull', now + this.#pushPullIntervalMs());
-    if (this.#leaving || this.#live.size === 0) return;
-    const peer = this.table.get(this.#rng.pick(this.#live.ids()));
-    if (peer === undefined) return;
-    this.#stats.pushPulls++;
-    this.#antiEntropy.start(now, peer.addr, () => undefined);
+    if (this.#leaving) return;
+    this.syncWithRandomPeer(now, () => undefined);
+  }
+
+  /**
+   * A backlog of news far larger than a few packets (a boot storm: hundreds of members and
+   * routes appearing at once) would take gossip tens of seconds to carry. Digest push-pull moves
+   * it in bulk over the stream, costing only the difference, so run it every backlog interval
+   * while the backlog lasts.
+   */
+  #drainBacklog(now: Instant): void {
+    const { backlogPushPullMs, backlogThreshold } = this.config;
+    if (backlogPushPullMs === 0 || this.#queue.size < backlogThreshold || this.#backlogSyncing) return;
+    if (now - this.#lastBacklogSync < backlogPushPullMs) return;
+    this.#lastBacklogSync = now;
+    this.#backlogSyncing = this.syncWithRandomPeer(now, () => {
+      this.#backlogSyncing = false;
+    });
   }
 
   /** Anti-entropy with a random dead member: if it is back (a healed partition), we merge. */

@@ -1,21 +1,65 @@
 import type { Address, Instant } from '@trellis/runtime';
 import { Swim, type SwimEvent, type SwimOptions, type Transmit } from '@trellis/swim';
+import { RouteStore, type Overlay, type RoutesConfig, type RoutesEvent } from '@trellis/routes';
 
-export type NodeCoreOptions = SwimOptions;
+export interface NodeCoreOptions extends SwimOptions {
+  /** Overlay networks this node takes part in (none: the route store stays empty). */
+  readonly overlays?: readonly Overlay[];
+  readonly routes?: Partial<RoutesConfig>;
+}
 
-export type NodeEvent = SwimEvent;
+export type NodeEvent = SwimEvent | RoutesEvent;
+
+const routesClass = 'routes';
 
 /**
- * The gossip node as one sans-IO core. Today it is the failure detector and its member table;
- * the route store plugs in through the seams Swim offers (a broadcast class with its own share
- * of each packet, an anti-entropy section, a handler for its message types), so the driver
- * below never changes when a replicated table is added.
+ * The gossip node as one sans-IO core: the failure detector with its member table, and the
+ * route store plugged into it through Swim's seams — its own broadcast class with a guaranteed
+ * share of every packet, an anti-entropy section, and the `r` messages routed to it. Membership
+ * changes reach the route store as they happen, with the `now` of the input that caused them.
  */
 export class NodeCore {
   readonly swim: Swim;
+  readonly routes: RouteStore;
+  readonly #events: NodeEvent[] = [];
 
   constructor(options: NodeCoreOptions) {
-    this.swim = new Swim(options);
+    const store = new RouteStore({
+      selfId: options.id,
+      generation: Math.floor(options.incarnation ?? options.now),
+      overlays: options.overlays ?? [],
+      ...(options.routes === undefined ? {} : { config: options.routes }),
+      rng: options.rng.fork('routes'),
+      now: options.now,
+      liveness: {
+        status: (id) => this.swim.table.get(id)?.status,
+        since: (id) => this.swim.table.statusSince(id),
+        addr: (id) => this.swim.table.get(id)?.addr,
+      },
+      broadcast: (key, msg) => this.swim.broadcast(routesClass, key, msg),
+      sync: (now, done) => this.swim.syncWithRandomPeer(now, (at) => done(at)),
+      sendTo: (addr, msg) => this.swim.sendTo(addr, msg),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    this.routes = store;
+    this.swim = new Swim({
+      ...options,
+      broadcastClasses: { ...options.broadcastClasses, [routesClass]: store.config.broadcastShare },
+    });
+    this.swim.onUserMessage((now, from, msg) => {
+      if (msg.t !== 'r') return false;
+      store.handleRecord(now, from, msg);
+      return true;
+    });
+    this.swim.addSection({
+      name: routesClass,
+      digest: () => store.table.digest(),
+      records: (keys) => keys.flatMap((k) => store.table.getByKey(k) ?? []),
+      allRecords: () => [...store.table.all()],
+      merge: (now, from, records) => {
+        for (const r of records) store.handleRecord(now, from, r);
+      },
+    });
   }
 
   get selfId(): string {
@@ -23,28 +67,48 @@ export class NodeCore {
   }
 
   join(now: Instant, seeds: readonly Address[]): void {
+    // Choose slices from the seed's view of the cluster, not from an empty one.
+    if (seeds.length > 0) this.routes.holdClaims();
     this.swim.join(now, seeds);
+    this.#pump(now);
   }
 
+  /** Withdraws our routes, then gossips that we leave. */
   leave(now: Instant): void {
+    this.routes.withdrawAll(now);
     this.swim.leave(now);
+    this.#pump(now);
   }
 
   /** The messages of one decoded datagram, in order. */
   handleDatagram(now: Instant, from: Address, messages: readonly unknown[]): void {
     for (const msg of messages) this.swim.handleMessage(now, from, msg);
+    this.#pump(now);
   }
 
   handleRequest(now: Instant, from: Address, msg: unknown): object {
-    return this.swim.handleRequest(now, from, msg);
+    const reply = this.swim.handleRequest(now, from, msg);
+    this.#pump(now);
+    return reply;
   }
 
   handleReply(now: Instant, token: number, reply: unknown, error?: string): void {
     this.swim.handleReply(now, token, reply, error);
+    this.#pump(now);
   }
 
   handleTimeout(now: Instant): void {
-    this.swim.handleTimeout(now);
+    const s = this.swim.pollTimeout();
+    if (s !== undefined && s <= now) this.swim.handleTimeout(now);
+    this.#pump(now);
+    const r = this.routes.pollTimeout();
+    if (r !== undefined && r <= now) this.routes.handleTimeout(now);
+    this.#pump(now);
+  }
+
+  /** After a local command on the route store (publish, withdraw). */
+  afterCommand(now: Instant): void {
+    this.#pump(now);
   }
 
   pollTransmit(): Transmit | undefined {
@@ -52,10 +116,26 @@ export class NodeCore {
   }
 
   pollEvent(): NodeEvent | undefined {
-    return this.swim.pollEvent();
+    return this.#events.shift();
   }
 
   pollTimeout(): Instant | undefined {
-    return this.swim.pollTimeout();
+    const s = this.swim.pollTimeout();
+    const r = this.routes.pollTimeout();
+    if (s === undefined) return r;
+    if (r === undefined) return s;
+    return Math.min(s, r);
+  }
+
+  /** Moves events out of the cores; membership changes mark the route tables for recompute. */
+  #pump(now: Instant): void {
+    for (let e = this.swim.pollEvent(); e !== undefined; e = this.swim.pollEvent()) {
+      if (e.type.startsWith('member')) this.routes.markDirty(now);
+      // Joined, or nobody answered for a while: an isolated agent still gets a slice.
+      if (e.type === 'joined' || (e.type === 'joinAttemptFailed' && e.attempt >= 3))
+        this.routes.releaseClaims(now);
+      this.#events.push(e);
+    }
+    for (let e = this.routes.pollEvent(); e !== undefined; e = this.routes.pollEvent()) this.#events.push(e);
   }
 }

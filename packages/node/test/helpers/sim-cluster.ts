@@ -1,6 +1,7 @@
 import { memoryLogger, type LogRecord, type Address } from '@trellis/runtime';
 import { Simulation, type SimHost, type SimulationOptions } from '@trellis/sim';
 import type { SwimConfig, SwimProfile } from '@trellis/swim';
+import type { Overlay, RoutesConfig } from '@trellis/routes';
 import { startNode, type GossipNode } from '../../src/gossip-node.js';
 import type { NodeEvent } from '../../src/core/node-core.js';
 import { WireCodec } from '../../src/wire/wire-codec.js';
@@ -14,6 +15,10 @@ export interface SimClusterOptions {
   /** Start every node joined through node 0 (default true). */
   readonly join?: boolean;
   readonly logs?: LogRecord[];
+  readonly overlays?: readonly Overlay[];
+  readonly routes?: Partial<RoutesConfig>;
+  /** Runs after every node (re)start, e.g. to publish its routes. */
+  readonly onStart?: (node: GossipNode, host: SimHost) => void;
 }
 
 export interface RecordedEvent {
@@ -63,6 +68,8 @@ export class SimCluster {
       rng: host.rng,
       ...(this.#opts.profile ? { profile: this.#opts.profile } : {}),
       ...(this.#opts.swim ? { config: this.#opts.swim } : {}),
+      ...(this.#opts.overlays ? { overlays: this.#opts.overlays } : {}),
+      ...(this.#opts.routes ? { routes: this.#opts.routes } : {}),
       transport: host,
       scheduler: host,
       codec: new WireCodec({}),
@@ -72,6 +79,7 @@ export class SimCluster {
     });
     node.on('event', (event) => this.events.push({ at: host.now(), node: id, event }));
     this.nodes.set(id, node);
+    this.#opts.onStart?.(node, host);
   }
 
   node(i: number | string): GossipNode {
