@@ -40,8 +40,7 @@ export type RouteRejectReason =
   | 'invalidVersion'
   | 'invalidSlice'
   | 'invalidAddress'
-  | 'tableFull'
-  | 'unrefutable';
+  | 'tableFull';
 
 export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'malformed',
@@ -51,7 +50,6 @@ export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'invalidSlice',
   'invalidAddress',
   'tableFull',
-  'unrefutable',
 ]);
 
 export type RouteValidation =

@@ -346,7 +346,8 @@ export class RouteStore {
         if (since + graceMs > now) this.#due(since + graceMs);
         else if (since + reclaimMs > now) this.#due(since + reclaimMs);
       }
-      return occupies(r, this.#selfId, this.#live, now, reclaimMs);
+      // A slice index past the overlay's end (a peer configured a bigger one) holds nothing here.
+      return r.s < overlay.sliceCount && occupies(r, this.#selfId, this.#live, now, reclaimMs);
     });
   }
 
@@ -378,8 +379,11 @@ export class RouteStore {
       vi,
       vm: own.opts.vtepMac ?? vtepMac(vi),
     } as const;
-    const g = Math.max(this.#generation, own.record?.g ?? 0, continued?.g ?? 0);
-    const v = g === own.record?.g ? own.record.v + 1 : g === continued?.g ? continued.v + 1 : 0;
+    // Above whatever the table holds under our key (our tombstone, our previous life): a claim
+    // that sorted below it would be ignored by peers while we went on to use the slice.
+    const current = this.table.get(overlay.name, this.#selfId);
+    const g = Math.max(this.#generation, current?.g ?? 0);
+    const v = g === current?.g ? current.v + 1 : 0;
     // A slice held and settled in our previous life continues settled: peers see no blip.
     const record: RouteWire =
       continued !== undefined

@@ -51,7 +51,7 @@ export function parseRoutesConfig(input: Partial<RoutesConfig> = {}): RoutesConf
       `must be at least graceMs (${c.graceMs}): a slice still routed must not be handed out`,
     );
   for (const key of Object.keys(input))
-    if (!(key in defaultRoutesConfig)) p.add(key, 'is not a routes setting');
+    if (!Object.hasOwn(defaultRoutesConfig, key)) p.add(key, 'is not a routes setting');
   p.throwIfAny('routes config');
   return Object.freeze(c);
 }

@@ -488,3 +488,18 @@ test('records for an overlay we do not configure are stored and relayed, not rou
   t.is(h.broadcasts.at(-1)?.key, 'r:other/a');
   t.deepEqual(h.changes(), []);
 });
+
+test('publish after withdraw sorts above our own tombstone, so peers take the new claim', (t) => {
+  const h = harness();
+  h.store.publish(h.now, 'dcos', { underlayIp: '192.168.0.1' });
+  h.store.withdraw(h.now, 'dcos');
+  const tombstone = h.broadcasts.at(-1)!.msg;
+  t.is(tombstone.st, 2);
+  h.store.publish(h.now, 'dcos', { underlayIp: '192.168.0.1' });
+  const claim = h.broadcasts.at(-1)!.msg;
+  t.is(claim.st, 0);
+  t.true(
+    claim.g > tombstone.g || (claim.g === tombstone.g && claim.v > tombstone.v),
+    'the claim wins the join',
+  );
+});

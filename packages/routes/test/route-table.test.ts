@@ -59,7 +59,6 @@ test('older records and duplicates are unchanged', (t) => {
     invalidSlice: 0,
     invalidAddress: 0,
     tableFull: 0,
-    unrefutable: 0,
   });
 });
 

@@ -79,3 +79,10 @@ test('unknown keys are refused by name', (t) => {
   const problems = problemsOf(t, { settleMS: 10, recordMax: 5 });
   t.deepEqual(problems, ['settleMS: is not a routes setting', 'recordMax: is not a routes setting']);
 });
+
+test('inherited property names are not settings', (t) => {
+  const e = t.throws(() => parseRoutesConfig(JSON.parse('{"constructor":5,"toString":1}') as never), {
+    instanceOf: ConfigError,
+  });
+  t.deepEqual(e?.problems.map((p) => p.path).sort(), ['constructor', 'toString']);
+});

@@ -172,7 +172,7 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
     p.add('joinRetryMaxMs', `must be at least joinRetryBaseMs (${c.joinRetryBaseMs})`);
   }
   for (const key of Object.keys(input)) {
-    if (!(key in lan)) p.add(key, 'is not a swim setting');
+    if (!Object.hasOwn(lan, key)) p.add(key, 'is not a swim setting');
   }
   p.throwIfAny('swim config');
   return Object.freeze(c);

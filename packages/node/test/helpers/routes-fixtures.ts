@@ -51,7 +51,11 @@ export function tablesMatchTruth(c: SimCluster, overlay: string): boolean {
       table.every((e) => {
         const t = truth.get(e.owner);
         return (
-          t !== undefined && t.slice === e.slice && t.vtepMac === e.vtepMac && t.underlayIp === e.underlayIp
+          t !== undefined &&
+          t.slice === e.slice &&
+          t.vtepMac === e.vtepMac &&
+          t.underlayIp === e.underlayIp &&
+          t.generation === e.generation
         );
       })
     );
