@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Address, Logger, Scheduler, Transport } from '@trellis/runtime';
 import type { MemberRecord } from '@trellis/membership';
 import type { SwimEvent, SwimStats } from '@trellis/swim';
+import type { Overlay } from '@trellis/routes';
 import { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
 import { Driver, type DriverStats } from './driver.js';
 import { RoutesApi } from './routes-api.js';
@@ -85,6 +86,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     this.routes = new RoutesApi(this.core, options.scheduler, () => this.#driver.flush());
     this.#driver.start();
     if (options.seeds !== undefined && options.seeds.length > 0) this.join(options.seeds);
+  }
+
+  /** The overlay networks this node routes. */
+  get overlays(): Overlay[] {
+    return this.routes.overlays;
   }
 
   /** Every known member, self and tombstones included. */

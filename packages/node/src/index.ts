@@ -10,6 +10,7 @@ export {
   type NodeStats,
   type StartNodeOptions,
 } from './gossip-node.js';
+export { RoutesApi, type RoutesApiEvents, type ContainerHalf } from './routes-api.js';
 export { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
 export { Driver, type DriverStats } from './driver.js';
 export { realScheduler } from './real-scheduler.js';
