@@ -1,8 +1,11 @@
-import type { Overlay } from './overlay.js';
+import type { Overlay, Slice } from './overlay.js';
 import type { RouteWire } from './route-record.js';
 
-/** One remote agent's route on one overlay, as the converged table and the kernel agent see it. */
-export interface RouteEntry {
+/**
+ * One remote agent's route on one overlay, as the converged table and the kernel agent see it:
+ * the record's fields plus the subnets of its slice (agent, Mesos and Docker halves, IPv6 too).
+ */
+export interface RouteEntry extends Omit<Slice, 'index'> {
   readonly overlay: string;
   readonly owner: string;
   readonly generation: number;
@@ -11,18 +14,13 @@ export interface RouteEntry {
   readonly underlayIp: string;
   readonly vtepIp: string;
   readonly vtepMac: string;
-  readonly agentSubnet: string;
-  readonly mesosSubnet: string;
-  readonly dockerSubnet: string;
-  readonly agentSubnet6?: string;
-  readonly mesosSubnet6?: string;
-  readonly dockerSubnet6?: string;
 }
 
 /** The full entry for a record, its subnets computed from the overlay and slice index. */
 export function toRouteEntry(overlay: Overlay, r: RouteWire): RouteEntry {
-  const s = overlay.slice(r.s);
+  const { index: _index, ...subnets } = overlay.slice(r.s);
   return Object.freeze({
+    ...subnets,
     overlay: r.o,
     owner: r.w,
     generation: r.g,
@@ -31,12 +29,6 @@ export function toRouteEntry(overlay: Overlay, r: RouteWire): RouteEntry {
     underlayIp: r.u,
     vtepIp: r.vi,
     vtepMac: r.vm,
-    agentSubnet: s.agentSubnet,
-    mesosSubnet: s.mesosSubnet,
-    dockerSubnet: s.dockerSubnet,
-    ...(s.agentSubnet6 === undefined ? {} : { agentSubnet6: s.agentSubnet6 }),
-    ...(s.mesosSubnet6 === undefined ? {} : { mesosSubnet6: s.mesosSubnet6 }),
-    ...(s.dockerSubnet6 === undefined ? {} : { dockerSubnet6: s.dockerSubnet6 }),
   });
 }
 
