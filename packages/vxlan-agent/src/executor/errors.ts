@@ -1,0 +1,70 @@
+/** Errors of the netlink executor: one class per condition, each with a fixed `name` and `code`. */
+
+/** A netlink request got no answer in time; the kernel may or may not have applied it. */
+export class NetlinkTimeoutError extends Error {
+  override readonly name = 'NetlinkTimeoutError';
+  readonly code = 'ERR_TRELLIS_NETLINK_TIMEOUT';
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`netlink ${what}: no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** The kernel rejected a request (`errno` positive, `errnoCode` like `EEXIST`). */
+export class NetlinkRequestError extends Error {
+  override readonly name = 'NetlinkRequestError';
+  readonly code = 'ERR_TRELLIS_NETLINK_REQUEST';
+  constructor(
+    readonly what: string,
+    readonly errno: number,
+    readonly errnoCode: string,
+  ) {
+    super(`netlink ${what}: ${errnoCode} (errno ${errno})`);
+  }
+}
+
+/**
+ * The socket failed (a receive error such as ENOBUFS, or it was closed) while requests were
+ * pending: their answers are lost, so the caller must resync from a fresh dump.
+ */
+export class NetlinkSocketError extends Error {
+  override readonly name = 'NetlinkSocketError';
+  readonly code = 'ERR_TRELLIS_NETLINK_SOCKET';
+}
+
+/** A dump kept coming back with NLM_F_DUMP_INTR: its content is not trustworthy. */
+export class DumpInterruptedError extends Error {
+  override readonly name = 'DumpInterruptedError';
+  readonly code = 'ERR_TRELLIS_DUMP_INTERRUPTED';
+  constructor(
+    readonly what: string,
+    readonly attempts: number,
+  ) {
+    super(`netlink dump of ${what} was interrupted ${attempts} times in a row; not using it`);
+  }
+}
+
+/** The process may not change network configuration (EPERM, no CAP_NET_ADMIN). */
+export class PermissionError extends Error {
+  override readonly name = 'PermissionError';
+  readonly code = 'ERR_TRELLIS_NET_ADMIN';
+  constructor(detail: string, options?: ErrorOptions) {
+    super(
+      `trellis-agent needs CAP_NET_ADMIN to program VXLAN devices, neighbors, FDB entries and ` +
+        `routes (${detail}): run as root or grant CAP_NET_ADMIN, e.g. ` +
+        `setcap cap_net_admin+ep $(which node), or run in a container with NET_ADMIN`,
+      options,
+    );
+  }
+}
+
+/** The executor was used after close(). */
+export class ExecutorClosedError extends Error {
+  override readonly name = 'ExecutorClosedError';
+  readonly code = 'ERR_TRELLIS_EXECUTOR_CLOSED';
+  constructor() {
+    super('netlink executor is closed');
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Request/response over one NETLINK_ROUTE socket, with what `netlink` 0.3 leaves out: a timeout
+ * on every request, pending requests failed on a socket 'error' event (instead of hanging), the
+ * NLM_F_DUMP_INTR flag kept from every dump message (including DONE), and one dump at a time.
+ */
+import { getSystemErrorName } from 'node:util';
+import { RawNetlinkSocket } from 'netlink';
+import {
+  DumpInterruptedError,
+  ExecutorClosedError,
+  NetlinkRequestError,
+  NetlinkSocketError,
+  NetlinkTimeoutError,
+  PermissionError,
+} from './errors.js';
+import { nlmF, nlmsgType } from './rtnl-codec.js';
+
+/** The datagram socket the channel runs on; the real one wraps `netlink`'s RawNetlinkSocket. */
+export interface NetlinkTransport {
+  readonly port: number;
+  send(msg: Buffer, done: (err?: Error) => void): void;
+  onMessage(listener: (datagram: Buffer) => void): void;
+  onError(listener: (err: Error & { code?: string }) => void): void;
+  close(): void;
+}
+
+export function openRouteTransport(): NetlinkTransport {
+  const raw = new RawNetlinkSocket(0 /* NETLINK_ROUTE */, {
+    // Room for dumps of large tables; ENOBUFS is still handled as "resync".
+    recvBufferSize: 4 * 1024 * 1024,
+    sendBufferSize: 1024 * 1024,
+  });
+  return {
+    port: raw.address().port,
+    send: (msg, done) => {
+      raw.send(msg, {}, done);
+    },
+    onMessage: (l) => raw.on('message', (m) => l(m)),
+    onError: (l) => raw.on('error', l),
+    close: () => raw.close(),
+  };
+}
+
+export interface NetlinkPart {
+  readonly type: number;
+  readonly flags: number;
+  readonly data: Buffer;
+}
+
+interface Pending {
+  readonly what: string;
+  readonly parts: NetlinkPart[];
+  interrupted: boolean;
+  readonly resolve: (r: { parts: NetlinkPart[]; interrupted: boolean }) => void;
+  readonly reject: (e: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface ChannelOptions {
+  readonly requestTimeoutMs: number;
+  readonly dumpRetriesMax: number;
+  /** Answers were (or may have been) lost: the caller must resync from a fresh dump. */
+  readonly onLost: (reason: string) => void;
+}
+
+export function errnoName(errno: number): string {
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `E${errno}`;
+  }
+}
+
+export class RtnlChannel {
+  private readonly pending = new Map<number, Pending>();
+  private seq = 1;
+  private dumpTail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly transport: NetlinkTransport,
+    private readonly opts: ChannelOptions,
+  ) {
+    transport.onMessage((d) => {
+      this.receive(d);
+    });
+    transport.onError((err) => {
+      const reason = err.code ?? err.message;
+      this.failAll(new NetlinkSocketError(`netlink socket error: ${reason}`, { cause: err }));
+      opts.onLost(`socket error ${reason}`);
+    });
+  }
+
+  /** A create/change/delete request with NLM_F_ACK; resolves with any reply before the ACK. */
+  async request(what: string, type: number, flags: number, payload: Buffer): Promise<NetlinkPart[]> {
+    const r = await this.exchange(what, type, flags | nlmF.ACK, payload);
+    return r.parts;
+  }
+
+  /** A dump, repeated while the kernel flags it interrupted, never returned partial. */
+  async dump(what: string, type: number, payload: Buffer): Promise<NetlinkPart[]> {
+    for (let attempt = 1; attempt <= this.opts.dumpRetriesMax + 1; attempt++) {
+      const run = this.dumpTail.then(() => this.exchange(what, type, nlmF.DUMP, payload));
+      this.dumpTail = run.catch(() => undefined);
+      const r = await run;
+      if (!r.interrupted) return r.parts;
+    }
+    throw new DumpInterruptedError(what, this.opts.dumpRetriesMax + 1);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new ExecutorClosedError());
+    this.transport.close();
+  }
+
+  private exchange(
+    what: string,
+    type: number,
+    flags: number,
+    payload: Buffer,
+  ): Promise<{ parts: NetlinkPart[]; interrupted: boolean }> {
+    if (this.closed) return Promise.reject(new ExecutorClosedError());
+    const seq = this.seq;
+    this.seq = (this.seq % 0xffffffff) + 1;
+    const header = Buffer.alloc(16);
+    header.writeUInt32LE(16 + payload.length, 0);
+    header.writeUInt16LE(type, 4);
+    header.writeUInt16LE(flags | nlmF.REQUEST, 6);
+    header.writeUInt32LE(seq, 8);
+    header.writeUInt32LE(this.transport.port, 12);
+    const timeoutMs = this.opts.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(seq);
+        reject(new NetlinkTimeoutError(what, timeoutMs));
+        this.opts.onLost(`timeout: ${what}`);
+      }, timeoutMs);
+      this.pending.set(seq, { what, parts: [], interrupted: false, resolve, reject, timer });
+      this.transport.send(Buffer.concat([header, payload]), (err) => {
+        if (err) this.settle(seq, new NetlinkSocketError(`netlink send (${what}) failed`, { cause: err }));
+      });
+    });
+  }
+
+  private receive(datagram: Buffer): void {
+    let off = 0;
+    while (off + 16 <= datagram.length) {
+      const len = datagram.readUInt32LE(off);
+      if (len < 16 || off + len > datagram.length) break;
+      const part: NetlinkPart = {
+        type: datagram.readUInt16LE(off + 4),
+        flags: datagram.readUInt16LE(off + 6),
+        data: datagram.subarray(off + 16, off + len),
+      };
+      this.handle(datagram.readUInt32LE(off + 8), part);
+      off += (len + 3) & ~3;
+    }
+  }
+
+  private handle(seq: number, part: NetlinkPart): void {
+    const p = this.pending.get(seq);
+    if (p === undefined) return; // a late answer to a timed-out request, or a notification
+    if (part.flags & nlmF.DUMP_INTR) p.interrupted = true;
+    if (part.type === nlmsgType.ERROR || part.type === nlmsgType.DONE) {
+      const errno = part.data.length >= 4 ? -part.data.readInt32LE(0) : 0;
+      this.settle(seq, errno === 0 ? undefined : this.kernelError(p.what, errno));
+      return;
+    }
+    if (part.type === nlmsgType.OVERRUN) {
+      this.settle(seq, new NetlinkSocketError(`netlink ${p.what}: overrun`));
+      this.opts.onLost(`overrun: ${p.what}`);
+      return;
+    }
+    p.parts.push(part);
+  }
+
+  private kernelError(what: string, errno: number): Error {
+    const name = errnoName(errno);
+    if (name === 'EPERM' || name === 'EACCES') return new PermissionError(`${what}: ${name}`);
+    if (name === 'ENOBUFS') this.opts.onLost(`ENOBUFS: ${what}`);
+    return new NetlinkRequestError(what, errno, name);
+  }
+
+  private settle(seq: number, err: Error | undefined): void {
+    const p = this.pending.get(seq);
+    if (p === undefined) return;
+    this.pending.delete(seq);
+    clearTimeout(p.timer);
+    if (err) p.reject(err);
+    else p.resolve({ parts: p.parts, interrupted: p.interrupted });
+  }
+
+  private failAll(err: Error): void {
+    for (const seq of [...this.pending.keys()]) this.settle(seq, err);
+  }
+}
