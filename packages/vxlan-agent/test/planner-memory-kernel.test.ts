@@ -89,3 +89,12 @@ test('the result is sorted by identity key', (t) => {
     ['44.128.0.10', '44.128.0.8'],
   );
 });
+
+test('a link of the other kind under the same name is replaced by a recreate', (t) => {
+  const squat = { ...bridge, name: 'vtep1024' };
+  const observed = { ...full, vteps: [], bridges: [squat] };
+  t.deepEqual(applyOps(observed, [{ op: 'put', object: { kind: 'vtep', spec: vtep } }]), {
+    ...empty,
+    vteps: [vtep],
+  });
+});

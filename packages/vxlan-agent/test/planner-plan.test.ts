@@ -204,3 +204,19 @@ test('two overlays: removing one touches nothing of the other', (t) => {
     'delete neighbor 44.129.0.5',
   ]);
 });
+
+test('a bridge squatting on the VTEP name: links share one namespace, so the VTEP put recreates it', (t) => {
+  const desired = state([b]);
+  const squat = { name: 'vtep1024', address: '9.0.5.1/25', mtu: 1500 };
+  const observed: KernelState = { ...desired, vteps: [], bridges: [squat] };
+  const ops = plan(desired, observed);
+  t.deepEqual(summary(ops), [
+    'put vtep vtep1024 <- address=9.0.5.1/25,mtu=1500',
+    'put neighbor 44.128.0.8',
+    'put fdb 70:b3:d5:80:00:08',
+    'put route 9.0.7.0/24',
+  ]);
+  t.like(ops[0], { previous: { kind: 'bridge', spec: squat } });
+  t.true(isRecreate(ops[0]!));
+  converges(t, desired, observed, ops);
+});

@@ -60,9 +60,11 @@ export const vxlanOverheadIpv6 = 70;
  * therefore tears the overlay's objects down.
  *
  * A remote is skipped, and reported, when it collides with us (same VTEP IP, VTEP MAC or agent
- * subnet) or with a remote already kept: remotes are taken in (owner, slice) order, so the
- * lexicographically first owner keeps a contested address on every host alike. Installing both
- * would make the neighbor, FDB entry or route flip between them.
+ * subnet) or with a remote already kept: remotes are taken in owner order (ties broken on every
+ * other field), so the lexicographically first owner keeps a contested address on every host
+ * alike, whatever the table order. Installing both would make the neighbor, FDB entry or route
+ * flip between them. Entries owned by us (`local.owner`) are ignored without a warning. Route
+ * entries are trusted as the route store validated them; nothing here re-parses addresses.
  */
 export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState {
   const objects: KernelObject[] = [];
@@ -165,6 +167,13 @@ export function gatewayOf(cidr: string): string {
   return `${[24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.')}/${prefix}`;
 }
 
+/** Remotes by owner, then every field the kernel sees, so that the order is total. */
 function sortedRemotes(remotes: readonly RouteEntry[]): RouteEntry[] {
-  return [...remotes].sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.slice - b.slice));
+  const fields = (r: RouteEntry): string[] => [r.owner, r.agentSubnet, r.vtepIp, r.vtepMac, r.underlayIp];
+  return [...remotes].sort((a, b) => {
+    const x = fields(a);
+    const y = fields(b);
+    const i = x.findIndex((v, n) => v !== y[n]);
+    return i < 0 ? a.slice - b.slice : x[i]! < y[i]! ? -1 : 1;
+  });
 }

@@ -12,7 +12,7 @@ export const kernelKinds: readonly KernelKind[] = Object.freeze([
 ]);
 
 /**
- * The key the kernel replaces and deletes by: links by name, neighbors by (dev, ip), FDB entries
+ * The key the kernel replaces and deletes by: links (VTEP or bridge) by name, neighbors by (dev, ip), FDB entries
  * by (dev, mac), routes by destination alone (one route of ours per destination). Two objects
  * with one key cannot coexist; a put of one replaces the other.
  */
@@ -20,7 +20,7 @@ export function identityKey(object: KernelObject): string {
   switch (object.kind) {
     case 'vtep':
     case 'bridge':
-      return linkKey(object.kind, object.spec.name);
+      return linkKey(object.spec.name);
     case 'neighbor':
       return `neighbor ${object.spec.dev} ${object.spec.ip}`;
     case 'fdb':
@@ -30,9 +30,9 @@ export function identityKey(object: KernelObject): string {
   }
 }
 
-/** The identity key of the VTEP or bridge called `name`. */
-export function linkKey(kind: 'vtep' | 'bridge', name: string): string {
-  return `${kind} ${name}`;
+/** The identity key of the link called `name`: VTEPs and bridges share the kernel's link names. */
+export function linkKey(name: string): string {
+  return `link ${name}`;
 }
 
 /** The device an entry lives on; undefined for links. Deleting that device deletes the entry. */

@@ -8,8 +8,9 @@ import { requiresRecreate } from './plan.js';
  * state with every list sorted by identity key (`canonicalState` order):
  *
  * - `put` creates or replaces the object with the same identity key (`identityKey`).
- * - `put` of a VTEP whose VNI, port, local IP or MAC differ from the existing link is a delete
- *   and create (`requiresRecreate`): everything on the old link is gone afterwards.
+ * - `put` of a link that `requiresRecreate` against the existing one (a VTEP with another VNI,
+ *   port, local IP or MAC; a link of the other kind under the same name) is a delete and create:
+ *   everything on the old link is gone afterwards.
  * - `put` of a neighbor, FDB entry or route on a device that does not exist throws
  *   `InvalidStateError`, as the kernel answers ENODEV: plans must create links first.
  * - `delete` removes the object with the same identity key, whatever its other fields; a missing
@@ -29,14 +30,11 @@ export function applyOps(state: KernelState, ops: readonly Op[]): KernelState {
       continue;
     }
     const next = op.object;
-    const dev = deviceOf(next);
-    if (dev === undefined) {
+    if (next.kind === 'vtep' || next.kind === 'bridge') {
       const existing = objects.get(key);
-      if (next.kind === 'vtep' && existing?.kind === 'vtep' && requiresRecreate(next.spec, existing.spec)) {
-        flushDevice(objects, next.spec.name);
-      }
-    } else if (!objects.has(linkKey('vtep', dev)) && !objects.has(linkKey('bridge', dev))) {
-      throw new InvalidStateError(`memory kernel: cannot put ${key}: no device ${dev} (ENODEV)`);
+      if (existing !== undefined && requiresRecreate(next, existing)) flushDevice(objects, next.spec.name);
+    } else if (!objects.has(linkKey(next.spec.dev))) {
+      throw new InvalidStateError(`memory kernel: cannot put ${key}: no device ${next.spec.dev} (ENODEV)`);
     }
     objects.set(key, next);
   }

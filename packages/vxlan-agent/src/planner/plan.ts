@@ -1,29 +1,25 @@
-import type { KernelObject, KernelState, Op, VtepSpec } from '../kernel-model.js';
+import type { KernelObject, KernelState, Op } from '../kernel-model.js';
 import { byIdentity, deviceOf, identityKey, kernelKinds, objectsOf, sameObject } from './kernel-identity.js';
 
 /**
- * True when `next` cannot be reached from `previous` by changing the link in place: the kernel
- * rejects a new VNI, port or local IP on a VXLAN link, and the MAC is set only in the creating
- * request (DC/OS broke traffic by letting it drift). The executor deletes and recreates such a
- * VTEP, which also flushes every neighbor, FDB entry and route on it.
+ * True when the link `previous` cannot become `next` in place, so the executor deletes it and
+ * creates `next`, which also flushes every neighbor, FDB entry and route on it: a VTEP whose VNI,
+ * port or local IP changed (the kernel rejects those changes on a VXLAN link) or whose MAC did
+ * (it is set only in the creating request: DC/OS broke traffic by letting it drift), and a link
+ * of the other kind under the same name (VTEPs and bridges share the link namespace). Never true
+ * for entries, which the kernel replaces in place.
  */
-export function requiresRecreate(next: VtepSpec, previous: VtepSpec): boolean {
-  return (
-    next.vni !== previous.vni ||
-    next.port !== previous.port ||
-    next.localIp !== previous.localIp ||
-    next.mac !== previous.mac
-  );
+export function requiresRecreate(next: KernelObject, previous: KernelObject): boolean {
+  if (next.kind === 'vtep' && previous.kind === 'vtep') {
+    const [a, b] = [next.spec, previous.spec];
+    return a.vni !== b.vni || a.port !== b.port || a.localIp !== b.localIp || a.mac !== b.mac;
+  }
+  return next.kind !== previous.kind;
 }
 
-/** True for a put of a VTEP that the executor must delete and create rather than change. */
+/** True for a put of a link that the executor must delete and create rather than change. */
 export function isRecreate(op: Op): boolean {
-  return (
-    op.op === 'put' &&
-    op.object.kind === 'vtep' &&
-    op.previous?.kind === 'vtep' &&
-    requiresRecreate(op.object.spec, op.previous.spec)
-  );
+  return op.op === 'put' && op.previous !== undefined && requiresRecreate(op.object, op.previous);
 }
 
 const deleteOrder: readonly KernelObject['kind'][] = [...kernelKinds].reverse();
@@ -42,7 +38,7 @@ const deleteOrder: readonly KernelObject['kind'][] = [...kernelKinds].reverse();
  * A put that replaces an observed object of the same identity with different fields carries it
  * as `previous`: a neighbor's old MAC, an FDB entry's old underlay IP, a route's old gateway, a
  * link's old address (the executor removes that address) or, for a VTEP that `requiresRecreate`,
- * the link the executor must delete first. `previous` always has the put's own identity, so an
+ * the link the executor must delete first (`isRecreate`). `previous` always has the put's own identity, so an
  * executor must never delete it after the put. An FDB entry for a MAC no longer wanted has a
  * different identity from its successor: it is a delete of its own.
  */
@@ -50,12 +46,16 @@ export function plan(desired: KernelState, observed: KernelState): Op[] {
   const want = keyed(objectsOf(desired));
   const have = keyed(objectsOf(observed));
 
-  // A recreated VTEP comes back empty: what lived on it is gone, so re-put what is wanted and
+  // A recreated link comes back empty: what lived on it is gone, so re-put what is wanted and
   // do not delete what the kernel already flushed.
   const recreated = new Set<string>();
   for (const [key, next] of want) {
     const previous = have.get(key);
-    if (next.kind === 'vtep' && previous?.kind === 'vtep' && requiresRecreate(next.spec, previous.spec)) {
+    if (
+      (next.kind === 'vtep' || next.kind === 'bridge') &&
+      previous !== undefined &&
+      requiresRecreate(next, previous)
+    ) {
       recreated.add(next.spec.name);
     }
   }
