@@ -20,6 +20,8 @@ export interface GossipNodeEvents {
   joined: [event: Extract<SwimEvent, { type: 'joined' }>];
   joinAttemptFailed: [event: Extract<SwimEvent, { type: 'joinAttemptFailed' }>];
   selfRefuted: [event: Extract<SwimEvent, { type: 'selfRefuted' }>];
+  /** A push-pull exchange we started completed: we hold everything the peer had. */
+  synced: [event: Extract<SwimEvent, { type: 'syncCompleted' }>];
   /** Peer input that was dropped (also counted in `stats().rejected`). */
   rejected: [event: Extract<SwimEvent, { type: 'messageRejected' }>];
   /** Every core event, for tools that want all of them. */
@@ -182,6 +184,9 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         this.#finishLeave();
         return;
       case 'awarenessChanged':
+        return;
+      case 'syncCompleted':
+        this.emit('synced', e);
         return;
       default:
         this.routes.dispatch(e);

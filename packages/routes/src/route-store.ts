@@ -23,6 +23,12 @@ export interface PublishOptions {
   readonly vtepIp?: string;
   /** Override the MAC derived from the VTEP IP (70:b3:d5 + its low 24 bits). */
   readonly vtepMac?: string;
+  /**
+   * A slice this agent held before a restart, read back from its own kernel (its VTEP is still
+   * configured). Continued as settled if nobody else holds it in our view, so a restart changes
+   * nothing for peers; a competing settled claim with an earlier claim time still wins.
+   */
+  readonly resumeSlice?: number;
 }
 
 /** Our own state on one overlay. */
@@ -368,6 +374,22 @@ export class RouteStore {
     ) {
       slice = prev.s;
       continued = prev;
+    } else if (this.#resumable(own, overlay, ours)) {
+      slice = own.opts.resumeSlice!;
+      // No record of that life reached us (we may be the first node up): resume from the kernel.
+      continued = {
+        t: 'r',
+        o: overlay.name,
+        w: this.#selfId,
+        g: 0,
+        v: 0,
+        st: routeStates.settled,
+        c: Math.floor(now),
+        s: slice,
+        u: '',
+        vi: '',
+        vm: '',
+      };
     } else slice = this.#freeSlice(overlay, taken);
     if (slice === undefined) return false;
     const vi = own.opts.vtepIp ?? overlay.vtepIp(slice);
@@ -417,6 +439,18 @@ export class RouteStore {
       own.synced = true;
     }
     return own.synced;
+  }
+
+  #resumable(own: Own, overlay: Overlay, ours: (s: number) => boolean): boolean {
+    const s = own.opts.resumeSlice;
+    return (
+      s !== undefined &&
+      own.record === undefined &&
+      Number.isInteger(s) &&
+      s >= 0 &&
+      s < overlay.claimableSlices &&
+      ours(s)
+    );
   }
 
   #freeSlice(overlay: Overlay, taken: ReadonlyMap<number, RouteWire>): number | undefined {

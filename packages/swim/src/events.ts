@@ -13,6 +13,8 @@ export type SwimEvent =
   /** Someone suspected or buried us; we raised our incarnation to refute it. */
   | { readonly type: 'selfRefuted'; readonly incarnation: number }
   | { readonly type: 'joined'; readonly seed: Address; readonly members: number }
+  /** A push-pull exchange we started completed: our tables hold everything `peer` had. */
+  | { readonly type: 'syncCompleted'; readonly peer: Address }
   | { readonly type: 'joinAttemptFailed'; readonly attempt: number; readonly retryAt: number }
   /** Our leave has been gossiped out (or its time ran out); the driver may close now. */
   | { readonly type: 'leaveCompleted' }

@@ -82,6 +82,7 @@ export class Swim {
   #joined = false;
   #userHandler: UserMessageHandler | undefined;
   #backlogSyncing = false;
+  readonly #learnedAt = new Map<Address, Instant>();
   #lastBacklogSync = -Infinity;
 
   constructor(opts: SwimOptions) {
@@ -153,9 +154,30 @@ export class Swim {
     if (this.#live.size === 0) return false;
     const peer = this.table.get(this.#rng.pick(this.#live.ids()));
     if (peer === undefined) return false;
-    this.#stats.pushPulls++;
-    this.#antiEntropy.start(now, peer.addr, (at, ok) => done(at, ok));
+    this.#syncWith(now, peer.addr, done);
     return true;
+  }
+
+  /** One digest exchange with `addr`; a success is announced as `syncCompleted`. */
+  #syncWith(now: Instant, addr: Address, done: (at: Instant, ok: boolean) => void): void {
+    this.#stats.pushPulls++;
+    this.#antiEntropy.start(now, addr, (at, ok) => {
+      if (ok) this.#emit({ type: 'syncCompleted', peer: addr });
+      done(at, ok);
+    });
+  }
+
+  /**
+   * A ping from a node we do not know (or hold as dead): it knows of us, we do not know of it —
+   * typically we restarted and have nobody to join through. Sync with it rather than wait for
+   * its next push-pull. At most once per sender per probe interval.
+   */
+  #learnFrom(now: Instant, addr: Address): void {
+    const last = this.#learnedAt.get(addr);
+    if (this.#leaving || (last !== undefined && now - last < this.config.probeIntervalMs)) return;
+    if (this.#learnedAt.size >= 256) this.#learnedAt.clear();
+    this.#learnedAt.set(addr, now);
+    this.#syncWith(now, addr, () => undefined);
   }
 
   /** Sends one application message straight to `to` (with piggybacked news), not by gossip. */
@@ -221,8 +243,12 @@ export class Swim {
     }
     const msg = parsed.msg;
     switch (msg.t) {
-      case 'ping':
+      case 'ping': {
+        const sender = this.table.get(msg.src);
+        if (msg.id === this.selfId && (sender === undefined || sender.status === 'dead'))
+          this.#learnFrom(now, from);
         return this.#prober.onPing(now, from, msg);
+      }
       case 'ack':
         return this.#prober.onAck(now, from, msg);
       case 'nack':
@@ -369,7 +395,7 @@ export class Swim {
     const dead = this.table.all().filter((r) => r.status === 'dead');
     if (dead.length === 0) return;
     this.#stats.reconnects++;
-    this.#antiEntropy.start(now, this.#rng.pick(dead).addr, () => undefined);
+    this.#syncWith(now, this.#rng.pick(dead).addr, () => undefined);
   }
 
   /** memberlist's scaling: the interval grows with log2(N) above 32 members. */

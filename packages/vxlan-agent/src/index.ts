@@ -1,1 +1,48 @@
-export {};
+/**
+ * @trellis/vxlan-agent — turns converged route tables into Linux VXLAN state through netlink:
+ * the pure planner, the netlink executor, the reconcile loop and the `trellis-agent` daemon.
+ */
+export type {
+  VtepSpec,
+  BridgeSpec,
+  NeighborSpec,
+  FdbSpec,
+  RouteSpec,
+  KernelState,
+  KernelObject,
+  Op,
+} from './kernel-model.js';
+export { trellisRouteProtocol } from './kernel-model.js';
+export {
+  desiredState,
+  gatewayOf,
+  vxlanOverheadIpv4,
+  vxlanOverheadIpv6,
+  type OverlayPlanInput,
+  type DesiredState,
+  type RemoteSkipped,
+  type RemoteSkipReason,
+} from './planner/desired-state.js';
+export { plan, requiresRecreate, isRecreate } from './planner/plan.js';
+export { applyOps } from './planner/memory-kernel.js';
+export { identityKey, canonicalState } from './planner/kernel-identity.js';
+export {
+  NetlinkExecutor,
+  hasNetAdmin,
+  type NetlinkExecutorOptions,
+  type ExecutorLogger,
+} from './executor/netlink-executor.js';
+export { type ApplyResult, type ApplyError, type OpCounts } from './executor/apply-result.js';
+export {
+  NetlinkTimeoutError,
+  NetlinkRequestError,
+  NetlinkSocketError,
+  DumpInterruptedError,
+  PermissionError,
+  ExecutorClosedError,
+} from './executor/errors.js';
+export { Reconciler, type KernelExecutor, type DesiredSnapshot, type ReconcileStats } from './reconciler.js';
+export { parseAgentConfig, type AgentConfig } from './agent-config.js';
+export { startAgent, type Agent, type StartAgentOptions } from './agent.js';
+export { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
+export { resumeSlices } from './resume.js';

@@ -67,9 +67,9 @@ export type KernelObject =
 
 /**
  * One step of a plan. `put` is create-or-replace (never exclusive-create); `delete` of a missing
- * object succeeds. `previous` is the observed object a `put` replaces, when its identity
- * changed (a new MAC for a neighbor's IP): the executor deletes it after the put, so nothing
- * stale is left.
+ * object succeeds. `previous` is the observed object with the same identity that a `put`
+ * replaces (a neighbor's old MAC, an FDB entry's old underlay IP, a VTEP to recreate): the
+ * replace overwrites it, and objects whose identity changed get their own `delete` op.
  */
 export type Op =
   | { readonly op: 'put'; readonly object: KernelObject; readonly previous?: KernelObject }

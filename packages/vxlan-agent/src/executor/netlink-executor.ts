@@ -8,7 +8,8 @@ import type { KernelState, Op } from '../kernel-model.js';
 import { ChainGuard, emptyCounts, type ApplyError, type ApplyResult } from './apply-result.js';
 import { ExecutorClosedError, PermissionError } from './errors.js';
 import { observeState, type OurDevNames } from './kernel-reader.js';
-import { KernelWriter, identityOf } from './kernel-writer.js';
+import { identityKey } from '../planner/kernel-identity.js';
+import { KernelWriter } from './kernel-writer.js';
 import { RtnlChannel, openRouteTransport, type NetlinkTransport } from './rtnl-channel.js';
 
 /** Structured logger (pino-compatible subset); silent by default. */
@@ -139,7 +140,8 @@ export class NetlinkExecutor {
     }
     await this.writer.put(op.object);
     const prev = op.previous;
-    if (prev !== undefined && identityOf(prev) !== identityOf(op.object)) {
+    // Same identity (links share one name space, whatever their kind): the put replaced it.
+    if (prev !== undefined && identityKey(prev) !== identityKey(op.object)) {
       await this.writer.delete(prev);
     }
   }

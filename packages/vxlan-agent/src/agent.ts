@@ -1,0 +1,131 @@
+import type { Server } from 'node:http';
+import { createNode, type GossipNode } from '@trellis/node';
+import type { Logger } from '@trellis/runtime';
+import type { AgentConfig } from './agent-config.js';
+import { startHttpApi } from './http-api.js';
+import { loadKeyring } from './keyring-file.js';
+import { createMetrics } from './metrics.js';
+import { desiredState } from './planner/desired-state.js';
+import { plan } from './planner/plan.js';
+import { Reconciler, type KernelExecutor } from './reconciler.js';
+import { resumeSlices } from './resume.js';
+import { resolveUnderlay, type Underlay } from './underlay.js';
+
+const settleViewMs = 1000;
+
+export interface Agent {
+  readonly node: GossipNode;
+  readonly reconciler: Reconciler;
+  readonly underlay: Underlay;
+  readonly http: Server;
+  /** Graceful: withdraw our routes, gossip the leave, stop reconciling (kernel state stays). */
+  stop(): Promise<void>;
+}
+
+export interface StartAgentOptions {
+  readonly logger: Logger;
+  readonly executor: KernelExecutor;
+  /** How long to hold back deletions after start while tables are not warm yet. */
+  readonly warmupMaxMs?: number;
+}
+
+/**
+ * The daemon's composition: a gossip node routing the configured overlays, this host's route
+ * published on each, and a reconciler keeping the kernel equal to the converged tables.
+ */
+export async function startAgent(config: AgentConfig, opts: StartAgentOptions): Promise<Agent> {
+  const log = opts.logger;
+  const underlay = await resolveUnderlay(config.underlay, config.underlayMtu);
+  const keyring = config.keyringFile === undefined ? null : await loadKeyring(config.keyringFile);
+  const node = await createNode({
+    id: config.nodeId,
+    bind: config.bind,
+    ...(config.advertise === undefined ? {} : { advertise: config.advertise }),
+    seeds: config.seeds,
+    profile: config.profile,
+    swim: config.swim,
+    routes: config.routes,
+    keyring,
+    label: config.label,
+    overlays: config.overlays,
+    logger: log,
+  });
+  // Deletions wait until our view of the cluster is complete: a join (full state from a seed)
+  // or a completed push-pull. A seed restarting alone learns its peers when they ping it.
+  // The exchange's records reach the converged tables after the store's recompute delay; give
+  // it a second before trusting the view enough to delete anything.
+  let syncedAt: number | undefined;
+  const onSynced = (): void => {
+    if (syncedAt !== undefined) return;
+    syncedAt = Date.now();
+    setTimeout(() => reconciler.trigger('view complete'), settleViewMs).unref();
+  };
+  node.on('joined', onSynced);
+  node.on('synced', onSynced);
+  // A restart continues the slices our VTEPs still carry: peers see no change, nothing blips.
+  const resume = resumeSlices(config.overlays, await opts.executor.observe());
+  for (const o of config.overlays) {
+    const slice = resume.get(o.name);
+    node.routes.publish(o.name, {
+      underlayIp: underlay.ip,
+      ...(slice === undefined ? {} : { resumeSlice: slice }),
+    });
+    if (slice !== undefined) log.info({ overlay: o.name, slice }, 'resuming the slice found in the kernel');
+  }
+  const startedAt = Date.now();
+  const warmupMaxMs = opts.warmupMaxMs ?? 60_000;
+  const isWarm = (): boolean =>
+    Date.now() - startedAt > warmupMaxMs ||
+    (syncedAt !== undefined &&
+      Date.now() - syncedAt >= settleViewMs &&
+      config.overlays.every((o) => node.routes.local(o.name)?.state === 'settled'));
+  const reconciler = new Reconciler({
+    executor: opts.executor,
+    plan,
+    intervalMs: config.resyncIntervalMs,
+    logger: log,
+    desired: () => ({
+      warm: isWarm(),
+      state: desiredState(
+        config.overlays.map((overlay) => {
+          const local = node.routes.local(overlay.name);
+          return {
+            overlay,
+            local: local?.state === 'settled' ? local.route : undefined,
+            remotes: node.routes.table(overlay.name),
+            underlayMtu: underlay.mtu,
+            bridges: config.bridges,
+          };
+        }),
+      ).state,
+    }),
+  });
+  node.routes.on('changed', () => reconciler.trigger('routes changed'));
+  node.routes.on('slice', (e) => {
+    log.info({ event: e.type, overlay: e.overlay }, 'own slice');
+    reconciler.trigger(e.type);
+  });
+  reconciler.start();
+  const http = await startHttpApi({
+    listen: config.httpListen,
+    node,
+    registry: createMetrics(node, reconciler),
+    logger: log,
+  });
+  log.info(
+    { node: config.nodeId, address: node.address, underlay, http: config.httpListen },
+    'trellis-agent started',
+  );
+  return {
+    node,
+    reconciler,
+    underlay,
+    http,
+    async stop() {
+      await node.leave();
+      await reconciler.stop();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await node.close();
+    },
+  };
+}

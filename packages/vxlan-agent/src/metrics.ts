@@ -1,0 +1,87 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { GossipNode } from '@trellis/node';
+import type { Reconciler } from './reconciler.js';
+
+/**
+ * Prometheus metrics, read from the node's and the reconciler's own counters at scrape time
+ * (no second bookkeeping to drift).
+ */
+export function createMetrics(node: GossipNode, reconciler: Reconciler): Registry {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        collect(this);
+      },
+    });
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => Record<string, number> | number,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const v = read();
+        if (typeof v === 'number') this.inc(v);
+        else for (const [k, n] of Object.entries(v)) this.inc({ [labelNames[0]!]: k }, n);
+      },
+    });
+  gauge('trellis_members', 'Members by status', ['status'], (g) => {
+    for (const [status, n] of Object.entries(node.stats().members)) g.set({ status }, n);
+  });
+  counter('trellis_packets_total', 'UDP packets', ['direction'], () => ({
+    in: node.stats().packetsIn,
+    out: node.stats().packetsOut,
+  }));
+  counter('trellis_bytes_total', 'Bytes sent and received', ['direction'], () => ({
+    in: node.stats().bytesIn,
+    out: node.stats().bytesOut,
+  }));
+  counter('trellis_dropped_total', 'Peer input dropped, by reason', ['reason'], () => node.stats().rejected);
+  counter('trellis_probes_total', 'Failure-detector probes', [], () => node.stats().swim.probes);
+  counter('trellis_suspicions_total', 'Suspicions raised', [], () => node.stats().swim.suspicionsRaised);
+  counter(
+    'trellis_refutations_total',
+    'Refutations of suspicions about us',
+    [],
+    () => node.stats().swim.refutations,
+  );
+  gauge('trellis_awareness', 'Local health score (0 is healthy)', [], (g) => g.set(node.stats().awareness));
+  gauge('trellis_route_records', 'Route records held (all overlays)', [], (g) =>
+    g.set(node.routes.stats().records),
+  );
+  gauge('trellis_routes', 'Routes in the converged table', ['overlay'], (g) => {
+    for (const o of node.overlays) g.set({ overlay: o.name }, node.routes.table(o.name).length);
+  });
+  counter(
+    'trellis_slices_exhausted_total',
+    'Times no slice was free',
+    [],
+    () => node.routes.stats().exhausted,
+  );
+  counter(
+    'trellis_kernel_ops_total',
+    'Kernel operations applied, by kind',
+    ['kind'],
+    () => reconciler.stats.opsApplied,
+  );
+  counter('trellis_reconcile_errors_total', 'Failed reconcile passes', [], () => reconciler.stats.errors);
+  counter('trellis_reconcile_passes_total', 'Reconcile passes', [], () => reconciler.stats.passes);
+  gauge('trellis_reconcile_duration_seconds', 'Duration of the last reconcile pass', [], (g) =>
+    g.set(reconciler.stats.lastDurationMs / 1000),
+  );
+  gauge('trellis_kernel_objects_owned', 'Kernel objects the agent owns', [], (g) =>
+    g.set(reconciler.stats.objectsOwned),
+  );
+  return registry;
+}

@@ -1,0 +1,323 @@
+import test, { type ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Topology, isRoot, json, sh, until } from './helpers/netns.js';
+
+/**
+ * The whole product on real kernels: three hosts as network namespaces on an underlay bridge,
+ * a trellis-agent in each, a container namespace behind each host's m-dcos bridge, and real
+ * TCP across the VXLAN overlay. Requires root (CI runs as root); everything it creates is
+ * deleted in teardown, whatever happens.
+ */
+const bin = fileURLToPath(new URL('../src/bin/trellis-agent.js', import.meta.url));
+const ov2 = { name: 'ov2', subnet: '10.77.0.0/16', vni: 1025, port: 64001, vtepSubnet: '44.129.0.0/24' };
+
+function config(i: number, ip: string, overlays: object[]): object {
+  return {
+    nodeId: `h${i}`,
+    bind: `${ip}:7946`,
+    seeds: i === 1 ? [] : ['192.168.77.1:7946'],
+    plaintext: true,
+    profile: 'local',
+    underlay: { ip },
+    overlays,
+    enableIpForwarding: true,
+    resyncIntervalMs: 2000,
+    logLevel: 'debug',
+    routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
+  };
+}
+
+interface LinkInfo {
+  address: string;
+  mtu: number;
+  addr_info?: { local: string; prefixlen: number; family: string }[];
+}
+const link = (ns: string, dev: string): LinkInfo =>
+  json<LinkInfo[]>('ip', '-n', ns, '-j', 'addr', 'show', 'dev', dev)[0]!;
+const neighbors = (ns: string, dev = 'vtep1024') =>
+  json<{ dst: string; lladdr: string; state: string[] }[]>(
+    'ip',
+    '-n',
+    ns,
+    '-j',
+    'neigh',
+    'show',
+    'dev',
+    dev,
+    'nud',
+    'permanent',
+  );
+const fdb = (ns: string, dev = 'vtep1024') =>
+  json<{ mac: string; dst?: string; flags?: string[] }[]>(
+    'bridge',
+    '-n',
+    ns,
+    '-j',
+    'fdb',
+    'show',
+    'dev',
+    dev,
+  ).filter((e) => e.mac !== '00:00:00:00:00:00');
+const routes = (ns: string) =>
+  json<{ dst: string; gateway: string; dev: string }[]>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44');
+
+/** What host `i` publishes, read off its own kernel: VTEP MAC/IP, underlay IP, agent /24. */
+function identity(topo: Topology, i: number, dev = 'vtep1024', bridge = 'm-dcos') {
+  const h = topo.host(i);
+  const v = link(h.ns, dev);
+  const gw = link(h.ns, bridge).addr_info!.find((a) => a.family === 'inet')!.local;
+  const [a, b, c] = gw.split('.');
+  const subnet = dev === 'vtep1024' ? `${a}.${b}.${c}.0/24` : `${a}.${b}.${c}.0/24`;
+  return {
+    mac: v.address,
+    vtepIp: v.addr_info!.find((x) => x.family === 'inet')!.local,
+    underlay: h.ip,
+    subnet,
+    gw,
+  };
+}
+
+/** Host `i`'s kernel holds exactly the neighbor, FDB entry and route of each of `peers`. */
+function programmedFor(
+  topo: Topology,
+  i: number,
+  peers: number[],
+  dev = 'vtep1024',
+  bridge = 'm-dcos',
+): boolean {
+  const ns = topo.host(i).ns;
+  const want = peers.map((p) => identity(topo, p, dev, bridge));
+  const n = neighbors(ns, dev);
+  const f = fdb(ns, dev);
+  const r = routes(ns).filter((x) => x.dev === dev);
+  return (
+    n.length === want.length &&
+    f.length === want.length &&
+    r.length === want.length &&
+    want.every(
+      (w) =>
+        n.some((x) => x.dst === w.vtepIp && x.lladdr === w.mac) &&
+        f.some((x) => x.mac === w.mac && x.dst === w.underlay) &&
+        r.some((x) => x.dst === w.subnet && x.gateway === w.vtepIp),
+    )
+  );
+}
+
+/** A TCP echo between two container namespaces over the overlay; resolves true on success. */
+function tcpEcho(topo: Topology, from: number, to: number, toIp: string): Promise<boolean> {
+  const server = spawn('ip', [
+    'netns',
+    'exec',
+    topo.host(to).cns,
+    process.execPath,
+    '-e',
+    `const s=require('net').createServer(c=>c.pipe(c)).listen(5000,'${toIp}',()=>console.log('up'));setTimeout(()=>s.close(),8000)`,
+  ]);
+  return new Promise((resolve) => {
+    server.stdout.once('data', () => {
+      const client = spawn('ip', [
+        'netns',
+        'exec',
+        topo.host(from).cns,
+        process.execPath,
+        '-e',
+        `const c=require('net').connect(5000,'${toIp}',()=>c.end('ping-over-vxlan'));let d='';c.on('data',x=>d+=x);c.on('close',()=>process.exit(d==='ping-over-vxlan'?0:1));c.on('error',()=>process.exit(2));setTimeout(()=>process.exit(3),5000)`,
+      ]);
+      client.on('exit', (code) => {
+        server.kill();
+        resolve(code === 0);
+      });
+    });
+    server.on('exit', () => resolve(false));
+  });
+}
+
+async function step(
+  t: ExecutionContext,
+  topo: Topology,
+  what: string,
+  check: () => boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const started = Date.now();
+  const ok = await until(check, timeoutMs);
+  if (!ok) {
+    for (const h of topo.hosts) if (h !== undefined) t.log(`--- h${h.index} log\n${topo.logs(h.index)}`);
+  }
+  t.true(ok, what);
+  t.log(`${what}: ${Date.now() - started} ms`);
+}
+
+const kernelTest = isRoot() ? test.serial : test.skip;
+if (!isRoot())
+  console.log('kernel-e2e: skipped because it needs root to create network namespaces (CI runs as root)');
+
+kernelTest(
+  'three hosts: programmed, traffic flows, failures, tampering, restarts, changes, a second overlay',
+  async (t) => {
+    t.timeout(240_000);
+    const topo = new Topology(3);
+    t.teardown(() => topo.destroy());
+    const dcos = [{ name: 'dcos', subnet: '9.0.0.0/8' }];
+    for (const i of [1, 2, 3]) topo.startAgent(i, bin, config(i, topo.host(i).ip, dcos));
+
+    // (a) every host holds exactly the entries for the two others.
+    await step(
+      t,
+      topo,
+      '(a) each kernel holds the two others',
+      () =>
+        [1, 2, 3].every((i) =>
+          programmedFor(
+            topo,
+            i,
+            [1, 2, 3].filter((p) => p !== i),
+          ),
+        ),
+      60_000,
+    );
+    const mtu = link(topo.host(1).ns, 'vtep1024').mtu;
+    t.is(mtu, 1450, 'VTEP MTU = underlay 1500 - 50');
+    t.regex(identity(topo, 1).mac, /^70:b3:d5:/);
+
+    // (b) real TCP between containers on different hosts.
+    const ips: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const id = identity(topo, i);
+      const [a, b, c, d] = id.gw.split('.').map(Number);
+      const ip = `${a}.${b}.${c}.${d! + 1}`;
+      ips[i] = ip;
+      topo.attachContainer(i, 'm-dcos', `${ip}/25`, id.gw);
+    }
+    t.true(await tcpEcho(topo, 1, 2, ips[2]!), '(b) TCP c1 -> c2 over the overlay');
+    t.true(await tcpEcho(topo, 3, 1, ips[1]!), '(b) TCP c3 -> c1 over the overlay');
+
+    // (d) tampering is repaired within one resync.
+    const peer2 = identity(topo, 2);
+    sh('bridge', '-n', topo.host(1).ns, 'fdb', 'del', peer2.mac, 'dev', 'vtep1024', 'self');
+    sh(
+      'ip',
+      '-n',
+      topo.host(1).ns,
+      'route',
+      'add',
+      '9.254.254.0/24',
+      'via',
+      peer2.vtepIp,
+      'dev',
+      'vtep1024',
+      'onlink',
+      'proto',
+      '44',
+    );
+    await step(t, topo, '(d) tampering repaired', () => programmedFor(topo, 1, [2, 3]), 8000);
+
+    // (e) restarting an agent removes and re-adds nothing for unchanged peers.
+    const monitor = spawn('ip', ['-n', topo.host(1).ns, 'monitor', 'neigh', 'route']);
+    let events = '';
+    monitor.stdout.on('data', (d: Buffer) => (events += d.toString()));
+    t.is(await topo.stopAgent(1, 'SIGKILL'), null);
+    topo.startAgent(1, bin, config(1, topo.host(1).ip, dcos));
+    await step(
+      t,
+      topo,
+      '(e) restarted agent back in the cluster',
+      () => programmedFor(topo, 2, [1, 3]) && programmedFor(topo, 1, [2, 3]),
+    );
+    await new Promise((r) => setTimeout(r, 4000)); // two resync periods
+    monitor.kill();
+    const deleted = events.split('\n').filter((l) => l.startsWith('Deleted') && !l.includes('9.254.254.0'));
+    t.deepEqual(deleted, [], '(e) no neighbor or route deleted across the restart');
+    t.true(await tcpEcho(topo, 2, 1, ips[1]!), '(e) traffic still flows');
+
+    // (g) a second overlay on the same hosts, then removing it removes only its own entries.
+    // Config changes take a restart; SIGKILL, so the other overlay's routes are not withdrawn.
+    for (const i of [1, 2, 3]) {
+      await topo.stopAgent(i, 'SIGKILL');
+      topo.startAgent(i, bin, config(i, topo.host(i).ip, [...dcos, ov2]));
+    }
+    await step(
+      t,
+      topo,
+      '(g) ov2 programmed on every host',
+      () =>
+        [1, 2, 3].every((i) =>
+          programmedFor(
+            topo,
+            i,
+            [1, 2, 3].filter((p) => p !== i),
+            'vtep1025',
+            'm-ov2',
+          ),
+        ),
+      30_000,
+    );
+    const dcosBefore = JSON.stringify(
+      [1, 2, 3].map((i) => [neighbors(topo.host(i).ns), fdb(topo.host(i).ns)]),
+    );
+    for (const i of [1, 2, 3]) {
+      await topo.stopAgent(i, 'SIGKILL');
+      topo.startAgent(i, bin, config(i, topo.host(i).ip, dcos));
+    }
+    await step(t, topo, '(g) ov2 removed everywhere', () =>
+      [1, 2, 3].every((i) => !sh('ip', '-n', topo.host(i).ns, 'link', 'show').includes('vtep1025')),
+    );
+    await step(t, topo, '(g) dcos untouched', () =>
+      [1, 2, 3].every((i) =>
+        programmedFor(
+          topo,
+          i,
+          [1, 2, 3].filter((p) => p !== i),
+        ),
+      ),
+    );
+    t.is(
+      JSON.stringify([1, 2, 3].map((i) => [neighbors(topo.host(i).ns), fdb(topo.host(i).ns)])),
+      dcosBefore,
+    );
+
+    // (f) host 2 moves to a new underlay IP: nobody keeps an entry pointing at the old one.
+    await topo.stopAgent(2, 'SIGKILL');
+    const h2 = topo.host(2);
+    // Delete first: removing a primary address also removes its secondaries.
+    sh('ip', '-n', h2.ns, 'addr', 'del', '192.168.77.2/24', 'dev', 'eth0');
+    sh('ip', '-n', h2.ns, 'addr', 'add', '192.168.77.22/24', 'dev', 'eth0');
+    h2.ip = '192.168.77.22';
+    topo.startAgent(2, bin, config(2, h2.ip, dcos));
+    await step(
+      t,
+      topo,
+      '(f) new underlay IP everywhere, old one nowhere',
+      () =>
+        programmedFor(topo, 1, [2, 3]) &&
+        programmedFor(topo, 3, [1, 2]) &&
+        [1, 3].every((i) => fdb(topo.host(i).ns).every((e) => e.dst !== '192.168.77.2')),
+      30_000,
+    );
+    t.true(await tcpEcho(topo, 1, 2, ips[2]!), '(f) traffic follows the move');
+
+    // (c) SIGKILL host 3's agent and remove the host: the others drop it after the grace period.
+    await topo.stopAgent(3, 'SIGKILL');
+    topo.removeHost(3);
+    await step(
+      t,
+      topo,
+      '(c) host 3 dropped by the others',
+      () => programmedFor(topo, 1, [2]) && programmedFor(topo, 2, [1]),
+      40_000,
+    );
+    t.true(await tcpEcho(topo, 1, 2, ips[2]!), '(c) the remaining two keep talking');
+
+    // SIGTERM: graceful leave, exit 0.
+    t.is(await topo.stopAgent(2, 'SIGTERM'), 0);
+    await step(
+      t,
+      topo,
+      'graceful leave withdraws host 2 from host 1 at once',
+      () => programmedFor(topo, 1, []),
+      10_000,
+    );
+    t.is(await topo.stopAgent(1, 'SIGTERM'), 0);
+  },
+);
