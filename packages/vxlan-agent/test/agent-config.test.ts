@@ -1,0 +1,71 @@
+import test from 'ava';
+import { ConfigError } from '@trellis/runtime';
+import { parseAgentConfig } from '../src/agent-config.js';
+
+const valid = {
+  nodeId: 'agent-1',
+  bind: '10.0.0.5:7946',
+  seeds: ['10.0.0.1:7946'],
+  keyringFile: '/etc/trellis/keyring.json',
+  underlay: { interface: 'eth0' },
+  overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+};
+
+test('a valid config gets defaults for everything else', (t) => {
+  const c = parseAgentConfig(valid);
+  t.is(c.nodeId, 'agent-1');
+  t.is(c.profile, 'lan');
+  t.is(c.httpListen, '127.0.0.1:8124');
+  t.true(c.bridges);
+  t.false(c.enableIpForwarding);
+  t.is(c.resyncIntervalMs, 30_000);
+  t.is(c.overlays[0]!.vni, 1024);
+  t.is(c.overlays[0]!.port, 64000);
+});
+
+test('every problem is reported at once, with its path', (t) => {
+  const e = t.throws(
+    () =>
+      parseAgentConfig({
+        bind: 'nope',
+        seeds: ['ok:1', 5],
+        profile: 'fast',
+        underlay: { ip: '10.0.0.5', interface: 'eth0' },
+        overlays: [{ name: 'host', subnet: '9.0.0.1/8' }],
+        http: { listen: 8080 },
+        resyncIntervalMs: 5,
+        surprise: true,
+      }),
+    { instanceOf: ConfigError },
+  );
+  const paths = e!.problems.map((p) => p.path);
+  for (const path of [
+    'nodeId',
+    'bind',
+    'seeds[1]',
+    'profile',
+    'keyringFile',
+    'underlay',
+    'http.listen',
+    'resyncIntervalMs',
+    'surprise',
+  ])
+    t.true(paths.includes(path), `${path} in ${paths.join(', ')}`);
+  t.true(
+    paths.some((p) => p.startsWith('overlays[0].name')),
+    paths.join(', '),
+  );
+  t.true(
+    paths.some((p) => p.startsWith('overlays[0].subnet')),
+    paths.join(', '),
+  );
+  t.regex(e!.message, /keyringFile: is required unless "plaintext": true/);
+});
+
+test('plaintext must be explicit, and not combined with a keyring', (t) => {
+  const { keyringFile: _k, ...noKey } = valid;
+  t.throws(() => parseAgentConfig(noKey), { instanceOf: ConfigError });
+  t.notThrows(() => parseAgentConfig({ ...noKey, plaintext: true }));
+  t.throws(() => parseAgentConfig({ ...valid, plaintext: true }), { instanceOf: ConfigError });
+  t.throws(() => parseAgentConfig('not an object'), { instanceOf: ConfigError });
+});
