@@ -38,7 +38,7 @@ test('every problem is reported at once, with its path', (t) => {
       }),
     { instanceOf: ConfigError },
   );
-  const paths = e!.problems.map((p) => p.path);
+  const paths = e.problems.map((p) => p.path);
   for (const path of [
     'nodeId',
     'bind',
@@ -59,7 +59,7 @@ test('every problem is reported at once, with its path', (t) => {
     paths.some((p) => p.startsWith('overlays[0].subnet')),
     paths.join(', '),
   );
-  t.regex(e!.message, /keyringFile: is required unless "plaintext": true/);
+  t.regex(e.message, /keyringFile: is required unless "plaintext": true/);
 });
 
 test('plaintext must be explicit, and not combined with a keyring', (t) => {
