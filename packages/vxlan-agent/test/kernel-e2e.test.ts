@@ -1,7 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Topology, isRoot, json, sh, until } from './helpers/netns.js';
+import { Topology, isRoot, sh, until } from '../src/testing/netns.js';
+import { fdb, identity, link, neighbors, programmedFor, tcpEcho } from '../src/testing/overlay-checks.js';
 
 /**
  * The whole product on real kernels: three hosts as network namespaces on an underlay bridge,
@@ -26,111 +27,6 @@ function config(i: number, ip: string, overlays: object[]): object {
     logLevel: 'debug',
     routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
   };
-}
-
-interface LinkInfo {
-  address: string;
-  mtu: number;
-  addr_info?: { local: string; prefixlen: number; family: string }[];
-}
-const link = (ns: string, dev: string): LinkInfo =>
-  json<LinkInfo[]>('ip', '-n', ns, '-j', 'addr', 'show', 'dev', dev)[0]!;
-const neighbors = (ns: string, dev = 'vtep1024') =>
-  json<{ dst: string; lladdr: string; state: string[] }[]>(
-    'ip',
-    '-n',
-    ns,
-    '-j',
-    'neigh',
-    'show',
-    'dev',
-    dev,
-    'nud',
-    'permanent',
-  );
-const fdb = (ns: string, dev = 'vtep1024') =>
-  json<{ mac: string; dst?: string; flags?: string[] }[]>(
-    'bridge',
-    '-n',
-    ns,
-    '-j',
-    'fdb',
-    'show',
-    'dev',
-    dev,
-  ).filter((e) => e.mac !== '00:00:00:00:00:00');
-const routes = (ns: string) =>
-  json<{ dst: string; gateway: string; dev: string }[]>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44');
-
-/** What host `i` publishes, read off its own kernel: VTEP MAC/IP, underlay IP, agent /24. */
-function identity(topo: Topology, i: number, dev = 'vtep1024', bridge = 'm-dcos') {
-  const h = topo.host(i);
-  const v = link(h.ns, dev);
-  const gw = link(h.ns, bridge).addr_info!.find((a) => a.family === 'inet')!.local;
-  const [a, b, c] = gw.split('.');
-  const subnet = dev === 'vtep1024' ? `${a}.${b}.${c}.0/24` : `${a}.${b}.${c}.0/24`;
-  return {
-    mac: v.address,
-    vtepIp: v.addr_info!.find((x) => x.family === 'inet')!.local,
-    underlay: h.ip,
-    subnet,
-    gw,
-  };
-}
-
-/** Host `i`'s kernel holds exactly the neighbor, FDB entry and route of each of `peers`. */
-function programmedFor(
-  topo: Topology,
-  i: number,
-  peers: number[],
-  dev = 'vtep1024',
-  bridge = 'm-dcos',
-): boolean {
-  const ns = topo.host(i).ns;
-  const want = peers.map((p) => identity(topo, p, dev, bridge));
-  const n = neighbors(ns, dev);
-  const f = fdb(ns, dev);
-  const r = routes(ns).filter((x) => x.dev === dev);
-  return (
-    n.length === want.length &&
-    f.length === want.length &&
-    r.length === want.length &&
-    want.every(
-      (w) =>
-        n.some((x) => x.dst === w.vtepIp && x.lladdr === w.mac) &&
-        f.some((x) => x.mac === w.mac && x.dst === w.underlay) &&
-        r.some((x) => x.dst === w.subnet && x.gateway === w.vtepIp),
-    )
-  );
-}
-
-/** A TCP echo between two container namespaces over the overlay; resolves true on success. */
-function tcpEcho(topo: Topology, from: number, to: number, toIp: string): Promise<boolean> {
-  const server = spawn('ip', [
-    'netns',
-    'exec',
-    topo.host(to).cns,
-    process.execPath,
-    '-e',
-    `const s=require('net').createServer(c=>c.pipe(c)).listen(5000,'${toIp}',()=>console.log('up'));setTimeout(()=>s.close(),8000)`,
-  ]);
-  return new Promise((resolve) => {
-    server.stdout.once('data', () => {
-      const client = spawn('ip', [
-        'netns',
-        'exec',
-        topo.host(from).cns,
-        process.execPath,
-        '-e',
-        `const c=require('net').connect(5000,'${toIp}',()=>c.end('ping-over-vxlan'));let d='';c.on('data',x=>d+=x);c.on('close',()=>process.exit(d==='ping-over-vxlan'?0:1));c.on('error',()=>process.exit(2));setTimeout(()=>process.exit(3),5000)`,
-      ]);
-      client.on('exit', (code) => {
-        server.kill();
-        resolve(code === 0);
-      });
-    });
-    server.on('exit', () => resolve(false));
-  });
 }
 
 async function step(

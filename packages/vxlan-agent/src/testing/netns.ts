@@ -1,3 +1,8 @@
+/**
+ * Test hosts as network namespaces (for tests, the netns demo and benchmarks): an underlay
+ * bridge, hosts with a container namespace each, agents started inside them, and complete
+ * cleanup. Root only; never touches the namespace it is called from.
+ */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync, createWriteStream } from 'node:fs';

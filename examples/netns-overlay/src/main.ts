@@ -1,0 +1,120 @@
+/**
+ * npm run demo:netns — three hosts as network namespaces on an underlay bridge, a trellis-agent
+ * in each, a container namespace behind each host's m-dcos bridge, real TCP across the VXLAN
+ * overlay, then one host killed and dropped by the others. Needs root; cleans up at exit.
+ */
+import { createRequire } from 'node:module';
+import {
+  Topology,
+  identity,
+  isRoot,
+  neighbors,
+  fdb,
+  routes,
+  programmedFor,
+  tcpEcho,
+  until,
+} from '@trellis/vxlan-agent/testing';
+
+const bin = createRequire(import.meta.url)
+  .resolve('@trellis/vxlan-agent')
+  .replace(/index\.js$/, 'bin/trellis-agent.js');
+const say = (s: string): void => void process.stdout.write(`${s}\n`);
+
+function config(i: number, ip: string): object {
+  return {
+    nodeId: `h${i}`,
+    bind: `${ip}:7946`,
+    seeds: i === 1 ? [] : ['192.168.77.1:7946'],
+    plaintext: true,
+    profile: 'local',
+    underlay: { ip },
+    overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+    enableIpForwarding: true,
+    resyncIntervalMs: 5000,
+    routes: { settleMs: 500, graceMs: 3000 },
+  };
+}
+
+async function main(): Promise<number> {
+  if (!isRoot()) {
+    say('npm run demo:netns needs root: it creates network namespaces, veth pairs and VXLAN devices.');
+    return 1;
+  }
+  say('[1/5] three hosts as network namespaces on an underlay bridge (192.168.77.0/24)');
+  const topo = new Topology(3);
+  const cleanup = (): void => topo.destroy();
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    for (const i of [1, 2, 3]) {
+      topo.startAgent(i, bin, config(i, topo.host(i).ip));
+      say(`  h${i}: ${topo.host(i).ip}, trellis-agent started (namespace ${topo.host(i).ns})`);
+    }
+    say('[2/5] agents gossip, claim /24 slices of 9.0.0.0/8 and program their kernels');
+    const t0 = Date.now();
+    const ok = await until(
+      () =>
+        [1, 2, 3].every((i) =>
+          programmedFor(
+            topo,
+            i,
+            [1, 2, 3].filter((p) => p !== i),
+          ),
+        ),
+      60_000,
+    );
+    if (!ok) throw new Error('the kernels were not programmed within 60 s');
+    say(`  every host holds the entries for the two others after ${Date.now() - t0} ms`);
+    for (const i of [1, 2, 3]) {
+      const id = identity(topo, i);
+      say(`  h${i}: slice ${id.subnet}, vtep1024 ${id.vtepIp} ${id.mac}`);
+      const ns = topo.host(i).ns;
+      for (const n of neighbors(ns)) say(`      neigh ${n.dst} lladdr ${n.lladdr} PERMANENT`);
+      for (const f of fdb(ns)) say(`      fdb   ${f.mac} dst ${f.dst ?? '?'} self permanent`);
+      for (const r of routes(ns)) say(`      route ${r.dst} via ${r.gateway} dev ${r.dev} onlink proto 44`);
+    }
+    say('[3/5] a "container" namespace on each host, addressed from its m-dcos half');
+    const ips: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const id = identity(topo, i);
+      const [a, b, c, d] = id.gw.split('.').map(Number);
+      ips[i] = `${a}.${b}.${c}.${d! + 1}`;
+      topo.attachContainer(i, 'm-dcos', `${ips[i]}/25`, id.gw);
+      say(`  c${i}: ${ips[i]} via ${id.gw}`);
+    }
+    say('[4/5] real TCP between containers on different hosts, across VXLAN');
+    for (const [from, to] of [
+      [1, 2],
+      [2, 3],
+      [3, 1],
+    ] as const) {
+      const echoed = await tcpEcho(topo, from, to, ips[to]!);
+      say(`  c${from} -> c${to} (${ips[to]}): ${echoed ? 'ok' : 'FAILED'}`);
+      if (!echoed) throw new Error(`TCP c${from} -> c${to} failed`);
+    }
+    say('[5/5] SIGKILL h3 and remove the host: h1 and h2 drop it after the grace period');
+    await topo.stopAgent(3, 'SIGKILL');
+    topo.removeHost(3);
+    const t1 = Date.now();
+    if (!(await until(() => programmedFor(topo, 1, [2]) && programmedFor(topo, 2, [1]), 60_000)))
+      throw new Error('h3 was not dropped within 60 s');
+    say(`  h3's neighbor, FDB entry and route are gone from h1 and h2 after ${Date.now() - t1} ms`);
+    say(`  c1 -> c2 still: ${(await tcpEcho(topo, 1, 2, ips[2]!)) ? 'ok' : 'FAILED'}`);
+    for (const i of [2, 1]) await topo.stopAgent(i, 'SIGTERM');
+    say('done: agents stopped with SIGTERM (graceful leave); namespaces removed');
+    return 0;
+  } finally {
+    cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`netns demo failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
