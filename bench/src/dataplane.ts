@@ -1,0 +1,409 @@
+/**
+ * Dataplane benchmark: how fast the netlink executor writes the VXLAN state of N remote agents
+ * (neighbor + FDB entry + route each: 3N objects), against iproute2's `ip -batch` and
+ * `bridge -batch` writing the same objects, and what a resync of the unchanged table costs.
+ *
+ * Root only. Everything happens in throwaway network namespaces `trl-bench-<random>` (a veth
+ * underlay whose peer sits in a second namespace); the root namespace is never changed, no
+ * traffic leaves the namespaces, and every namespace is deleted at exit, even on failure or
+ * SIGINT. Usage: node bench/dist/src/dataplane.js [N ...]   (default 1000 5000 10000)
+ */
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { VtepSpec } from '@trellis/vxlan-agent';
+import { remotes, type WorkerInput, type WorkerOutput } from './dataplane-worker.js';
+
+const workerPath = fileURLToPath(new URL('./dataplane-worker.js', import.meta.url));
+const underlayIp = '192.168.77.1';
+const vtep: VtepSpec = {
+  name: 'vtep1024',
+  vni: 1024,
+  port: 64000,
+  localIp: underlayIp,
+  mtu: 1450,
+  mac: '70:b3:d5:00:00:01',
+  address: '44.0.0.1/16',
+};
+
+const namespaces: string[] = [];
+/** The worker running inside a namespace, killed on SIGINT/SIGTERM. */
+let worker: ChildProcess | undefined;
+const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-dataplane-'));
+
+function progress(msg: string): void {
+  process.stderr.write(`[dataplane] ${msg}\n`);
+}
+
+function sh(cmd: string, ...args: string[]): string {
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+}
+
+function json<T>(cmd: string, ...args: string[]): T[] {
+  const out = sh(cmd, ...args).trim();
+  return (out === '' ? [] : JSON.parse(out)) as T[];
+}
+
+function addNamespace(name: string): void {
+  sh('ip', 'netns', 'add', name);
+  namespaces.push(name);
+  sh('ip', '-n', name, 'link', 'set', 'lo', 'up');
+}
+
+/** A namespace with lo up and veth ul0 (192.168.77.1/24) whose peer ul1 is in a second namespace. */
+function createHost(): string {
+  const tag = randomBytes(4).toString('hex');
+  const ns = `trl-bench-${tag}`;
+  const peer = `trl-bench-${tag}-p`;
+  addNamespace(ns);
+  addNamespace(peer);
+  sh('ip', '-n', ns, 'link', 'add', 'ul0', 'type', 'veth', 'peer', 'name', 'ul1', 'netns', peer);
+  sh('ip', '-n', ns, 'addr', 'add', `${underlayIp}/24`, 'dev', 'ul0');
+  sh('ip', '-n', ns, 'link', 'set', 'ul0', 'up');
+  sh('ip', '-n', peer, 'addr', 'add', '192.168.77.2/24', 'dev', 'ul1');
+  sh('ip', '-n', peer, 'link', 'set', 'ul1', 'up');
+  return ns;
+}
+
+/** Deletes a host's namespaces (both, or all when `ns` is undefined); never throws. */
+function destroy(ns?: string): void {
+  for (const name of [...namespaces].reverse()) {
+    if (ns !== undefined && name !== ns && name !== `${ns}-p`) continue;
+    namespaces.splice(namespaces.indexOf(name), 1);
+    try {
+      sh('ip', 'netns', 'del', name);
+    } catch (e) {
+      progress(`could not delete namespace ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+function cleanupAll(): void {
+  if (worker !== undefined && worker.exitCode === null) worker.kill('SIGKILL');
+  destroy();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+interface Counts {
+  readonly neighbors: number;
+  readonly fdb: number;
+  readonly routes: number;
+}
+
+/** What the kernel holds, read with iproute2 (independent of the executor's own reader). */
+function kernelCounts(ns: string): Counts {
+  const neighbors = json<{ lladdr?: string }>(
+    'ip',
+    '-n',
+    ns,
+    '-j',
+    'neigh',
+    'show',
+    'dev',
+    vtep.name,
+    'nud',
+    'permanent',
+  ).filter((e) => e.lladdr !== undefined).length;
+  const fdb = json<{ mac: string; dst?: string }>(
+    'bridge',
+    '-n',
+    ns,
+    '-j',
+    'fdb',
+    'show',
+    'dev',
+    vtep.name,
+  ).filter((e) => e.dst !== undefined && e.mac !== '00:00:00:00:00:00').length;
+  const routes = json<{ dev?: string }>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44').filter(
+    (e) => e.dev === vtep.name,
+  ).length;
+  return { neighbors, fdb, routes };
+}
+
+function checkCounts(label: string, got: Counts, n: number): boolean {
+  const ok = got.neighbors === n && got.fdb === n && got.routes === n;
+  if (!ok) progress(`${label}: WRONG COUNTS, want ${n} each, kernel has ${JSON.stringify(got)}`);
+  return ok;
+}
+
+function runWorker(ns: string, input: WorkerInput): Promise<WorkerOutput> {
+  return new Promise((resolve, reject) => {
+    worker = execFile(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, workerPath, JSON.stringify(input)],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        let out: (WorkerOutput & { error?: string }) | undefined;
+        try {
+          out = JSON.parse(stdout.trim()) as WorkerOutput & { error?: string };
+        } catch {
+          out = undefined;
+        }
+        if (out?.error !== undefined) reject(new Error(`worker: ${out.error}`));
+        else if (error !== null || out === undefined)
+          reject(new Error(`worker failed: ${stderr || (error?.message ?? 'no output')}`));
+        else resolve(out);
+      },
+    );
+  });
+}
+
+interface TrellisRun {
+  readonly out: WorkerOutput;
+  readonly kernel: Counts;
+  readonly verified: boolean;
+}
+
+async function trellisRun(n: number): Promise<TrellisRun> {
+  const ns = createHost();
+  try {
+    progress(`N=${n}: trellis executor in ${ns}`);
+    const out = await runWorker(ns, { n, vtep });
+    if (out.errors > 0 || out.skipped > 0) {
+      progress(
+        `N=${n}: executor reported ${out.errors} errors, ${out.skipped} skipped: ${out.firstError ?? ''}`,
+      );
+    }
+    const kernel = kernelCounts(ns);
+    const verified = checkCounts(`N=${n} trellis`, kernel, n) && out.ops === 3 * n && out.errors === 0;
+    return { out, kernel, verified };
+  } finally {
+    destroy(ns);
+  }
+}
+
+interface IprouteRun {
+  readonly ipMs: number;
+  readonly bridgeMs: number;
+  readonly kernel: Counts;
+  readonly verified: boolean;
+}
+
+function timed(cmd: string, ...args: string[]): number {
+  const t0 = performance.now();
+  sh(cmd, ...args);
+  return performance.now() - t0;
+}
+
+function iprouteRun(n: number): IprouteRun {
+  const ns = createHost();
+  try {
+    progress(`N=${n}: iproute2 baseline in ${ns}`);
+    const [addr, prefix] = vtep.address.split('/');
+    sh(
+      'ip',
+      '-n',
+      ns,
+      'link',
+      'add',
+      vtep.name,
+      'address',
+      vtep.mac,
+      'mtu',
+      String(vtep.mtu),
+      'type',
+      'vxlan',
+      'id',
+      String(vtep.vni),
+      'local',
+      vtep.localIp,
+      'dstport',
+      String(vtep.port),
+      'nolearning',
+    );
+    sh('ip', '-n', ns, 'addr', 'add', `${addr!}/${prefix!}`, 'dev', vtep.name);
+    sh('ip', '-n', ns, 'link', 'set', vtep.name, 'up');
+    const rs = remotes(n);
+    const ipBatch = join(tmp, `ip-${n}.batch`);
+    const bridgeBatch = join(tmp, `bridge-${n}.batch`);
+    writeFileSync(
+      ipBatch,
+      [
+        ...rs.map((r) => `neigh replace ${r.vtepIp} lladdr ${r.vtepMac} dev ${vtep.name} nud permanent`),
+        ...rs.map((r) => `route replace ${r.subnet} via ${r.vtepIp} dev ${vtep.name} onlink proto 44`),
+      ].join('\n') + '\n',
+    );
+    writeFileSync(
+      bridgeBatch,
+      rs
+        .map((r) => `fdb replace ${r.vtepMac} dev ${vtep.name} self permanent dst ${r.underlayIp}`)
+        .join('\n') + '\n',
+    );
+    // Two commands, as an operator would write it: `ip -batch` (neighbors, then routes) and
+    // `bridge -batch` (FDB entries).
+    const ipMs = timed('ip', '-n', ns, '-batch', ipBatch);
+    const bridgeMs = timed('bridge', '-n', ns, '-batch', bridgeBatch);
+    const kernel = kernelCounts(ns);
+    return { ipMs, bridgeMs, kernel, verified: checkCounts(`N=${n} iproute2`, kernel, n) };
+  } finally {
+    destroy(ns);
+  }
+}
+
+interface Row {
+  readonly n: number;
+  readonly objects: number;
+  readonly trellisMs: number;
+  readonly trellisObjPerSec: number;
+  readonly iprouteMs: number;
+  readonly iprouteObjPerSec: number;
+  readonly ratio: number;
+  readonly resyncOps: number;
+  readonly resyncMs: number;
+  readonly verified: boolean;
+}
+
+function fmt(x: number, digits = 0): string {
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+async function bench(n: number): Promise<Row> {
+  const t = await trellisRun(n);
+  const ip = iprouteRun(n);
+  const objects = 3 * n;
+  const iprouteMs = ip.ipMs + ip.bridgeMs;
+  const trellisObjPerSec = objects / (t.out.applyMs / 1000);
+  const iprouteObjPerSec = objects / (iprouteMs / 1000);
+  const row: Row = {
+    n,
+    objects,
+    trellisMs: t.out.applyMs,
+    trellisObjPerSec,
+    iprouteMs,
+    iprouteObjPerSec,
+    ratio: trellisObjPerSec / iprouteObjPerSec,
+    resyncOps: t.out.resyncOps,
+    resyncMs: t.out.resyncObserveMs + t.out.resyncPlanMs,
+    verified: t.verified && ip.verified && t.out.resyncOps === 0,
+  };
+  const line = {
+    bench: 'dataplane',
+    n,
+    objects,
+    trellis: {
+      vtepCreateMs: t.out.vtepMs,
+      initialObservePlanMs: t.out.planMs,
+      ops: t.out.ops,
+      applyMs: t.out.applyMs,
+      objectsPerSec: trellisObjPerSec,
+      errors: t.out.errors,
+      skipped: t.out.skipped,
+      needsResync: t.out.needsResync,
+      kernel: t.kernel,
+    },
+    iproute2: {
+      ipBatchMs: ip.ipMs,
+      bridgeBatchMs: ip.bridgeMs,
+      objectsPerSec: iprouteObjPerSec,
+      kernel: ip.kernel,
+    },
+    ratio: row.ratio,
+    resync: {
+      ops: t.out.resyncOps,
+      observeMs: t.out.resyncObserveMs,
+      planMs: t.out.resyncPlanMs,
+      observed: t.out.observed,
+    },
+    verified: row.verified,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  progress(
+    `N=${n}: trellis ${fmt(trellisObjPerSec)} obj/s, iproute2 ${fmt(iprouteObjPerSec)} obj/s, ` +
+      `resync ${row.resyncOps} ops in ${fmt(row.resyncMs, 1)} ms`,
+  );
+  return row;
+}
+
+function table(rows: readonly Row[]): string {
+  const head = [
+    'N',
+    'objects',
+    'trellis ms',
+    'trellis obj/s',
+    'iproute2 ms',
+    'iproute2 obj/s',
+    'trellis/iproute2',
+    'resync ops',
+    'resync ms',
+    'verified',
+  ];
+  const body = rows.map((r) => [
+    fmt(r.n),
+    fmt(r.objects),
+    fmt(r.trellisMs, 1),
+    fmt(r.trellisObjPerSec),
+    fmt(r.iprouteMs, 1),
+    fmt(r.iprouteObjPerSec),
+    `${r.ratio.toFixed(2)}x`,
+    String(r.resyncOps),
+    fmt(r.resyncMs, 1),
+    r.verified ? 'yes' : 'NO',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function verdict(rows: readonly Row[]): string[] {
+  const notes: string[] = [];
+  for (const r of rows) {
+    if (r.ratio < 1) {
+      notes.push(
+        `N=${r.n}: the trellis executor is SLOWER than iproute2 ` +
+          `(${fmt(r.trellisObjPerSec)} vs ${fmt(r.iprouteObjPerSec)} objects/s, ${(1 / r.ratio).toFixed(1)}x slower).`,
+      );
+    } else {
+      notes.push(`N=${r.n}: the trellis executor is ${r.ratio.toFixed(2)}x as fast as iproute2.`);
+    }
+    if (r.resyncOps !== 0)
+      notes.push(`N=${r.n}: resync of an unchanged table issued ${r.resyncOps} ops (target 0).`);
+    if (!r.verified) notes.push(`N=${r.n}: counts did NOT verify; do not trust this row.`);
+  }
+  notes.push(
+    'trellis time = first op to last ack inside one process (one request in flight); ' +
+      'iproute2 time = wall clock of `ip -batch` + `bridge -batch`, process start included.',
+  );
+  return notes;
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('dataplane bench needs root (it creates network namespaces)\n');
+    return 2;
+  }
+  const args = process.argv.slice(2).map(Number);
+  const sizes = args.length > 0 ? args : [1_000, 5_000, 10_000];
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) {
+    process.stderr.write('usage: dataplane.js [N ...] with 1 <= N <= 60000\n');
+    return 2;
+  }
+  const rows: Row[] = [];
+  for (const n of sizes) rows.push(await bench(n));
+  process.stdout.write(`\n${table(rows)}\n\n${verdict(rows).join('\n')}\n`);
+  return rows.every((r) => r.verified) ? 0 : 1;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    progress(`${signal}: deleting namespaces`);
+    cleanupAll();
+    process.exit(130);
+  });
+}
+
+try {
+  process.exitCode = await main();
+} catch (e) {
+  progress(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+} finally {
+  cleanupAll();
+}
