@@ -17,6 +17,11 @@ export interface AgentConfig {
   /** Underlay MTU; read from the interface when absent (1500 if unknown). */
   readonly underlayMtu: number | undefined;
   readonly overlays: readonly Overlay[];
+  /**
+   * Per-overlay VTEP overrides, e.g. `{ "dcos": { "mac": "70:b3:d5:00:00:09" } }`; by default the
+   * MAC is derived from the VTEP IP (70:b3:d5 + its low 24 bits) and the IP from the slice.
+   */
+  readonly vtep: Readonly<Record<string, { readonly mac?: string; readonly ip?: string }>>;
   /** Create the m-<overlay> and d-<overlay> container bridges. */
   readonly bridges: boolean;
   /** Turn on net.ipv4.ip_forward when it is off (otherwise only reported). */
@@ -40,6 +45,7 @@ const known = new Set([
   'underlay',
   'underlayMtu',
   'overlays',
+  'vtep',
   'bridges',
   'enableIpForwarding',
   'http',
@@ -101,6 +107,11 @@ export function parseAgentConfig(input: unknown): AgentConfig {
     p.integer('underlayMtu', v, 1280, 65_535) ? (v as number) : undefined,
   );
   const overlays = parseOverlayList(c.overlays, p);
+  const vtep = parseVtep(
+    c.vtep,
+    overlays.map((o) => o.name),
+    p,
+  );
   const bridges = optional('bridges', true, (v) => (p.boolean('bridges', v) ? (v as boolean) : undefined));
   const enableIpForwarding = optional('enableIpForwarding', false, (v) =>
     p.boolean('enableIpForwarding', v) ? (v as boolean) : undefined,
@@ -136,6 +147,7 @@ export function parseAgentConfig(input: unknown): AgentConfig {
     underlay: underlay!,
     underlayMtu,
     overlays,
+    vtep,
     bridges,
     enableIpForwarding,
     httpListen,
@@ -174,6 +186,38 @@ function parseOverlayList(v: unknown, p: ConfigProblems): Overlay[] {
     }
     return [];
   }
+}
+
+const mac = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+function parseVtep(v: unknown, overlays: readonly string[], p: ConfigProblems): AgentConfig['vtep'] {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    p.add('vtep', 'must be an object keyed by overlay name');
+    return {};
+  }
+  const out: Record<string, { mac?: string; ip?: string }> = {};
+  for (const [name, o] of Object.entries(v as Record<string, unknown>)) {
+    if (!overlays.includes(name)) p.add(`vtep.${name}`, 'names no configured overlay');
+    const spec = (typeof o === 'object' && o !== null ? o : {}) as Record<string, unknown>;
+    const entry: { mac?: string; ip?: string } = {};
+    for (const key of Object.keys(spec))
+      if (key !== 'mac' && key !== 'ip') p.add(`vtep.${name}.${key}`, 'is not a VTEP setting');
+    if (spec.mac !== undefined) {
+      if (typeof spec.mac === 'string' && mac.test(spec.mac)) entry.mac = spec.mac;
+      else
+        p.add(
+          `vtep.${name}.mac`,
+          `must be a lowercase MAC like 70:b3:d5:00:00:01, got ${describe(spec.mac)}`,
+        );
+    }
+    if (spec.ip !== undefined) {
+      if (typeof spec.ip === 'string' && ipv4.test(spec.ip)) entry.ip = spec.ip;
+      else p.add(`vtep.${name}.ip`, `must be an IPv4 address, got ${describe(spec.ip)}`);
+    }
+    out[name] = entry;
+  }
+  return out;
 }
 
 function parseHttp(v: unknown, p: ConfigProblems): string {

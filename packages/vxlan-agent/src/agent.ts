@@ -66,9 +66,12 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
   const resume = resumeSlices(config.overlays, await opts.executor.observe());
   for (const o of config.overlays) {
     const slice = resume.get(o.name);
+    const v = config.vtep[o.name];
     node.routes.publish(o.name, {
       underlayIp: underlay.ip,
       ...(slice === undefined ? {} : { resumeSlice: slice }),
+      ...(v?.mac === undefined ? {} : { vtepMac: v.mac }),
+      ...(v?.ip === undefined ? {} : { vtepIp: v.ip }),
     });
     if (slice !== undefined) log.info({ overlay: o.name, slice }, 'resuming the slice found in the kernel');
   }

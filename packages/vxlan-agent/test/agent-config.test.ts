@@ -69,3 +69,19 @@ test('plaintext must be explicit, and not combined with a keyring', (t) => {
   t.throws(() => parseAgentConfig({ ...valid, plaintext: true }), { instanceOf: ConfigError });
   t.throws(() => parseAgentConfig('not an object'), { instanceOf: ConfigError });
 });
+
+test('VTEP overrides name a configured overlay and carry a valid MAC and IP', (t) => {
+  t.deepEqual(parseAgentConfig({ ...valid, vtep: { dcos: { mac: '70:b3:d5:00:00:09' } } }).vtep, {
+    dcos: { mac: '70:b3:d5:00:00:09' },
+  });
+  const e = t.throws(
+    () => parseAgentConfig({ ...valid, vtep: { other: { mac: 'AA:BB', ip: 'x', color: 1 } } }),
+    { instanceOf: ConfigError },
+  );
+  t.deepEqual(e!.problems.map((p) => p.path).sort(), [
+    'vtep.other',
+    'vtep.other.color',
+    'vtep.other.ip',
+    'vtep.other.mac',
+  ]);
+});
