@@ -78,7 +78,7 @@ test('VTEP overrides name a configured overlay and carry a valid MAC and IP', (t
     () => parseAgentConfig({ ...valid, vtep: { other: { mac: 'AA:BB', ip: 'x', color: 1 } } }),
     { instanceOf: ConfigError },
   );
-  t.deepEqual(e!.problems.map((p) => p.path).sort(), [
+  t.deepEqual(e.problems.map((p) => p.path).sort(), [
     'vtep.other',
     'vtep.other.color',
     'vtep.other.ip',
