@@ -64,6 +64,7 @@ export class Reconciler {
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #interval: NodeJS.Timeout | undefined;
+  #watch: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #failures = 0;
@@ -77,6 +78,10 @@ export class Reconciler {
   start(): void {
     this.trigger('start');
     this.#interval = setInterval(() => this.trigger('periodic'), this.#o.intervalMs);
+    // A socket error or ENOBUFS between passes means lost kernel messages: resync promptly.
+    this.#watch = setInterval(() => {
+      if (this.#o.executor.needsResync) this.trigger('executor lost messages');
+    }, 1000);
   }
 
   /** Asks for a pass soon; several triggers close together make one pass. */
@@ -111,6 +116,7 @@ export class Reconciler {
     this.#stopped = true;
     clearTimeout(this.#timer);
     clearInterval(this.#interval);
+    clearInterval(this.#watch);
     await this.#running;
   }
 
