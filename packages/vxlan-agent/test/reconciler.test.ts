@@ -97,3 +97,29 @@ test('a failed pass is counted and retried; triggers are coalesced', async (t) =
   t.is(r.stats.passes, 2, 'three triggers made one pass (it failed), then one retry');
   await r.stop();
 });
+
+test('lost kernel messages between passes (needsResync) bring a full resync within a second', async (t) => {
+  const ex = {
+    ...memoryExecutor(peer(2)),
+    cleared: 0,
+    clearResync() {
+      ex.needsResync = false;
+      ex.cleared++;
+    },
+  };
+  const r = new Reconciler({
+    executor: ex,
+    plan,
+    intervalMs: 60_000,
+    coalesceMs: 10,
+    desired: () => ({ state: peer(2), warm: true }),
+  });
+  r.start();
+  await new Promise((res) => setTimeout(res, 200));
+  const passes = r.stats.passes;
+  ex.needsResync = true; // e.g. ENOBUFS on the socket
+  await new Promise((res) => setTimeout(res, 1500));
+  t.true(r.stats.passes > passes, 'a pass ran without any table change or timer');
+  t.false(ex.needsResync);
+  await r.stop();
+});
