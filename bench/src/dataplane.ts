@@ -8,7 +8,7 @@
  * traffic leaves the namespaces, and every namespace is deleted at exit, even on failure or
  * SIGINT. Usage: node bench/dist/src/dataplane.js [N ...]   (default 1000 5000 10000)
  */
-import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { VtepSpec } from '@trellis/vxlan-agent';
+import { json, sh } from '@trellis/vxlan-agent/testing';
 import { remotes, type WorkerInput, type WorkerOutput } from './dataplane-worker.js';
 
 const workerPath = fileURLToPath(new URL('./dataplane-worker.js', import.meta.url));
@@ -37,19 +38,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-dataplane-'));
 
 function progress(msg: string): void {
   process.stderr.write(`[dataplane] ${msg}\n`);
-}
-
-function sh(cmd: string, ...args: string[]): string {
-  return execFileSync(cmd, args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
-
-function json<T>(cmd: string, ...args: string[]): T[] {
-  const out = sh(cmd, ...args).trim();
-  return (out === '' ? [] : JSON.parse(out)) as T[];
 }
 
 function addNamespace(name: string): void {
@@ -100,7 +88,7 @@ interface Counts {
 
 /** What the kernel holds, read with iproute2 (independent of the executor's own reader). */
 function kernelCounts(ns: string): Counts {
-  const neighbors = json<{ lladdr?: string }>(
+  const neighbors = json<{ lladdr?: string }[]>(
     'ip',
     '-n',
     ns,
@@ -112,7 +100,7 @@ function kernelCounts(ns: string): Counts {
     'nud',
     'permanent',
   ).filter((e) => e.lladdr !== undefined).length;
-  const fdb = json<{ mac: string; dst?: string }>(
+  const fdb = json<{ mac: string; dst?: string }[]>(
     'bridge',
     '-n',
     ns,
@@ -122,7 +110,7 @@ function kernelCounts(ns: string): Counts {
     'dev',
     vtep.name,
   ).filter((e) => e.dst !== undefined && e.mac !== '00:00:00:00:00:00').length;
-  const routes = json<{ dev?: string }>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44').filter(
+  const routes = json<{ dev?: string }[]>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44').filter(
     (e) => e.dev === vtep.name,
   ).length;
   return { neighbors, fdb, routes };

@@ -1,7 +1,8 @@
 /** Errors of the netlink executor: one class per condition, each with a fixed `name` and `code`. */
+import { TrellisError } from '@trellis/runtime';
 
 /** A netlink request got no answer in time; the kernel may or may not have applied it. */
-export class NetlinkTimeoutError extends Error {
+export class NetlinkTimeoutError extends TrellisError {
   override readonly name = 'NetlinkTimeoutError';
   readonly code = 'ERR_TRELLIS_NETLINK_TIMEOUT';
   constructor(
@@ -13,7 +14,7 @@ export class NetlinkTimeoutError extends Error {
 }
 
 /** The kernel rejected a request (`errno` positive, `errnoCode` like `EEXIST`). */
-export class NetlinkRequestError extends Error {
+export class NetlinkRequestError extends TrellisError {
   override readonly name = 'NetlinkRequestError';
   readonly code = 'ERR_TRELLIS_NETLINK_REQUEST';
   constructor(
@@ -29,13 +30,13 @@ export class NetlinkRequestError extends Error {
  * The socket failed (a receive error such as ENOBUFS, or it was closed) while requests were
  * pending: their answers are lost, so the caller must resync from a fresh dump.
  */
-export class NetlinkSocketError extends Error {
+export class NetlinkSocketError extends TrellisError {
   override readonly name = 'NetlinkSocketError';
   readonly code = 'ERR_TRELLIS_NETLINK_SOCKET';
 }
 
 /** A dump kept coming back with NLM_F_DUMP_INTR: its content is not trustworthy. */
-export class DumpInterruptedError extends Error {
+export class DumpInterruptedError extends TrellisError {
   override readonly name = 'DumpInterruptedError';
   readonly code = 'ERR_TRELLIS_DUMP_INTERRUPTED';
   constructor(
@@ -47,7 +48,7 @@ export class DumpInterruptedError extends Error {
 }
 
 /** The process may not change network configuration (EPERM, no CAP_NET_ADMIN). */
-export class PermissionError extends Error {
+export class PermissionError extends TrellisError {
   override readonly name = 'PermissionError';
   readonly code = 'ERR_TRELLIS_NET_ADMIN';
   constructor(detail: string, options?: ErrorOptions) {
@@ -61,7 +62,7 @@ export class PermissionError extends Error {
 }
 
 /** The executor was used after close(). */
-export class ExecutorClosedError extends Error {
+export class ExecutorClosedError extends TrellisError {
   override readonly name = 'ExecutorClosedError';
   readonly code = 'ERR_TRELLIS_EXECUTOR_CLOSED';
   constructor() {

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 
 /** Runs a command, returns stdout; throws with stderr on failure. */
 export function sh(cmd: string, ...args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // Dumps of 10,000 neighbors as JSON run to megabytes.
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 /** A command's JSON output (`ip -j`, `bridge -j`); the caller states the shape it expects. */
