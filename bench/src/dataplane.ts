@@ -356,7 +356,7 @@ function verdict(rows: readonly Row[]): string[] {
     if (!r.verified) notes.push(`N=${r.n}: counts did NOT verify; do not trust this row.`);
   }
   notes.push(
-    'trellis time = first op to last ack inside one process (one request in flight); ' +
+    'trellis time = first op to last ack inside one process (up to 64 requests of one kind in flight); ' +
       'iproute2 time = wall clock of `ip -batch` + `bridge -batch`, process start included.',
   );
   return notes;

@@ -42,6 +42,23 @@ export async function hasNetAdmin(): Promise<boolean> {
   return hex !== undefined && ((BigInt(`0x${hex}`) >> CAP_NET_ADMIN) & 1n) === 1n;
 }
 
+/** Requests of one kind in flight at once (well inside the socket's receive buffer for ACKs). */
+const pipelineDepth = 64;
+
+const isLink = (op: Op): boolean => op.object.kind === 'vtep' || op.object.kind === 'bridge';
+
+/** Splits ops into maximal runs of the same (op, kind), keeping their order. */
+function runsOfOneKind(ops: readonly Op[]): Op[][] {
+  const runs: Op[][] = [];
+  for (const op of ops) {
+    const last = runs.at(-1);
+    const head = last?.[0];
+    if (head !== undefined && head.op === op.op && head.object.kind === op.object.kind) last!.push(op);
+    else runs.push([op]);
+  }
+  return runs;
+}
+
 export class NetlinkExecutor {
   private resyncReason: string | undefined;
   private closed = false;
@@ -104,7 +121,14 @@ export class NetlinkExecutor {
     return observeState(this.ch, devNames);
   }
 
-  /** Executes the ops in order; see ApplyResult. Throws only PermissionError (EPERM). */
+  /**
+   * Executes the ops in order; see ApplyResult. Throws only PermissionError (EPERM).
+   *
+   * Consecutive ops of one kind (all neighbor puts, then all FDB puts, ...) do not depend on each
+   * other, so up to `pipelineDepth` of them are in flight at once — the kernel still processes
+   * one socket's messages in order, and each op's own ACK says whether it worked. Links are
+   * changed one op at a time (a VTEP put is several requests).
+   */
   async apply(ops: readonly Op[]): Promise<ApplyResult> {
     this.assertOpen();
     const started = performance.now();
@@ -112,21 +136,29 @@ export class NetlinkExecutor {
     const errors: ApplyError[] = [];
     const skipped: Op[] = [];
     const guard = new ChainGuard();
-    for (const op of ops) {
-      if (guard.blocks(op)) {
-        skipped.push(op);
-        continue;
-      }
+    let permission: PermissionError | undefined;
+    const one = async (op: Op): Promise<void> => {
       try {
         await this.run(op);
         applied[op.op][op.object.kind]++;
       } catch (e) {
-        if (e instanceof PermissionError) throw e;
+        if (e instanceof PermissionError) {
+          permission = e;
+          return;
+        }
         const error = e instanceof Error ? e : new Error(String(e));
         this.log.warn({ op, err: error }, 'netlink op failed');
         errors.push({ op, error });
         guard.failed(op);
       }
+    };
+    for (const group of runsOfOneKind(ops)) {
+      const runnable = group.filter((op) => !guard.blocks(op) || (skipped.push(op), false));
+      const depth = isLink(group[0]!) ? 1 : pipelineDepth;
+      for (let i = 0; i < runnable.length && permission === undefined; i += depth) {
+        await Promise.all(runnable.slice(i, i + depth).map(one));
+      }
+      if (permission !== undefined) throw permission;
     }
     const durationMs = performance.now() - started;
     this.log.debug({ applied, errors: errors.length, durationMs }, 'netlink ops applied');
