@@ -28,7 +28,13 @@ function converge(c: SimCluster, what: string, agents = n, timeoutMs = boundMs):
 test(`${n} nodes each publish a route: every table equals the ground truth within ${boundMs / 1000} s`, (t) => {
   const seed = seedFromEnv(700);
   t.log(`SEED=${seed}`);
-  const c = new SimCluster({ seed, nodes: n, overlays: dcos, onStart: publisher('dcos') });
+  const c = new SimCluster({
+    seed,
+    nodes: n,
+    overlays: dcos,
+    recordEvents: false,
+    onStart: publisher('dcos'),
+  });
   const ms = converge(c, 'boot');
   t.log(`${n} nodes: all tables equal the ground truth ${ms} ms after boot`);
   // A withdrawal reaches everyone.
@@ -54,7 +60,13 @@ test(`${n} nodes each publish a route: every table equals the ground truth withi
 test(`${n} nodes under 10 % loss converge within ${boundMs / 1000} s`, (t) => {
   const seed = seedFromEnv(701);
   t.log(`SEED=${seed}`);
-  const c = new SimCluster({ seed, nodes: n, overlays: dcos, onStart: publisher('dcos') });
+  const c = new SimCluster({
+    seed,
+    nodes: n,
+    overlays: dcos,
+    recordEvents: false,
+    onStart: publisher('dcos'),
+  });
   c.sim.setLossRate(0.1);
   t.log(`${n} nodes, 10 % loss: ${converge(c, 'loss')} ms`);
   t.pass();
@@ -63,7 +75,13 @@ test(`${n} nodes under 10 % loss converge within ${boundMs / 1000} s`, (t) => {
 test(`${n} nodes across a 50/50 partition and repair end with equal tables`, (t) => {
   const seed = seedFromEnv(702);
   t.log(`SEED=${seed}`);
-  const c = new SimCluster({ seed, nodes: n, overlays: dcos, onStart: publisher('dcos') });
+  const c = new SimCluster({
+    seed,
+    nodes: n,
+    overlays: dcos,
+    recordEvents: false,
+    onStart: publisher('dcos'),
+  });
   converge(c, 'boot');
   const ids = c.ids();
   const half = ids.length / 2;
