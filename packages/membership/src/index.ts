@@ -61,4 +61,13 @@ export {
   isDigestEntries,
 } from './digest-diff.js';
 export { Hash64, hashKey, type EntryHash } from './entry-hash.js';
+
+// Replicated tables of single-writer records (routes, tasks).
+export {
+  RegisterTable,
+  type RegisterSchema,
+  type RegisterTableOptions,
+  type RegisterTableHooks,
+  type RegisterMergeOutcome,
+} from './register-table.js';
 export { recordHash } from './record-hash.js';

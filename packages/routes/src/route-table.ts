@@ -1,5 +1,5 @@
 import type { Instant } from '@trellis/runtime';
-import { DigestIndex, type DigestView } from '@trellis/membership';
+import { RegisterTable, type DigestView, type RegisterSchema } from '@trellis/membership';
 import {
   compareRouteWire,
   routeHash,
@@ -24,11 +24,14 @@ export type RouteMergeOutcome =
   | { readonly kind: 'aboutSelf'; readonly remote: RouteWire }
   | { readonly kind: 'rejected'; readonly reason: RouteRejectReason };
 
-interface Slot {
-  readonly record: RouteWire;
-  /** Local time the record last changed: withdrawn records are collected after the TTL. */
-  readonly since: Instant;
-}
+const routeSchema: RegisterSchema<RouteWire, RouteRejectReason> = {
+  validate: validateRouteWire,
+  key: (r) => routeKey(r.o, r.w),
+  owner: (r) => r.w,
+  compare: compareRouteWire,
+  hash: routeHash,
+  isTombstone: (r) => r.st === routeStates.withdrawn,
+};
 
 /**
  * The replicated route table: every route record of every owner on every overlay, joined per
@@ -36,39 +39,35 @@ interface Slot {
  * different overlay lists still agree bit for bit and anti-entropy stays quiet.
  */
 export class RouteTable {
-  readonly #selfId: string;
-  readonly #opts: RouteTableOptions;
-  readonly #slots = new Map<string, Slot>();
+  readonly #table: RegisterTable<RouteWire, RouteRejectReason>;
   /** The same records by overlay, then owner: recomputing one overlay must not scan all. */
   readonly #byOverlay = new Map<string, Map<string, RouteWire>>();
-  readonly #digest: DigestIndex;
-  readonly #rejected = Object.fromEntries(routeRejectReasons.map((r) => [r, 0])) as Record<
-    RouteRejectReason,
-    number
-  >;
 
   constructor(selfId: string, opts: RouteTableOptions) {
-    this.#selfId = selfId;
-    this.#opts = opts;
-    this.#digest = new DigestIndex(opts.digestBuckets);
+    this.#table = new RegisterTable(selfId, routeSchema, opts, {
+      stored: (r) => {
+        let owners = this.#byOverlay.get(r.o);
+        if (owners === undefined) this.#byOverlay.set(r.o, (owners = new Map<string, RouteWire>()));
+        owners.set(r.w, r);
+      },
+      removed: (r) => this.#byOverlay.get(r.o)?.delete(r.w),
+    });
   }
 
   get size(): number {
-    return this.#slots.size;
+    return this.#table.size;
   }
 
   get(overlay: string, owner: string): RouteWire | undefined {
-    return this.#slots.get(routeKey(overlay, owner))?.record;
+    return this.#table.get(routeKey(overlay, owner));
   }
 
   getByKey(key: string): RouteWire | undefined {
-    return this.#slots.get(key)?.record;
+    return this.#table.get(key);
   }
 
   all(): IterableIterator<RouteWire> {
-    return (function* (slots) {
-      for (const s of slots.values()) yield s.record;
-    })(this.#slots);
+    return this.#table.all();
   }
 
   /** Every record of one overlay. */
@@ -77,55 +76,29 @@ export class RouteTable {
   }
 
   digest(): DigestView {
-    return this.#digest;
+    return this.#table.digest();
   }
 
   rejected(): Readonly<Record<RouteRejectReason, number>> {
-    return { ...this.#rejected };
+    const seen = this.#table.rejected();
+    return Object.fromEntries(routeRejectReasons.map((r) => [r, seen[r] ?? 0])) as Record<
+      RouteRejectReason,
+      number
+    >;
   }
 
   /** Joins a peer's record. Validates first; never throws. */
   merge(raw: unknown, now: Instant): RouteMergeOutcome {
-    const v = validateRouteWire(raw);
-    if (!v.ok) return this.#reject(v.reason);
-    const record = v.record;
-    const key = routeKey(record.o, record.w);
-    const slot = this.#slots.get(key);
-    if (slot !== undefined && compareRouteWire(record, slot.record) <= 0) return { kind: 'unchanged' };
-    if (record.w === this.#selfId) return { kind: 'aboutSelf', remote: record };
-    if (slot === undefined && this.#slots.size >= this.#opts.recordsMax) return this.#reject('tableFull');
-    this.#store(key, record, now);
-    return { kind: 'applied', previous: slot?.record, current: record };
+    return this.#table.merge(raw, now);
   }
 
   /** Stores one of our own records (the caller owns `record.w`). */
   setOwn(record: RouteWire, now: Instant): void {
-    this.#store(routeKey(record.o, record.w), record, now);
+    this.#table.setOwn(record, now);
   }
 
   /** Removes withdrawn records older than the tombstone TTL; returns their keys. */
   collect(now: Instant): string[] {
-    const removed: string[] = [];
-    for (const [key, slot] of this.#slots) {
-      if (slot.record.st !== routeStates.withdrawn || now - slot.since < this.#opts.tombstoneTtlMs) continue;
-      this.#slots.delete(key);
-      this.#digest.delete(key);
-      this.#byOverlay.get(slot.record.o)?.delete(slot.record.w);
-      removed.push(key);
-    }
-    return removed;
-  }
-
-  #store(key: string, record: RouteWire, now: Instant): void {
-    this.#slots.set(key, { record, since: now });
-    this.#digest.set(key, routeHash(record));
-    let owners = this.#byOverlay.get(record.o);
-    if (owners === undefined) this.#byOverlay.set(record.o, (owners = new Map<string, RouteWire>()));
-    owners.set(record.w, record);
-  }
-
-  #reject(reason: RouteRejectReason): RouteMergeOutcome {
-    this.#rejected[reason]++;
-    return { kind: 'rejected', reason };
+    return this.#table.collect(now).map((r) => routeKey(r.o, r.w));
   }
 }

@@ -1,0 +1,143 @@
+import type { Instant } from '@trellis/runtime';
+import { DigestIndex, type DigestView } from './digest-index.js';
+import type { EntryHash } from './entry-hash.js';
+
+/**
+ * What a `RegisterTable` needs to know about its records: they are single-writer registers
+ * (only `owner(r)` ever writes under `key(r)`), totally ordered by `compare`, so the join of
+ * two replicas is "keep the greater per key" — a CRDT whatever the delivery order.
+ */
+export interface RegisterSchema<R, Reason extends string> {
+  /** The one point where a peer's record becomes a typed value. Must never throw. */
+  validate(
+    raw: unknown,
+  ): { readonly ok: true; readonly record: R } | { readonly ok: false; readonly reason: Reason };
+  key(r: R): string;
+  owner(r: R): string;
+  /** Total order: generation and version first, then content, the same on every node. */
+  compare(a: R, b: R): -1 | 0 | 1;
+  /** The digest version: any difference in any field must show. */
+  hash(r: R): EntryHash;
+  /** A withdrawn record, kept for the tombstone TTL and then collected. */
+  isTombstone(r: R): boolean;
+}
+
+export interface RegisterTableOptions {
+  readonly recordsMax: number;
+  readonly tombstoneTtlMs: number;
+  readonly digestBuckets: number;
+}
+
+export type RegisterMergeOutcome<R, Reason extends string> =
+  | { readonly kind: 'applied'; readonly previous: R | undefined; readonly current: R }
+  | { readonly kind: 'unchanged' }
+  /** News about one of our own records that would win: the caller must re-assert its own. */
+  | { readonly kind: 'aboutSelf'; readonly remote: R }
+  | { readonly kind: 'rejected'; readonly reason: Reason | 'tableFull' };
+
+/** Called as records are stored or collected, so a table can keep its own indexes. */
+export interface RegisterTableHooks<R> {
+  stored?(record: R, previous: R | undefined): void;
+  removed?(record: R): void;
+}
+
+interface Slot<R> {
+  readonly record: R;
+  /** Local time the record last changed: tombstones are collected after the TTL. */
+  readonly since: Instant;
+}
+
+/**
+ * A replicated table of single-writer records (routes, tasks): the join per key, our own
+ * writes, tombstone collection, a bound on the number of keys, and the digest that
+ * anti-entropy compares. Rejections are counted by reason.
+ */
+export class RegisterTable<R, Reason extends string> {
+  readonly #selfId: string;
+  readonly #schema: RegisterSchema<R, Reason>;
+  readonly #opts: RegisterTableOptions;
+  readonly #hooks: RegisterTableHooks<R>;
+  readonly #slots = new Map<string, Slot<R>>();
+  readonly #digest: DigestIndex;
+  readonly #rejected = new Map<Reason | 'tableFull', number>();
+
+  constructor(
+    selfId: string,
+    schema: RegisterSchema<R, Reason>,
+    opts: RegisterTableOptions,
+    hooks: RegisterTableHooks<R> = {},
+  ) {
+    this.#selfId = selfId;
+    this.#schema = schema;
+    this.#opts = opts;
+    this.#hooks = hooks;
+    this.#digest = new DigestIndex(opts.digestBuckets);
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  get(key: string): R | undefined {
+    return this.#slots.get(key)?.record;
+  }
+
+  all(): IterableIterator<R> {
+    return (function* (slots) {
+      for (const s of slots.values()) yield s.record;
+    })(this.#slots);
+  }
+
+  digest(): DigestView {
+    return this.#digest;
+  }
+
+  /** Rejections so far, by reason (reasons never seen are absent). */
+  rejected(): Record<string, number> {
+    return Object.fromEntries(this.#rejected);
+  }
+
+  /** Joins a peer's record. Validates first; never throws. */
+  merge(raw: unknown, now: Instant): RegisterMergeOutcome<R, Reason> {
+    const v = this.#schema.validate(raw);
+    if (!v.ok) return this.#reject(v.reason);
+    const record = v.record;
+    const key = this.#schema.key(record);
+    const slot = this.#slots.get(key);
+    if (slot !== undefined && this.#schema.compare(record, slot.record) <= 0) return { kind: 'unchanged' };
+    if (this.#schema.owner(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
+    if (slot === undefined && this.#slots.size >= this.#opts.recordsMax) return this.#reject('tableFull');
+    this.#store(key, record, slot?.record, now);
+    return { kind: 'applied', previous: slot?.record, current: record };
+  }
+
+  /** Stores one of our own records (the caller owns it). */
+  setOwn(record: R, now: Instant): void {
+    const key = this.#schema.key(record);
+    this.#store(key, record, this.#slots.get(key)?.record, now);
+  }
+
+  /** Removes tombstones older than the TTL; returns the records removed. */
+  collect(now: Instant): R[] {
+    const removed: R[] = [];
+    for (const [key, slot] of this.#slots) {
+      if (!this.#schema.isTombstone(slot.record) || now - slot.since < this.#opts.tombstoneTtlMs) continue;
+      this.#slots.delete(key);
+      this.#digest.delete(key);
+      this.#hooks.removed?.(slot.record);
+      removed.push(slot.record);
+    }
+    return removed;
+  }
+
+  #store(key: string, record: R, previous: R | undefined, now: Instant): void {
+    this.#slots.set(key, { record, since: now });
+    this.#digest.set(key, this.#schema.hash(record));
+    this.#hooks.stored?.(record, previous);
+  }
+
+  #reject(reason: Reason | 'tableFull'): RegisterMergeOutcome<R, Reason> {
+    this.#rejected.set(reason, (this.#rejected.get(reason) ?? 0) + 1);
+    return { kind: 'rejected', reason };
+  }
+}
