@@ -13,6 +13,7 @@ const sansIoCores = [
   'packages/membership/src/**/*.ts',
   'packages/swim/src/**/*.ts',
   'packages/routes/src/**/*.ts',
+  'packages/tasks/src/**/*.ts',
   'packages/node/src/core/**/*.ts',
 ];
 

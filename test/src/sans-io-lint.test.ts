@@ -27,7 +27,7 @@ const forbidden: readonly [string, string][] = [
   ["import { randomBytes } from 'crypto'; export { randomBytes };", 'no-restricted-syntax'],
 ];
 
-for (const core of ['runtime', 'membership', 'swim', 'routes', 'node/src/core']) {
+for (const core of ['runtime', 'membership', 'swim', 'routes', 'tasks', 'node/src/core']) {
   const path = core.includes('/') ? `packages/${core}/probe.ts` : `packages/${core}/src/probe.ts`;
   test(`the sans-IO rule forbids clocks, randomness and I/O in ${core}`, async (t) => {
     for (const [code, rule] of forbidden)

@@ -1,5 +1,28 @@
 /**
- * @trellis/tasks — the replicated task table behind Virtual Network Service DNS.
+ * @trellis/tasks — the replicated task table behind Virtual Network Service DNS: one record per
+ * task, written only by the agent that runs it, disseminated and repaired like route records.
  */
 export { type TaskEntry, type TaskNetwork } from './task-entry.js';
 export { dnsLabel } from './dns-label.js';
+export {
+  type TaskWire,
+  type TaskState,
+  type TaskRejectReason,
+  taskStates,
+  taskLimits,
+  taskKey,
+  taskSchema,
+  validateTaskWire,
+  compareTaskWire,
+  taskHash,
+  canonicalIp,
+} from './task-record.js';
+export { type TasksConfig, defaultTasksConfig, parseTasksConfig } from './tasks-config.js';
+export { type TasksEvent, type TasksChanged, type TasksStats } from './tasks-events.js';
+export {
+  TaskStore,
+  toTaskEntry,
+  type TaskInput,
+  type TaskLiveness,
+  type TaskStoreOptions,
+} from './task-store.js';
