@@ -1,1 +1,20 @@
-export {};
+/**
+ * @trellis/dns — Virtual Network Service DNS: `<task>.<framework>.{containerip,autoip,agentip}.<zone>`
+ * answered from the gossiped task table, over UDP and TCP. The answer layer (`TaskZone`,
+ * `answerQuery`) is pure; `DnsServer` puts it on sockets.
+ */
+export { type DnsConfig, type DnsConfigInput, defaultDnsConfig, parseDnsConfig } from './dns-config.js';
+export { TaskZone, type ZoneSettings, type NameRecords, type ZoneSkips, nameForms } from './task-zone.js';
+export { answerQuery, type AnswerOptions } from './answer-query.js';
+export {
+  type Outcome,
+  type DropReason,
+  type ErrorReason,
+  type AnswerKind,
+  dropReasons,
+  errorReasons,
+  answerKinds,
+} from './outcome.js';
+export { type DnsStats, type SocketEventKind, emptyDnsStats, countOutcome, errorCount } from './dns-stats.js';
+export { DnsServer, type DnsServerOptions } from './dns-server.js';
+export { BindError } from './bind.js';

@@ -1,0 +1,119 @@
+import * as dnsPacket from 'dns-packet';
+import { asciiLower, relativeName, withoutRootDot } from './dns-name.js';
+import type { AnswerKind, ErrorReason, Outcome } from './outcome.js';
+import { type DecodedMessage, type QueryHeader, peekHeader } from './query-header.js';
+import { CLASSIC_UDP_BYTES, Rcode, type ResponseSpec, type SizeLimit, encodeResponse } from './response.js';
+import type { TaskZone } from './task-zone.js';
+import { zoneRecords } from './zone-records.js';
+
+export interface AnswerOptions {
+  readonly via: 'udp' | 'tcp';
+  /** The most we send over UDP to an EDNS0 client, whatever it offers (config `udpPayloadMax`). */
+  readonly udpPayloadMax: number;
+}
+
+/** RFC 6891: BADVERS is rcode 16, sent as 1 in the OPT's extended rcode (its upper 8 bits). */
+const BADVERS_EXTENDED = 1;
+
+type Opt = { readonly udpPayloadSize: number; readonly extendedRcode: number } | undefined;
+
+/**
+ * Answers one DNS message from the zone: pure, no sockets, no clock. The one place where peer
+ * input is judged: nothing here throws on any bytes; the result is a response to send or a drop,
+ * each with a reason to count.
+ */
+export function answerQuery(zone: TaskZone, message: Uint8Array, options: AnswerOptions): Outcome {
+  const header = peekHeader(message);
+  if (header === undefined) return { kind: 'drop', reason: 'short' };
+  if (header.isResponse) return { kind: 'drop', reason: 'response' };
+  let query: DecodedMessage;
+  try {
+    query = dnsPacket.decode(
+      Buffer.from(message.buffer, message.byteOffset, message.length),
+    ) as DecodedMessage;
+  } catch {
+    return refuse(header, Rcode.FORMERR, 'undecodable', undefined, undefined, options);
+  }
+  const opts = (query.additionals ?? []).filter((r): r is dnsPacket.OptAnswer => r.type === 'OPT');
+  if (opts.length > 1) return refuse(header, Rcode.FORMERR, 'bad-opt', undefined, undefined, options);
+  const clientOpt = opts[0];
+  const opt: Opt = clientOpt && { udpPayloadSize: options.udpPayloadMax, extendedRcode: 0 };
+  const limit: SizeLimit =
+    options.via === 'tcp'
+      ? { via: 'tcp' }
+      : {
+          via: 'udp',
+          bytesMax: clientOpt
+            ? Math.max(CLASSIC_UDP_BYTES, Math.min(clientOpt.udpPayloadSize, options.udpPayloadMax))
+            : CLASSIC_UDP_BYTES,
+        };
+
+  const questions = query.questions ?? [];
+  const question = questions[0];
+  if (question === undefined) return refuse(header, Rcode.FORMERR, 'no-question', undefined, opt, options);
+  if (questions.length > 1)
+    return refuse(header, Rcode.FORMERR, 'several-questions', undefined, opt, options);
+  if (!echoesFaithfully(message, question))
+    return refuse(header, Rcode.FORMERR, 'unrepresentable-question', undefined, opt, options);
+  if (header.opcode !== 'QUERY') return refuse(header, Rcode.NOTIMP, 'opcode', question, opt, options);
+  if (clientOpt?.ednsVersion !== undefined && clientOpt.ednsVersion !== 0) {
+    const badvers = { udpPayloadSize: options.udpPayloadMax, extendedRcode: BADVERS_EXTENDED };
+    return refuse(header, Rcode.NOERROR, 'edns-version', question, badvers, options);
+  }
+  if (question.type === 'OPT') return refuse(header, Rcode.FORMERR, 'bad-opt', question, opt, options);
+  if (question.class !== 'IN') return refuse(header, Rcode.REFUSED, 'class', question, opt, options);
+  if (question.type === 'AXFR' || question.type === 'IXFR')
+    return refuse(header, Rcode.NOTIMP, 'transfer', question, opt, options);
+
+  const relative = relativeName(asciiLower(withoutRootDot(question.name)), zone.settings.zone);
+  if (relative === undefined) return refuse(header, Rcode.REFUSED, 'outside-zone', question, opt, options);
+  const found = zoneRecords(zone, relative, question);
+  const result: AnswerKind = found.kind;
+  const spec: ResponseSpec = {
+    header,
+    rcode: result === 'nxdomain' ? Rcode.NXDOMAIN : Rcode.NOERROR,
+    authoritative: true,
+    question,
+    answers: found.answers,
+    authorities: found.authorities,
+    additionals: found.additionals,
+    opt,
+  };
+  const { bytes, truncated } = encodeResponse(spec, limit);
+  return { kind: 'reply', response: bytes, result, truncated };
+}
+
+/** An error response: never authoritative, never with records, so it always fits in 512 bytes. */
+function refuse(
+  header: QueryHeader,
+  rcode: number,
+  reason: ErrorReason,
+  question: dnsPacket.Question | undefined,
+  opt: Opt,
+  options: AnswerOptions,
+): Outcome {
+  const spec = { header, rcode, authoritative: false, question, opt };
+  const limit: SizeLimit =
+    options.via === 'tcp' ? { via: 'tcp' } : { via: 'udp', bytesMax: CLASSIC_UDP_BYTES };
+  const { bytes, truncated } = encodeResponse(spec, limit);
+  return { kind: 'reply', response: bytes, result: reason, truncated };
+}
+
+/**
+ * dns-packet turns names into dotted text and types and classes into words; some questions do
+ * not come back the same (a label holding a dot or invalid UTF-8, a class it has no word for).
+ * A response must repeat the question byte for byte or the client discards it, so the question
+ * is re-encoded and compared with what was received (the first question starts after the
+ * 12-byte header; names there cannot be compressed, there is nothing before them to point at).
+ */
+function echoesFaithfully(message: Uint8Array, question: dnsPacket.Question): boolean {
+  let encoded: Buffer;
+  try {
+    encoded = dnsPacket.encode({ questions: [question] });
+  } catch {
+    return false;
+  }
+  const HEADER = 12;
+  if (message.length < encoded.length) return false;
+  return Buffer.compare(encoded.subarray(HEADER), message.subarray(HEADER, encoded.length)) === 0;
+}

@@ -1,0 +1,92 @@
+import {
+  type AnswerKind,
+  type DropReason,
+  type ErrorReason,
+  type Outcome,
+  answerKinds,
+  errorReasons,
+} from './outcome.js';
+
+/** Socket-level events, counted (and logged) instead of thrown. */
+export type SocketEventKind =
+  /** The UDP socket reported an error. */
+  | 'udp-socket'
+  /** A UDP reply could not be sent. */
+  | 'udp-send'
+  /** The TCP listener reported an error. */
+  | 'tcp-server'
+  /** A TCP connection was reset or failed. */
+  | 'tcp-socket'
+  /** A connection was refused at accept: `tcpConnectionsMax` were open. */
+  | 'tcp-limit'
+  /** A connection was closed after `tcpIdleMs` without a complete query. */
+  | 'tcp-idle'
+  /** A length prefix shorter than a DNS header or longer than `tcpQueryBytesMax`: connection closed. */
+  | 'tcp-bad-frame'
+  /** A message we do not answer (a response) arrived over TCP: connection closed. */
+  | 'tcp-dropped-message'
+  /** The client did not read its replies and `tcpBacklogBytesMax` piled up: connection closed. */
+  | 'tcp-backlog';
+
+export interface DnsStats {
+  queriesUdp: number;
+  queriesTcp: number;
+  /** Responses from the zone, by kind (all authoritative). */
+  answers: Record<AnswerKind, number>;
+  /** Error responses sent, by reason. */
+  errors: Partial<Record<ErrorReason, number>>;
+  /** Messages not answered, by reason. */
+  drops: Partial<Record<DropReason, number>>;
+  /** Responses sent with TC set (answers left out to fit). */
+  truncated: number;
+  socket: Partial<Record<SocketEventKind, number>>;
+  tcpConnectionsAccepted: number;
+  tcpConnectionsActive: number;
+}
+
+export function emptyDnsStats(): DnsStats {
+  return {
+    queriesUdp: 0,
+    queriesTcp: 0,
+    answers: { answer: 0, nodata: 0, nxdomain: 0 },
+    errors: {},
+    drops: {},
+    truncated: 0,
+    socket: {},
+    tcpConnectionsAccepted: 0,
+    tcpConnectionsActive: 0,
+  };
+}
+
+export function countOutcome(stats: DnsStats, outcome: Outcome, via: 'udp' | 'tcp'): void {
+  if (via === 'udp') stats.queriesUdp++;
+  else stats.queriesTcp++;
+  if (outcome.kind === 'drop') {
+    stats.drops[outcome.reason] = (stats.drops[outcome.reason] ?? 0) + 1;
+    return;
+  }
+  if (outcome.truncated) stats.truncated++;
+  const result = outcome.result;
+  if (isAnswerKind(result)) stats.answers[result]++;
+  else stats.errors[result] = (stats.errors[result] ?? 0) + 1;
+}
+
+function isAnswerKind(result: AnswerKind | ErrorReason): result is AnswerKind {
+  return (answerKinds as readonly string[]).includes(result);
+}
+
+/** A deep copy, so callers can keep and compare snapshots. */
+export function copyDnsStats(stats: DnsStats): DnsStats {
+  return {
+    ...stats,
+    answers: { ...stats.answers },
+    errors: { ...stats.errors },
+    drops: { ...stats.drops },
+    socket: { ...stats.socket },
+  };
+}
+
+/** Every error response counted, all reasons together. */
+export function errorCount(stats: DnsStats): number {
+  return errorReasons.reduce((sum, r) => sum + (stats.errors[r] ?? 0), 0);
+}
