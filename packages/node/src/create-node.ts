@@ -3,6 +3,7 @@ import { ConfigProblems, Rng, silentLogger, type Address, type Logger } from '@t
 import type { MembershipConfig } from '@trellis/membership';
 import type { SwimConfig, SwimProfile } from '@trellis/swim';
 import { Overlay, parseOverlays, type OverlayInput, type RoutesConfig } from '@trellis/routes';
+import type { TasksConfig } from '@trellis/tasks';
 import { startNode, type GossipNode } from './gossip-node.js';
 import type { Keyring } from './keyring.js';
 import { realScheduler } from './real-scheduler.js';
@@ -27,6 +28,8 @@ export interface CreateNodeOptions {
   readonly overlays?: readonly (OverlayInput | Overlay)[];
   /** Route-store settings: settle, grace and reclaim periods, bounds. */
   readonly routes?: Partial<RoutesConfig>;
+  /** Task store settings (grace period, limits). */
+  readonly tasks?: Partial<TasksConfig>;
   /** AES-256-GCM keyring; without it the node speaks plaintext (say so explicitly: `keyring: null`). */
   readonly keyring: Keyring | null;
   /** Cluster label, bound into every encrypted packet: nodes of other clusters are refused. */
@@ -79,6 +82,7 @@ export async function createNode(options: CreateNodeOptions): Promise<GossipNode
     ...(options.membership === undefined ? {} : { membership: options.membership }),
     overlays,
     ...(options.routes === undefined ? {} : { routes: options.routes }),
+    ...(options.tasks === undefined ? {} : { tasks: options.tasks }),
     logger,
     envelopeReserveBytes: codec.overheadBytes,
     transport,

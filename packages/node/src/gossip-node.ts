@@ -6,6 +6,7 @@ import type { Overlay } from '@trellis/routes';
 import { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
 import { Driver, type DriverStats } from './driver.js';
 import { RoutesApi } from './routes-api.js';
+import { TasksApi } from './tasks-api.js';
 import type { WireCodec } from './wire/wire-codec.js';
 
 type MemberEvent = Extract<
@@ -62,6 +63,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   readonly core: NodeCore;
   /** Overlay routes: publish ours, read and subscribe to the converged tables. */
   readonly routes: RoutesApi;
+  /** Tasks: publish the ones this agent runs, read every live agent's (what DNS answers from). */
+  readonly tasks: TasksApi;
   readonly #driver: Driver;
   readonly #codec: WireCodec;
   readonly #scheduler: Scheduler;
@@ -86,6 +89,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       onEvent: (e) => this.#dispatch(e),
     });
     this.routes = new RoutesApi(this.core, options.scheduler, () => this.#driver.flush());
+    this.tasks = new TasksApi(this.core, options.scheduler, () => this.#driver.flush());
     this.#driver.start();
     if (options.seeds !== undefined && options.seeds.length > 0) this.join(options.seeds);
   }
@@ -187,6 +191,10 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         return;
       case 'syncCompleted':
         this.emit('synced', e);
+        return;
+      case 'tasksChanged':
+      case 'taskRejected':
+        this.tasks.dispatch(e);
         return;
       default:
         this.routes.dispatch(e);

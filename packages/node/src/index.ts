@@ -11,6 +11,7 @@ export {
   type StartNodeOptions,
 } from './gossip-node.js';
 export { RoutesApi, type RoutesApiEvents, type ContainerHalf } from './routes-api.js';
+export { TasksApi, type TasksApiEvents } from './tasks-api.js';
 export { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
 export { Driver, type DriverStats } from './driver.js';
 export { realScheduler } from './real-scheduler.js';

@@ -1,26 +1,31 @@
 import type { Address, Instant } from '@trellis/runtime';
 import { Swim, type SwimEvent, type SwimOptions, type Transmit } from '@trellis/swim';
 import { RouteStore, type Overlay, type RoutesConfig, type RoutesEvent } from '@trellis/routes';
+import { TaskStore, type TasksConfig, type TasksEvent } from '@trellis/tasks';
 
 export interface NodeCoreOptions extends SwimOptions {
   /** Overlay networks this node takes part in (none: the route store stays empty). */
   readonly overlays?: readonly Overlay[];
   readonly routes?: Partial<RoutesConfig>;
+  readonly tasks?: Partial<TasksConfig>;
 }
 
-export type NodeEvent = SwimEvent | RoutesEvent;
+export type NodeEvent = SwimEvent | RoutesEvent | TasksEvent;
 
 const routesClass = 'routes';
+const tasksClass = 'tasks';
 
 /**
  * The gossip node as one sans-IO core: the failure detector with its member table, and the
- * route store plugged into it through Swim's seams — its own broadcast class with a guaranteed
- * share of every packet, an anti-entropy section, and the `r` messages routed to it. Membership
- * changes reach the route store as they happen, with the `now` of the input that caused them.
+ * route and task stores plugged into it through Swim's seams — each with its own broadcast
+ * class and a guaranteed share of every packet, an anti-entropy section, and its messages (`r`
+ * route records, `k` task records) routed to it. Membership changes reach both stores as they
+ * happen, with the `now` of the input that caused them.
  */
 export class NodeCore {
   readonly swim: Swim;
   readonly routes: RouteStore;
+  readonly tasks: TaskStore;
   readonly #events: NodeEvent[] = [];
 
   constructor(options: NodeCoreOptions) {
@@ -42,13 +47,31 @@ export class NodeCore {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     this.routes = store;
+    const tasks = new TaskStore({
+      selfId: options.id,
+      generation: Math.floor(options.incarnation ?? options.now),
+      ...(options.tasks === undefined ? {} : { config: options.tasks }),
+      now: options.now,
+      liveness: {
+        status: (id) => this.swim.table.get(id)?.status,
+        since: (id) => this.swim.table.statusSince(id),
+      },
+      broadcast: (key, msg) => this.swim.broadcast(tasksClass, key, msg),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    this.tasks = tasks;
     this.swim = new Swim({
       ...options,
-      broadcastClasses: { ...options.broadcastClasses, [routesClass]: store.config.broadcastShare },
+      broadcastClasses: {
+        ...options.broadcastClasses,
+        [routesClass]: store.config.broadcastShare,
+        [tasksClass]: tasks.config.broadcastShare,
+      },
     });
     this.swim.onUserMessage((now, from, msg) => {
-      if (msg.t !== 'r') return false;
-      store.handleRecord(now, from, msg);
+      if (msg.t === 'r') store.handleRecord(now, from, msg);
+      else if (msg.t === 'k') tasks.handleRecord(now, from, msg);
+      else return false;
       return true;
     });
     this.swim.addSection({
@@ -58,6 +81,15 @@ export class NodeCore {
       allRecords: () => [...store.table.all()],
       merge: (now, from, records) => {
         for (const r of records) store.handleRecord(now, from, r);
+      },
+    });
+    this.swim.addSection({
+      name: tasksClass,
+      digest: () => tasks.digest(),
+      records: (keys) => keys.flatMap((k) => tasks.table.get(k) ?? []),
+      allRecords: () => [...tasks.table.all()],
+      merge: (now, from, records) => {
+        for (const r of records) tasks.handleRecord(now, from, r);
       },
     });
   }
@@ -73,9 +105,10 @@ export class NodeCore {
     this.#pump(now);
   }
 
-  /** Withdraws our routes, then gossips that we leave. */
+  /** Withdraws our routes and tasks, then gossips that we leave. */
   leave(now: Instant): void {
     this.routes.withdrawAll(now);
+    this.tasks.withdrawAll(now);
     this.swim.leave(now);
     this.#pump(now);
   }
@@ -103,10 +136,12 @@ export class NodeCore {
     this.#pump(now);
     const r = this.routes.pollTimeout();
     if (r !== undefined && r <= now) this.routes.handleTimeout(now);
+    const k = this.tasks.pollTimeout();
+    if (k !== undefined && k <= now) this.tasks.handleTimeout(now);
     this.#pump(now);
   }
 
-  /** After a local command on the route store (publish, withdraw). */
+  /** After a local command on the route or task store (publish, withdraw). */
   afterCommand(now: Instant): void {
     this.#pump(now);
   }
@@ -120,22 +155,25 @@ export class NodeCore {
   }
 
   pollTimeout(): Instant | undefined {
-    const s = this.swim.pollTimeout();
-    const r = this.routes.pollTimeout();
-    if (s === undefined) return r;
-    if (r === undefined) return s;
-    return Math.min(s, r);
+    let t: Instant | undefined;
+    for (const x of [this.swim.pollTimeout(), this.routes.pollTimeout(), this.tasks.pollTimeout()])
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    return t;
   }
 
   /** Moves events out of the cores; membership changes mark the route tables for recompute. */
   #pump(now: Instant): void {
     for (let e = this.swim.pollEvent(); e !== undefined; e = this.swim.pollEvent()) {
-      if (e.type.startsWith('member')) this.routes.markDirty(now);
+      if (e.type.startsWith('member')) {
+        this.routes.markDirty(now);
+        this.tasks.markDirty(now);
+      }
       // Joined, or nobody answered for a while: an isolated agent still gets a slice.
       if (e.type === 'joined' || (e.type === 'joinAttemptFailed' && e.attempt >= 3))
         this.routes.releaseClaims(now);
       this.#events.push(e);
     }
     for (let e = this.routes.pollEvent(); e !== undefined; e = this.routes.pollEvent()) this.#events.push(e);
+    for (let e = this.tasks.pollEvent(); e !== undefined; e = this.tasks.pollEvent()) this.#events.push(e);
   }
 }

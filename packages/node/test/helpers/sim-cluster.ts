@@ -2,6 +2,7 @@ import { memoryLogger, type LogRecord, type Address } from '@trellis/runtime';
 import { Simulation, type SimHost, type SimulationOptions } from '@trellis/sim';
 import type { SwimConfig, SwimProfile } from '@trellis/swim';
 import type { Overlay, RoutesConfig } from '@trellis/routes';
+import type { TasksConfig } from '@trellis/tasks';
 import { startNode, type GossipNode } from '../../src/gossip-node.js';
 import type { NodeEvent } from '../../src/core/node-core.js';
 import { WireCodec } from '../../src/wire/wire-codec.js';
@@ -17,6 +18,7 @@ export interface SimClusterOptions {
   readonly logs?: LogRecord[];
   readonly overlays?: readonly Overlay[];
   readonly routes?: Partial<RoutesConfig>;
+  readonly tasks?: Partial<TasksConfig>;
   /** Record every node's events in `events` (default true; off for 1,000-node runs: memory). */
   readonly recordEvents?: boolean;
   /** Runs after every node (re)start, e.g. to publish its routes. */
@@ -72,6 +74,7 @@ export class SimCluster {
       ...(this.#opts.swim ? { config: this.#opts.swim } : {}),
       ...(this.#opts.overlays ? { overlays: this.#opts.overlays } : {}),
       ...(this.#opts.routes ? { routes: this.#opts.routes } : {}),
+      ...(this.#opts.tasks ? { tasks: this.#opts.tasks } : {}),
       transport: host,
       scheduler: host,
       codec: new WireCodec({}),

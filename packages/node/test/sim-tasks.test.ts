@@ -1,0 +1,180 @@
+import test from 'ava';
+import { seedFromEnv } from '@trellis/sim';
+import type { GossipNode } from '../src/gossip-node.js';
+import { SimCluster } from './helpers/sim-cluster.js';
+
+const graceMs = 10_000;
+
+/** Every running node publishes `tasksPerNode` tasks once it starts (its tasks after a restart). */
+function taskPublisher(tasksPerNode: number) {
+  return (node: GossipNode): void => {
+    const k = Number(node.id.slice(1));
+    for (let j = 0; j < tasksPerNode; j++)
+      node.tasks.publish({
+        id: `${node.id}.t${j}`,
+        name: j === 0 ? 'shared' : `task-${k}-${j}`,
+        framework: 'marathon',
+        agentIp: `10.0.0.${k + 1}`,
+        networks: j % 2 === 0 ? [{ name: 'dcos', ipv4: `9.0.${k}.${j + 2}` }] : [],
+      });
+  };
+}
+
+/** The tasks every running node should see: those published by the running nodes. */
+function truth(c: SimCluster): string {
+  return c
+    .running()
+    .flatMap((n) => n.tasks.local().map((e) => `${e.agent}/${e.id}@${e.networks[0]?.ipv4 ?? ''}`))
+    .sort()
+    .join(',');
+}
+
+function viewOf(n: GossipNode): string {
+  return n.tasks
+    .list()
+    .map((e) => `${e.agent}/${e.id}@${e.networks[0]?.ipv4 ?? ''}`)
+    .sort()
+    .join(',');
+}
+
+const converged = (c: SimCluster) => {
+  const want = truth(c);
+  return c.running().every((n) => viewOf(n) === want);
+};
+
+const sees = (n: GossipNode, agent: string) => n.tasks.list().some((e) => e.agent === agent);
+
+function convergedCluster(seed: number, nodes: number, tasksPerNode: number, lossRate = 0): SimCluster {
+  const c = new SimCluster({
+    seed,
+    nodes,
+    tasks: { graceMs },
+    network: { lossRate },
+    onStart: taskPublisher(tasksPerNode),
+  });
+  if (
+    !c.sim.runUntil(() => converged(c) && c.node(0).tasks.list().length === nodes * tasksPerNode, {
+      timeoutMs: 30_000,
+    })
+  )
+    throw new Error(`SEED=${seed}: tasks did not converge`);
+  return c;
+}
+
+test('tasks published on 50 agents reach every agent, also at 10 % loss', (t) => {
+  for (const lossRate of [0, 0.1]) {
+    const seed = seedFromEnv(700);
+    const c = convergedCluster(seed, 50, 4, lossRate);
+    const ms = c.sim.now - c.sim.config.epochMs;
+    t.log(`SEED=${seed} loss ${lossRate * 100} %: 200 tasks everywhere ${ms} ms after boot (virtual)`);
+    t.true(ms < 15_000, `converged ${ms} ms after boot`);
+    t.is(
+      c
+        .node(17)
+        .tasks.list()
+        .filter((e) => e.name === 'shared').length,
+      50,
+    );
+    const digests = new Set(c.running().map((n) => JSON.stringify(n.core.tasks.digest().root())));
+    t.is(digests.size, 1, 'replicas agree bit for bit');
+  }
+});
+
+test('an update and a withdrawal reach every agent', (t) => {
+  const seed = seedFromEnv(701);
+  t.log(`SEED=${seed}`);
+  const c = convergedCluster(seed, 30, 2);
+  const start = c.sim.now;
+  c.node(4).tasks.publish({
+    id: 'n4.t0',
+    name: 'shared',
+    framework: 'marathon',
+    agentIp: '10.0.0.5',
+    networks: [{ name: 'dcos', ipv4: '9.0.4.99' }],
+  });
+  t.true(c.sim.runUntil(() => converged(c), { timeoutMs: 5000, checkEveryMs: 20 }));
+  t.log(`update everywhere in ${c.sim.now - start} ms`);
+  t.true(viewOf(c.node(20)).includes('n4/n4.t0@9.0.4.99'));
+  const w = c.sim.now;
+  t.true(c.node(4).tasks.withdraw('n4.t1'));
+  t.true(c.sim.runUntil(() => converged(c), { timeoutMs: 5000, checkEveryMs: 20 }));
+  t.log(`withdrawal everywhere in ${c.sim.now - w} ms`);
+  t.false(viewOf(c.node(20)).includes('n4/n4.t1'));
+});
+
+test('a dead agent\u2019s tasks leave after the grace period; a departed agent\u2019s at once', (t) => {
+  const seed = seedFromEnv(702);
+  t.log(`SEED=${seed}`);
+  const c = convergedCluster(seed, 20, 2);
+  c.crash(5);
+  t.true(c.sim.runUntil(() => c.node(0).member('n5')?.status === 'dead', { timeoutMs: 60_000 }));
+  const diedAt = c.sim.now;
+  t.true(sees(c.node(0), 'n5'), 'still answered during the grace period');
+  t.true(
+    c.sim.runUntil(() => c.running().every((n) => !sees(n, 'n5')), {
+      timeoutMs: graceMs + 10_000,
+      checkEveryMs: 50,
+    }),
+  );
+  t.log(`gone everywhere ${c.sim.now - diedAt} ms after the first death`);
+  t.true(c.sim.now - diedAt >= graceMs - 100);
+
+  const leftAt = c.sim.now;
+  void c.node(7).leave();
+  t.true(
+    c.sim.runUntil(() => c.running().every((n) => n.id === 'n7' || !sees(n, 'n7')), {
+      timeoutMs: graceMs,
+      checkEveryMs: 50,
+    }),
+  );
+  t.log(`departed agent's tasks gone everywhere ${c.sim.now - leftAt} ms after leave()`);
+  t.true(c.sim.now - leftAt < 3000);
+});
+
+test('a restarted agent that registers its tasks again: no blink for peers, the dropped one leaves', (t) => {
+  const seed = seedFromEnv(703);
+  t.log(`SEED=${seed}`);
+  // After the restart, only task t0 is registered again (the publisher runs on every start;
+  // t1 is then withdrawn by hand as if it had stopped while the agent was down).
+  const c = convergedCluster(seed, 10, 2);
+  c.crash(3);
+  c.sim.run(500);
+  c.restart(3);
+  c.node(3).tasks.withdraw('n3.t1');
+  let blinked = false;
+  const ok = c.sim.runUntil(
+    () => {
+      // Peers' views (n3's own view is rebuilt from its local tasks as it starts).
+      const peers = c.running().filter((n) => n.id !== 'n3');
+      if (!peers.every((n) => n.tasks.list().some((e) => e.id === 'n3.t0'))) blinked = true;
+      return converged(c) && c.running().every((n) => !n.tasks.list().some((e) => e.id === 'n3.t1'));
+    },
+    { timeoutMs: 20_000, checkEveryMs: 20 },
+  );
+  t.true(ok);
+  t.false(blinked, 'n3.t0 stayed answered on every node');
+  t.is(c.node(0).core.tasks.table.get('n3/n3.t0')?.g, c.node(3).core.tasks.table.get('n3/n3.t0')?.g);
+});
+
+test('a partition heals: anti-entropy repairs tasks published on both sides', (t) => {
+  const seed = seedFromEnv(704);
+  t.log(`SEED=${seed}`);
+  const c = convergedCluster(seed, 20, 1);
+  const left = c
+    .ids()
+    .slice(0, 10)
+    .map((id) => c.addrOf(id));
+  const right = c
+    .ids()
+    .slice(10)
+    .map((id) => c.addrOf(id));
+  c.sim.partition(left, right);
+  c.sim.run(2000);
+  c.node(2).tasks.publish({ id: 'during', name: 'left-side', framework: 'f', agentIp: '10.0.0.3' });
+  c.node(15).tasks.publish({ id: 'during', name: 'right-side', framework: 'f', agentIp: '10.0.0.16' });
+  c.sim.run(20_000);
+  c.sim.repair();
+  const healedAt = c.sim.now;
+  t.true(c.sim.runUntil(() => converged(c) && c.node(0).tasks.list().length === 22, { timeoutMs: 120_000 }));
+  t.log(`tasks equal everywhere ${c.sim.now - healedAt} ms after repair`);
+});
