@@ -1,5 +1,6 @@
 import { ConfigError, ConfigProblems, describe } from '@trellis/runtime';
-import { parseOverlays, type Overlay } from '@trellis/routes';
+import { parseOverlays, parseRoutesConfig, type Overlay } from '@trellis/routes';
+import { parseTasksConfig } from '@trellis/tasks';
 
 /** The daemon's JSON config, validated; see the package README for every field. */
 export interface AgentConfig {
@@ -31,6 +32,8 @@ export interface AgentConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   readonly swim: Readonly<Record<string, unknown>>;
   readonly routes: Readonly<Record<string, unknown>>;
+  /** Task store settings (see @trellis/tasks TasksConfig), validated when the node starts. */
+  readonly tasks: Readonly<Record<string, unknown>>;
 }
 
 const known = new Set([
@@ -53,6 +56,7 @@ const known = new Set([
   'logLevel',
   'swim',
   'routes',
+  'tasks',
 ]);
 const hostPort = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -126,7 +130,7 @@ export function parseAgentConfig(input: unknown): AgentConfig {
       ? (v as AgentConfig['logLevel'])
       : fail('logLevel', `must be one of ${levels.join(', ')}`),
   );
-  const objectOr = (k: 'swim' | 'routes') =>
+  const objectOr = (k: 'swim' | 'routes' | 'tasks') =>
     optional<Record<string, unknown>>(k, {}, (v) =>
       typeof v === 'object' && v !== null && !Array.isArray(v)
         ? (v as Record<string, unknown>)
@@ -134,6 +138,10 @@ export function parseAgentConfig(input: unknown): AgentConfig {
     );
   const swim = objectOr('swim');
   const routes = objectOr('routes');
+  const tasks = objectOr('tasks');
+  // Checked here, with every other problem, rather than when the node starts.
+  nested('routes', () => parseRoutesConfig(routes), p);
+  nested('tasks', () => parseTasksConfig(tasks), p);
   p.throwIfAny('trellis-agent config');
   return Object.freeze({
     nodeId: nodeId!,
@@ -155,7 +163,18 @@ export function parseAgentConfig(input: unknown): AgentConfig {
     logLevel,
     swim,
     routes,
+    tasks,
   });
+}
+
+/** Runs a package's own config parser and files its problems under `prefix`. */
+function nested(prefix: string, parse: () => unknown, p: ConfigProblems): void {
+  try {
+    parse();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) p.add(`${prefix}.${problem.path}`, problem.message);
+  }
 }
 
 function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['underlay'] | undefined {

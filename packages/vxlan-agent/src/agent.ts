@@ -45,6 +45,7 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
     profile: config.profile,
     swim: config.swim,
     routes: config.routes,
+    tasks: config.tasks,
     keyring,
     label: config.label,
     overlays: config.overlays,
@@ -114,6 +115,7 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
     node,
     registry: createMetrics(node, reconciler),
     logger: log,
+    agentIp: underlay.ip,
   });
   log.info(
     { node: config.nodeId, address: node.address, underlay, http: config.httpListen },

@@ -1,56 +1,71 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { GossipNode } from '@trellis/node';
-import type { Logger } from '@trellis/runtime';
+import { InvalidArgumentError, type Logger } from '@trellis/runtime';
+import type { TaskNetwork } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
 
+/** Task registration bodies are small; anything bigger is refused before it is read whole. */
+const bodyMaxBytes = 64 * 1024;
+
+type Reply = readonly [status: number, type: string, body: string];
+
+interface Request {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Reads and parses the JSON body (bounded); throws HttpError 400/413/415. */
+  body(): Promise<unknown>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpApiOptions {
+  readonly listen: string;
+  readonly node: GossipNode;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** The agent IP tasks are registered with unless the request names one (the underlay IP). */
+  readonly agentIp?: string;
+}
+
 /**
- * The local HTTP API (loopback by default): read-only views of the members, the converged
- * routes and the overlays, and Prometheus metrics.
+ * The local HTTP API (loopback by default): views of the members, the converged routes, the
+ * overlays and the tasks; task registration for the container runtime's hooks
+ * (`PUT`/`DELETE /v1/tasks/<id>`); and Prometheus metrics.
  */
-export async function startHttpApi(opts: {
-  listen: string;
-  node: GossipNode;
-  registry: Registry;
-  logger: Logger;
-}): Promise<Server> {
-  const { node, registry } = opts;
-  const json = (body: unknown): [number, string, string] => [
-    200,
-    'application/json',
-    `${JSON.stringify(body, replacer, 2)}\n`,
-  ];
-  const handlers: Record<string, () => Promise<[number, string, string]> | [number, string, string]> = {
-    '/v1/members': () => json(node.members()),
-    '/v1/routes': () =>
-      json(Object.fromEntries(node.overlays.map((o) => [o.name, node.routes.table(o.name)]))),
-    '/v1/overlays': () =>
-      json(
-        node.overlays.map((o) => ({
-          name: o.name,
-          subnet: o.subnet,
-          prefixLength: o.prefixLength,
-          vni: o.vni,
-          port: o.port,
-          vtepSubnet: o.vtepSubnet,
-          local: node.routes.local(o.name),
-        })),
-      ),
-    '/metrics': async () => [200, registry.contentType, await registry.metrics()],
-  };
+export async function startHttpApi(opts: HttpApiOptions): Promise<Server> {
+  const route = router(opts);
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const handler = handlers[path];
-    const send = ([status, type, body]: [number, string, string]) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const request: Request = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      body: () => readJson(req),
+    };
+    const send = ([status, type, body]: Reply) => {
+      if (res.headersSent) return;
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (handler === undefined) return send([404, 'application/json', '{"error":"not found"}\n']);
-    if (req.method !== 'GET') return send([405, 'application/json', '{"error":"method not allowed"}\n']);
-    Promise.resolve(handler())
+    route(request)
       .then(send)
       .catch((error: unknown) => {
-        opts.logger.error({ err: error, path }, 'http handler failed');
-        send([500, 'application/json', '{"error":"internal"}\n']);
+        if (error instanceof HttpError) return send(problem(error.status, error.message));
+        if (error instanceof InvalidArgumentError) return send(problem(400, error.message));
+        opts.logger.error({ err: error, path: url.pathname }, 'http handler failed');
+        send(problem(500, 'internal error'));
+      })
+      .finally(() => {
+        // A body we did not read (an error before it) must not keep the connection busy.
+        if (!req.complete) req.resume();
       });
   });
   const at = opts.listen.lastIndexOf(':');
@@ -61,6 +76,115 @@ export async function startHttpApi(opts: {
     server.listen(port, host, () => resolve());
   });
   return server;
+}
+
+function router(opts: HttpApiOptions): (req: Request) => Promise<Reply> {
+  const { node, registry } = opts;
+  const get: Record<string, (req: Request) => Promise<Reply> | Reply> = {
+    '/v1/members': () => json(200, node.members()),
+    '/v1/routes': () =>
+      json(200, Object.fromEntries(node.overlays.map((o) => [o.name, node.routes.table(o.name)]))),
+    '/v1/overlays': () =>
+      json(
+        200,
+        node.overlays.map((o) => ({
+          name: o.name,
+          subnet: o.subnet,
+          prefixLength: o.prefixLength,
+          vni: o.vni,
+          port: o.port,
+          vtepSubnet: o.vtepSubnet,
+          local: node.routes.local(o.name),
+        })),
+      ),
+    '/v1/tasks': (req) =>
+      json(200, req.query.get('local') === 'true' ? node.tasks.local() : node.tasks.list()),
+    '/metrics': async () => [200, registry.contentType, await registry.metrics()],
+  };
+  return async (req) => {
+    if (req.path.startsWith('/v1/tasks/')) return task(req, decodeId(req.path.slice('/v1/tasks/'.length)));
+    const handler = get[req.path];
+    if (handler === undefined) return problem(404, 'not found');
+    if (req.method !== 'GET') return problem(405, 'method not allowed');
+    return handler(req);
+  };
+
+  /** One task by id: GET (ours or anyone's), PUT (register ours), DELETE (withdraw ours). */
+  async function task(req: Request, id: string): Promise<Reply> {
+    switch (req.method) {
+      case 'GET': {
+        const found = node.tasks.list().filter((e) => e.id === id);
+        return found.length === 0 ? problem(404, `no task ${id}`) : json(200, found);
+      }
+      case 'PUT': {
+        const body = await req.body();
+        const known = node.tasks.local().some((e) => e.id === id);
+        const entry = node.tasks.publish(taskInput(id, body, opts.agentIp));
+        return json(known ? 200 : 201, entry);
+      }
+      case 'DELETE':
+        return node.tasks.withdraw(id)
+          ? [204, 'application/json', '']
+          : problem(404, `this agent runs no task ${id}`);
+      default:
+        return problem(405, 'method not allowed');
+    }
+  }
+}
+
+/** A registration body: `{ name, framework, agentIp?, networks?: [{ name, ipv4?, ipv6? }] }`. */
+function taskInput(id: string, body: unknown, defaultAgentIp: string | undefined) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'the body must be a JSON object { name, framework, agentIp?, networks? }');
+  const b = body as Record<string, unknown>;
+  const unknownKeys = Object.keys(b).filter((k) => !['name', 'framework', 'agentIp', 'networks'].includes(k));
+  if (unknownKeys.length > 0) throw new HttpError(400, `unknown field(s): ${unknownKeys.join(', ')}`);
+  const agentIp = b.agentIp ?? defaultAgentIp;
+  // The store validates every field and lists every problem (InvalidArgumentError -> 400).
+  return {
+    id,
+    name: b.name as string,
+    framework: b.framework as string,
+    agentIp: agentIp as string,
+    ...(b.networks === undefined ? {} : { networks: b.networks as TaskNetwork[] }),
+  };
+}
+
+function decodeId(raw: string): string {
+  try {
+    const id = decodeURIComponent(raw);
+    if (id.length > 0 && !id.includes('/')) return id;
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'the task id must be one non-empty, URL-encoded path segment');
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json')) throw new HttpError(415, 'send the body as application/json');
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > bodyMaxBytes) throw new HttpError(413, `the body may be at most ${bodyMaxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > bodyMaxBytes) throw new HttpError(413, `the body may be at most ${bodyMaxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON');
+  }
+}
+
+function json(status: number, body: unknown): Reply {
+  return [status, 'application/json', `${JSON.stringify(body, replacer, 2)}\n`];
+}
+
+function problem(status: number, message: string): Reply {
+  return json(status, { error: message });
 }
 
 /** Byte arrays (member metadata) as base64 in JSON. */

@@ -63,6 +63,17 @@ export function createMetrics(node: GossipNode, reconciler: Reconciler): Registr
   gauge('trellis_routes', 'Routes in the converged table', ['overlay'], (g) => {
     for (const o of node.overlays) g.set({ overlay: o.name }, node.routes.table(o.name).length);
   });
+  gauge('trellis_tasks', 'Tasks in the converged view, and those this agent publishes', ['scope'], (g) => {
+    const st = node.tasks.stats();
+    g.set({ scope: 'visible' }, st.visible);
+    g.set({ scope: 'local' }, st.local);
+  });
+  counter(
+    'trellis_task_records_rejected_total',
+    'Task records dropped, by reason',
+    ['reason'],
+    () => node.tasks.stats().rejected,
+  );
   counter(
     'trellis_slices_exhausted_total',
     'Times no slice was free',

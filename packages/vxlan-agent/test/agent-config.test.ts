@@ -85,3 +85,18 @@ test('VTEP overrides name a configured overlay and carry a valid MAC and IP', (t
     'vtep.other.mac',
   ]);
 });
+
+test('routes and tasks settings are checked with the rest, under their own path', (t) => {
+  const e = t.throws(
+    () =>
+      parseAgentConfig({
+        ...valid,
+        routes: { graceMs: -1, sleepy: true },
+        tasks: { localMax: 0, digestBuckets: 3 },
+      }),
+    { instanceOf: ConfigError },
+  );
+  const paths = e.problems.map((p) => p.path).sort();
+  t.deepEqual(paths, ['routes.graceMs', 'routes.sleepy', 'tasks.digestBuckets', 'tasks.localMax']);
+  t.deepEqual(parseAgentConfig({ ...valid, tasks: { graceMs: 5000 } }).tasks, { graceMs: 5000 });
+});
