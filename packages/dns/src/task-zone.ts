@@ -25,9 +25,39 @@ export interface ZoneSkips {
 
 const NO_RECORDS: NameRecords = Object.freeze({ a: Object.freeze([]), aaaa: Object.freeze([]) });
 
-interface Builder {
-  readonly a: Set<string>;
-  readonly aaaa: Set<string>;
+/** Below this many addresses a linear scan deduplicates faster than allocating a Set. */
+const SCAN_MAX = 8;
+
+/**
+ * The addresses of one name while the zone is built. Most names have one or two, so they are
+ * plain arrays (a Set per name made garbage collection the main cost of a rebuild); a name shared
+ * by many tasks switches to a Set so that deduplication stays linear.
+ */
+class Builder {
+  readonly a: string[] = [];
+  readonly aaaa: string[] = [];
+  #seen: Set<string> | undefined;
+
+  /** The finished records: the same arrays, without the builder's bookkeeping. */
+  records(): NameRecords {
+    return { a: this.a, aaaa: this.aaaa };
+  }
+
+  add(from: Addresses): void {
+    for (const ip of from.a) this.#add(this.a, ip);
+    for (const ip of from.aaaa) this.#add(this.aaaa, ip);
+  }
+
+  #add(list: string[], ip: string): void {
+    if (this.#seen === undefined) {
+      if (list.includes(ip)) return;
+      list.push(ip);
+      if (this.a.length + this.aaaa.length > SCAN_MAX) this.#seen = new Set([...this.a, ...this.aaaa]);
+    } else if (!this.#seen.has(ip)) {
+      this.#seen.add(ip);
+      list.push(ip);
+    }
+  }
 }
 
 /**
@@ -55,15 +85,18 @@ export class TaskZone {
   }
 
   static build(entries: readonly TaskEntry[], settings: ZoneSettings, serial = 1): TaskZone {
-    const builders = new Map<string, Builder>();
+    const names = new Map<string, NameRecords | Builder>();
     const at = (name: string): Builder => {
-      let b = builders.get(name);
-      if (b === undefined) builders.set(name, (b = { a: new Set(), aaaa: new Set() }));
+      const found = names.get(name);
+      if (found instanceof Builder) return found;
+      const b = new Builder();
+      names.set(name, b);
       return b;
     };
+    const frameworks = new Set<string>();
     let skippedTasks = 0;
     let skippedAddresses = 0;
-    at('');
+    names.set('', NO_RECORDS);
     for (const entry of entries) {
       const task = dnsLabel(entry.name);
       const framework = dnsLabel(entry.framework);
@@ -71,21 +104,31 @@ export class TaskZone {
         skippedTasks++;
         continue;
       }
+      frameworks.add(framework);
       const container = addresses(entry.networks.flatMap((n) => [n.ipv4, n.ipv6]));
       const agent = addresses([entry.agentIp]);
       skippedAddresses += container.invalid + agent.invalid;
       const name = `${task}.${framework}`;
-      addInto(at(`${name}.containerip`), container);
-      addInto(at(`${name}.agentip`), agent);
+      at(`${name}.containerip`).add(container);
+      at(`${name}.agentip`).add(agent);
       // A task on a virtual network is reached there; a host-network task only at its agent.
-      addInto(at(`${name}.autoip`), container.a.length + container.aaaa.length > 0 ? container : agent);
+      at(`${name}.autoip`).add(container.a.length + container.aaaa.length > 0 ? container : agent);
     }
+    // Empty non-terminals exist and must answer NODATA, not NXDOMAIN (RFC 8020).
+    for (const framework of frameworks)
+      for (const form of nameForms) {
+        if (!names.has(form)) names.set(form, NO_RECORDS);
+        if (!names.has(`${framework}.${form}`)) names.set(`${framework}.${form}`, NO_RECORDS);
+      }
     const ns = relativeName(settings.nsName, settings.zone);
-    if (ns !== undefined) addInto(at(ns), addresses(settings.nsAddresses));
-    return new TaskZone(settings, serial, freeze(builders), {
-      tasks: skippedTasks,
-      addresses: skippedAddresses,
-    });
+    if (ns !== undefined) {
+      at(ns).add(addresses(settings.nsAddresses));
+      for (let dot = ns.indexOf('.'); dot !== -1; dot = ns.indexOf('.', dot + 1))
+        if (!names.has(ns.slice(dot + 1))) names.set(ns.slice(dot + 1), NO_RECORDS);
+    }
+    const records = new Map<string, NameRecords>();
+    for (const [name, b] of names) records.set(name, b instanceof Builder ? b.records() : b);
+    return new TaskZone(settings, serial, records, { tasks: skippedTasks, addresses: skippedAddresses });
   }
 
   /** The zone with no tasks: only the apex and the NS name. */
@@ -126,25 +169,4 @@ function addresses(ips: readonly (string | undefined)[]): Addresses {
     else invalid++;
   }
   return { a, aaaa, invalid };
-}
-
-function addInto(b: Builder, from: Addresses): void {
-  for (const ip of from.a) b.a.add(ip);
-  for (const ip of from.aaaa) b.aaaa.add(ip);
-}
-
-/**
- * Freezes the builders and adds every ancestor of every name (`f.containerip`, `containerip`):
- * such empty non-terminals exist and must answer NODATA, not NXDOMAIN (RFC 8020).
- */
-function freeze(builders: Map<string, Builder>): ReadonlyMap<string, NameRecords> {
-  const names = new Map<string, NameRecords>();
-  for (const [name, b] of builders) {
-    names.set(name, b.a.size + b.aaaa.size === 0 ? NO_RECORDS : { a: [...b.a], aaaa: [...b.aaaa] });
-    for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-      const ancestor = name.slice(dot + 1);
-      if (!builders.has(ancestor) && !names.has(ancestor)) names.set(ancestor, NO_RECORDS);
-    }
-  }
-  return names;
 }
