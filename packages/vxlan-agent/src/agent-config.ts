@@ -1,6 +1,7 @@
 import { ConfigError, ConfigProblems, describe } from '@trellis/runtime';
 import { parseOverlays, parseRoutesConfig, type Overlay } from '@trellis/routes';
 import { parseTasksConfig } from '@trellis/tasks';
+import { parseDnsConfig, type DnsConfig, type DnsConfigInput } from '@trellis/dns';
 
 /** The daemon's JSON config, validated; see the package README for every field. */
 export interface AgentConfig {
@@ -34,6 +35,11 @@ export interface AgentConfig {
   readonly routes: Readonly<Record<string, unknown>>;
   /** Task store settings (see @trellis/tasks TasksConfig), validated when the node starts. */
   readonly tasks: Readonly<Record<string, unknown>>;
+  /**
+   * Virtual Network Service DNS (`<task>.<framework>.{containerip,autoip,agentip}.<zone>`):
+   * served when the `dns` section is present, off otherwise. See @trellis/dns DnsConfig.
+   */
+  readonly dns: DnsConfig | undefined;
 }
 
 const known = new Set([
@@ -57,6 +63,7 @@ const known = new Set([
   'swim',
   'routes',
   'tasks',
+  'dns',
 ]);
 const hostPort = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -142,6 +149,12 @@ export function parseAgentConfig(input: unknown): AgentConfig {
   // Checked here, with every other problem, rather than when the node starts.
   nested('routes', () => parseRoutesConfig(routes), p);
   nested('tasks', () => parseTasksConfig(tasks), p);
+  let dns: DnsConfig | undefined;
+  if (c.dns !== undefined) {
+    if (typeof c.dns !== 'object' || c.dns === null || Array.isArray(c.dns))
+      p.add('dns', `must be an object (its settings, {} for the defaults), got ${describe(c.dns)}`);
+    else nested('dns', () => (dns = parseDnsConfig(c.dns as DnsConfigInput)), p);
+  }
   p.throwIfAny('trellis-agent config');
   return Object.freeze({
     nodeId: nodeId!,
@@ -164,6 +177,7 @@ export function parseAgentConfig(input: unknown): AgentConfig {
     swim,
     routes,
     tasks,
+    dns,
   });
 }
 

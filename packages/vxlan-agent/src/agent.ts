@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createNode, type GossipNode } from '@trellis/node';
+import { DnsServer } from '@trellis/dns';
 import type { Logger } from '@trellis/runtime';
 import type { AgentConfig } from './agent-config.js';
 import { startHttpApi } from './http-api.js';
@@ -18,6 +19,8 @@ export interface Agent {
   readonly reconciler: Reconciler;
   readonly underlay: Underlay;
   readonly http: Server;
+  /** The DNS server, when the config has a `dns` section. */
+  readonly dns: DnsServer | undefined;
   /** Graceful: withdraw our routes, gossip the leave, stop reconciling (kernel state stays). */
   stop(): Promise<void>;
 }
@@ -110,15 +113,30 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
     reconciler.trigger(e.type);
   });
   reconciler.start();
+  let dns: DnsServer | undefined;
+  try {
+    dns = config.dns === undefined ? undefined : await startDns(node, config, log);
+  } catch (error) {
+    // A port in use or no permission for port 53: stop cleanly, the caller reports the error.
+    await reconciler.stop();
+    await node.close();
+    throw error;
+  }
   const http = await startHttpApi({
     listen: config.httpListen,
     node,
-    registry: createMetrics(node, reconciler),
+    registry: createMetrics(node, reconciler, dns),
     logger: log,
     agentIp: underlay.ip,
   });
   log.info(
-    { node: config.nodeId, address: node.address, underlay, http: config.httpListen },
+    {
+      node: config.nodeId,
+      address: node.address,
+      underlay,
+      http: config.httpListen,
+      dns: dns?.address === undefined ? 'off' : `${dns.address.host}:${dns.address.port}`,
+    },
     'trellis-agent started',
   );
   return {
@@ -126,11 +144,21 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
     reconciler,
     underlay,
     http,
+    dns,
     async stop() {
       await node.leave();
       await reconciler.stop();
+      await dns?.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await node.close();
     },
   };
+}
+
+/** Serves the converged task view; every change of it (coalesced by the store) swaps the zone. */
+async function startDns(node: GossipNode, config: AgentConfig, log: Logger): Promise<DnsServer> {
+  const dns = new DnsServer(config.dns, { logger: log, entries: node.tasks.list() });
+  node.tasks.on('changed', () => dns.update(node.tasks.list()));
+  await dns.start();
+  return dns;
 }

@@ -1,12 +1,13 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { GossipNode } from '@trellis/node';
+import type { DnsServer } from '@trellis/dns';
 import type { Reconciler } from './reconciler.js';
 
 /**
  * Prometheus metrics, read from the node's and the reconciler's own counters at scrape time
  * (no second bookkeeping to drift).
  */
-export function createMetrics(node: GossipNode, reconciler: Reconciler): Registry {
+export function createMetrics(node: GossipNode, reconciler: Reconciler, dns?: DnsServer): Registry {
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
@@ -94,5 +95,36 @@ export function createMetrics(node: GossipNode, reconciler: Reconciler): Registr
   gauge('trellis_kernel_objects_owned', 'Kernel objects the agent owns', [], (g) =>
     g.set(reconciler.stats.objectsOwned),
   );
+  if (dns !== undefined) {
+    counter('trellis_dns_queries_total', 'DNS queries received', ['transport'], () => ({
+      udp: dns.stats().queriesUdp,
+      tcp: dns.stats().queriesTcp,
+    }));
+    counter(
+      'trellis_dns_answers_total',
+      'DNS answers from the zone, by kind',
+      ['kind'],
+      () => dns.stats().answers,
+    );
+    counter('trellis_dns_errors_total', 'DNS error responses, by reason', ['reason'], () =>
+      numbers(dns.stats().errors),
+    );
+    counter('trellis_dns_dropped_total', 'DNS messages not answered, by reason', ['reason'], () =>
+      numbers(dns.stats().drops),
+    );
+    counter(
+      'trellis_dns_truncated_total',
+      'UDP responses sent truncated (TC)',
+      [],
+      () => dns.stats().truncated,
+    );
+    gauge('trellis_dns_tcp_connections', 'Open DNS TCP connections', [], (g) =>
+      g.set(dns.stats().tcpConnectionsActive),
+    );
+  }
   return registry;
+}
+
+function numbers(r: Partial<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => e[1] !== undefined));
 }

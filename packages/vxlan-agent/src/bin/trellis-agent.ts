@@ -55,7 +55,15 @@ async function main(): Promise<number> {
       );
     }
   }
-  const agent = await startAgent(config, { logger: log, executor });
+  let agent;
+  try {
+    agent = await startAgent(config, { logger: log, executor });
+  } catch (error) {
+    // A port in use, an unknown underlay interface: say what, not a stack trace.
+    log.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    executor.close();
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping: leaving the cluster and withdrawing our routes');
