@@ -100,3 +100,17 @@ test('routes and tasks settings are checked with the rest, under their own path'
   t.deepEqual(paths, ['routes.graceMs', 'routes.sleepy', 'tasks.digestBuckets', 'tasks.localMax']);
   t.deepEqual(parseAgentConfig({ ...valid, tasks: { graceMs: 5000 } }).tasks, { graceMs: 5000 });
 });
+
+test('DNS is off without a dns section, on with one, and its problems are listed with the rest', (t) => {
+  t.is(parseAgentConfig(valid).dns, undefined);
+  const on = parseAgentConfig({ ...valid, dns: { host: '10.0.0.5', port: 53 } });
+  t.like(on.dns, { host: '10.0.0.5', port: 53, zone: 'dcos.thisdcos.directory', ttlSeconds: 5 });
+  const e = t.throws(() => parseAgentConfig({ ...valid, dns: { port: 70_000, ttlSeconds: -1 }, tasks: 3 }), {
+    instanceOf: ConfigError,
+  });
+  const paths = e.problems.map((p) => p.path);
+  t.true(paths.includes('dns.port'), paths.join());
+  t.true(paths.includes('dns.ttlSeconds'), paths.join());
+  t.true(paths.includes('tasks'), paths.join());
+  t.throws(() => parseAgentConfig({ ...valid, dns: true }), { message: /dns: must be an object/ });
+});

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Topology, isRoot, sh, until } from '../src/testing/netns.js';
 import { fdb, identity, link, neighbors, programmedFor, tcpEcho } from '../src/testing/overlay-checks.js';
@@ -26,7 +26,40 @@ function config(i: number, ip: string, overlays: object[]): object {
     resyncIntervalMs: 2000,
     logLevel: 'debug',
     routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
+    dns: { host: ip, port: 5353 },
   };
+}
+
+/** Runs an ES module snippet with this node binary inside a namespace; returns its stdout. */
+function nodeIn(ns: string, code: string): string {
+  return execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  }).trim();
+}
+
+/** The agent's HTTP API inside its namespace (loopback there): the status code. */
+function httpIn(ns: string, method: string, path: string, body?: object): number {
+  const init = JSON.stringify(
+    body === undefined
+      ? { method }
+      : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
+  return Number(
+    nodeIn(ns, `const r = await fetch('http://127.0.0.1:8124${path}', ${init}); console.log(r.status);`),
+  );
+}
+
+/** What a resolver in `ns` gets for an A query to the DNS server at `server`: addresses or an error code. */
+function resolveIn(ns: string, server: string, name: string): string {
+  return nodeIn(
+    ns,
+    `import { Resolver } from 'node:dns/promises';
+     const r = new Resolver({ timeout: 500, tries: 1 });
+     r.setServers([${JSON.stringify(`${server}:5353`)}]);
+     try { console.log(JSON.stringify((await r.resolve4(${JSON.stringify(name)})).sort())); }
+     catch (e) { console.log(e.code); }`,
+  );
 }
 
 async function step(
@@ -94,6 +127,28 @@ kernelTest(
     }
     t.true(await tcpEcho(topo, 1, 2, ips[2]!), '(b) TCP c1 -> c2 over the overlay');
     t.true(await tcpEcho(topo, 3, 1, ips[1]!), '(b) TCP c3 -> c1 over the overlay');
+
+    // (h) DNS: a task registered over HTTP on host 2 resolves at every agent's DNS server.
+    const zone = 'dcos.thisdcos.directory';
+    t.is(
+      httpIn(topo.host(2).ns, 'PUT', '/v1/tasks/web.1', {
+        name: 'web',
+        framework: 'marathon',
+        networks: [{ name: 'dcos', ipv4: ips[2] }],
+      }),
+      201,
+    );
+    const answers = (name: string) =>
+      [1, 2, 3].map((i) => resolveIn(topo.host(i).ns, topo.host(i).ip, `${name}.${zone}`));
+    await step(t, topo, '(h) containerip resolves at every agent', () =>
+      answers('web.marathon.containerip').every((a) => a === JSON.stringify([ips[2]])),
+    );
+    t.deepEqual(answers('web.marathon.agentip'), Array(3).fill(JSON.stringify([topo.host(2).ip])));
+    t.deepEqual(answers('web.marathon.autoip'), Array(3).fill(JSON.stringify([ips[2]])));
+    t.is(httpIn(topo.host(2).ns, 'DELETE', '/v1/tasks/web.1'), 204);
+    await step(t, topo, '(h) a removed task stops resolving everywhere', () =>
+      answers('web.marathon.containerip').every((a) => a === 'ENOTFOUND'),
+    );
 
     // (d) tampering is repaired within one resync.
     const peer2 = identity(topo, 2);
