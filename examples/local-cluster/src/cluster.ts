@@ -29,6 +29,7 @@ export interface ClusterOptions {
 
 interface Worker {
   readonly child: ChildProcess;
+  dnsPort?: number;
   readonly view: Map<string, MemberView>;
   killed: boolean;
 }
@@ -74,6 +75,12 @@ export class Cluster {
     return this.#workers.get(id)?.child.pid;
   }
 
+  /** The port of a running node's DNS server on 127.0.0.1. */
+  dnsPort(id: string): number | undefined {
+    const w = this.#workers.get(id);
+    return w === undefined || w.killed ? undefined : w.dnsPort;
+  }
+
   /** Forks a worker and resolves with its bound address once it reports ready. */
   start(id: string, seeds: readonly string[], incarnation: number): Promise<string> {
     const config = { id, seeds, incarnation, snapshotIntervalMs: this.#options.snapshotIntervalMs };
@@ -85,7 +92,10 @@ export class Cluster {
     return new Promise<string>((resolve, reject) => {
       child.on('message', (raw) => {
         const message = parseWorkerMessage(raw);
-        if (message?.type === 'ready') resolve(message.addr);
+        if (message?.type === 'ready') {
+          worker.dnsPort = message.dnsPort;
+          resolve(message.addr);
+        }
         if (message !== undefined) this.#receive(id, worker, message);
       });
       child.on('error', (err) => this.#fail(new WorkerExitedError(`${id}: ${err.message}`, { cause: err })));

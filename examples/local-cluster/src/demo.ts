@@ -1,7 +1,9 @@
 /**
  * The demo's script, on top of the Cluster supervisor: converge, kill one node, watch the
- * failure spread, restart it, watch it rejoin. Every phase has a deadline.
+ * failure spread, restart it, watch it rejoin, then ask every node's DNS server for every
+ * node's task. Every phase has a deadline.
  */
+import { Resolver } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import { PhaseTimeoutError, type Cluster } from './cluster.js';
 import { legend, ms, renderMatrix } from './render.js';
@@ -21,6 +23,8 @@ export interface DemoResult {
   readonly firstDeadMs: number;
   readonly allDeadMs: number;
   readonly rejoinMs: number;
+  /** From the start of the DNS phase until every node answered with every node's task. */
+  readonly dnsMs: number;
 }
 
 export function nodeIds(nodes: number): string[] {
@@ -52,7 +56,8 @@ export async function runDemo(cluster: Cluster, o: DemoOptions): Promise<DemoRes
   const victim = ids[ids.length - 1]!;
   const detection = await detect(cluster, ids, victim, o);
   const rejoinMs = await rejoin(cluster, ids, victim, seedAddr, o);
-  return { startMs, convergeMs, ...detection, rejoinMs };
+  const dnsMs = await dns(cluster, ids, o);
+  return { startMs, convergeMs, ...detection, rejoinMs, dnsMs };
 }
 
 async function converge(
@@ -61,7 +66,7 @@ async function converge(
   o: DemoOptions,
 ): Promise<{ startMs: number; convergeMs: number; seedAddr: string }> {
   const n = ids.length;
-  o.out(`[1/3] starting ${n} node processes; the first one is the seed the others join through`);
+  o.out(`[1/4] starting ${n} node processes; the first one is the seed the others join through`);
   const tFirst = performance.now();
   const seedAddr = await deadline(cluster.start(ids[0]!, [], Date.now()), o.phaseTimeoutMs, 'node-0 started');
   o.out(`  ${ids[0]!}  ${seedAddr}  pid ${cluster.pid(ids[0]!) ?? '?'}  (seed)`);
@@ -103,7 +108,7 @@ async function detect(
   const others = ids.filter((id) => id !== victim);
   o.out('');
   o.out(
-    `[2/3] killing ${victim} (pid ${cluster.pid(victim) ?? '?'}) with SIGKILL: no goodbye, it must be detected`,
+    `[2/4] killing ${victim} (pid ${cluster.pid(victim) ?? '?'}) with SIGKILL: no goodbye, it must be detected`,
   );
   let firstSuspectMs: number | undefined;
   let firstDeadMs: number | undefined;
@@ -143,7 +148,7 @@ async function rejoin(
   // The incarnation is the current unix time in ms: higher than the one on the tombstone.
   const incarnation = Date.now();
   o.out('');
-  o.out(`[3/3] restarting ${victim} as a new process with incarnation ${incarnation}, seed ${seedAddr}`);
+  o.out(`[3/4] restarting ${victim} as a new process with incarnation ${incarnation}, seed ${seedAddr}`);
   const t0 = performance.now();
   cluster.onChange = (c) => {
     if (c.member !== victim || c.observer === victim || c.to !== 'alive' || c.incarnation !== incarnation)
@@ -171,4 +176,54 @@ async function rejoin(
   o.out(renderMatrix(ids, (id) => cluster.view(id)));
   o.out(`  ${legend}`);
   return rejoinMs;
+}
+
+const zone = 'dcos.thisdcos.directory';
+
+/** A node's DNS answer for one A query: the sorted addresses, or the resolver's error code. */
+async function lookup(port: number, name: string): Promise<string[] | string> {
+  const r = new Resolver({ timeout: 500, tries: 2 });
+  r.setServers([`127.0.0.1:${port}`]);
+  try {
+    return (await r.resolve4(name)).sort();
+  } catch (error) {
+    return (error as { code?: string }).code ?? 'error';
+  }
+}
+
+async function dns(cluster: Cluster, ids: readonly string[], o: DemoOptions): Promise<number> {
+  const name = `web.demo.containerip.${zone}`;
+  const want = ids.map((id) => `9.0.${Number(/\d+$/.exec(id)?.[0] ?? '0')}.2`).sort();
+  o.out('');
+  o.out(`[4/4] DNS: every node published one task (web, framework demo) and serves the names of all`);
+  o.out(`  asking each node's DNS server for ${name} (want ${ids.length} addresses)`);
+  const t0 = performance.now();
+  const ok = (a: string[] | string) => Array.isArray(a) && a.join() === want.join();
+  let answers: (string[] | string)[];
+  for (;;) {
+    answers = await Promise.all(ids.map((id) => lookup(cluster.dnsPort(id) ?? 0, name)));
+    if (answers.every(ok)) break;
+    if (performance.now() - t0 > o.phaseTimeoutMs)
+      throw new PhaseTimeoutError(
+        `timed out after ${o.phaseTimeoutMs} ms waiting until every node answers ${name} with ${want.length} addresses; last answers: ${JSON.stringify(answers)}`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const dnsMs = performance.now() - t0;
+  for (const [k, id] of ids.entries())
+    o.out(`  ${id.padEnd(8)} port ${cluster.dnsPort(id) ?? '?'}  ${String(answers[k])}`);
+  const first = ids[0]!;
+  const port = cluster.dnsPort(first) ?? 0;
+  const last = ids[ids.length - 1]!;
+  for (const form of ['containerip', 'autoip', 'agentip'])
+    o.out(
+      `  ${first}: web.demo.${form}.${zone} -> ${String(await lookup(port, `web.demo.${form}.${zone}`))}`,
+    );
+  o.out(
+    `  ${first}: nothing.demo.autoip.${zone} -> ${String(await lookup(port, `nothing.demo.autoip.${zone}`))}`,
+  );
+  o.out(
+    `dns: all ${ids.length} nodes answered with all ${want.length} tasks (${last}'s from its new life) in ${Math.round(dnsMs)} ms`,
+  );
+  return dnsMs;
 }

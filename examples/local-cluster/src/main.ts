@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run demo`: a trellis gossip cluster of separate processes on 127.0.0.1. Shows the member
- * tables converging, a SIGKILLed node detected by every other node, and its rejoin.
+ * tables converging, a SIGKILLed node detected by every other node, its rejoin, and DNS names
+ * for every node's task answered by every node.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -51,6 +52,7 @@ function printSummary(r: DemoResult, victim: string): void {
   console.log(row('detection: first marked dead', r.firstDeadMs));
   console.log(row('detection: all marked dead', r.allDeadMs));
   console.log(row('rejoin (all see it alive again)', r.rejoinMs));
+  console.log(row('dns (every node answers every task)', r.dnsMs));
 }
 
 async function main(): Promise<void> {

@@ -24,7 +24,14 @@ export interface WorkerConfig {
 }
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly id: string; readonly addr: string; readonly incarnation: number }
+  | {
+      readonly type: 'ready';
+      readonly id: string;
+      readonly addr: string;
+      readonly incarnation: number;
+      /** The UDP/TCP port of the worker's DNS server on 127.0.0.1. */
+      readonly dnsPort: number;
+    }
   | { readonly type: 'member'; readonly event: MemberEventType; readonly member: MemberView }
   | { readonly type: 'snapshot'; readonly members: readonly MemberView[] };
 
@@ -57,10 +64,15 @@ export function parseWorkerMessage(raw: unknown): WorkerMessage | undefined {
   if (!isObject(raw)) return undefined;
   switch (raw.type) {
     case 'ready': {
-      const { id, addr, incarnation } = raw;
-      if (typeof id !== 'string' || typeof addr !== 'string' || typeof incarnation !== 'number')
+      const { id, addr, incarnation, dnsPort } = raw;
+      if (
+        typeof id !== 'string' ||
+        typeof addr !== 'string' ||
+        typeof incarnation !== 'number' ||
+        typeof dnsPort !== 'number'
+      )
         return undefined;
-      return { type: 'ready', id, addr, incarnation };
+      return { type: 'ready', id, addr, incarnation, dnsPort };
     }
     case 'member': {
       const member = parseMemberView(raw.member);

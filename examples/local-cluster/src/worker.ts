@@ -1,8 +1,10 @@
 /**
- * One gossip node in its own process. Started by the demo's parent with `fork()`: it reports its
- * bound address, every member event and a periodic snapshot of its member table over IPC, and
- * exits when the parent goes away (so a killed parent never leaves orphans behind).
+ * One gossip node in its own process. Started by the demo's parent with `fork()`: it publishes
+ * one task and serves DNS from its task view, reports its bound addresses, every member event
+ * and a periodic snapshot of its member table over IPC, and exits when the parent goes away (so
+ * a killed parent never leaves orphans behind).
  */
+import { DnsServer } from '@trellis/dns';
 import { createNode, type GossipNode } from '@trellis/node';
 import { parseWorkerConfig, type MemberView, type WorkerMessage } from './worker-message.js';
 
@@ -29,9 +31,23 @@ async function main(): Promise<void> {
     label: 'trellis-local-cluster-demo',
     // Unix ms, passed explicitly so a restart supersedes the tombstone of the previous life.
     incarnation: config.incarnation,
+    tasks: { graceMs: 2000 },
+  });
+  // Every node runs one task, "web" of framework "demo", with an overlay address of its own
+  // (only DNS answers it: the demo programs no VXLAN), and answers DNS for every node's tasks.
+  const dns = new DnsServer({ host: '127.0.0.1', port: 0, ttlSeconds: 1 });
+  node.tasks.on('changed', () => dns.update(node.tasks.list()));
+  const { port: dnsPort } = await dns.start();
+  const k = Number(/\d+$/.exec(config.id)?.[0] ?? '0');
+  node.tasks.publish({
+    id: `web-${config.id}`,
+    name: 'web',
+    framework: 'demo',
+    agentIp: '127.0.0.1',
+    networks: [{ name: 'dcos', ipv4: `9.0.${k}.2` }],
   });
   node.on('member', (e) => send({ type: 'member', event: e.type, member: view(e.member) }));
-  send({ type: 'ready', id: node.id, addr: node.address, incarnation: config.incarnation });
+  send({ type: 'ready', id: node.id, addr: node.address, incarnation: config.incarnation, dnsPort });
   const snapshot = (): void => send({ type: 'snapshot', members: node.members().map(view) });
   snapshot();
   const timer = setInterval(snapshot, config.snapshotIntervalMs);
@@ -39,7 +55,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => undefined);
   process.on('disconnect', () => {
     clearInterval(timer);
-    void node.close().finally(() => process.exit(0));
+    void Promise.all([dns.close(), node.close()]).finally(() => process.exit(0));
   });
 }
 

@@ -24,7 +24,7 @@ function runDemo(args: readonly string[], timeoutMs: number): Promise<Run> {
   });
 }
 
-test('the demo converges, detects the killed node and sees it rejoin (4 processes)', async (t) => {
+test('the demo converges, detects the killed node, sees it rejoin, and every node answers DNS (4 processes)', async (t) => {
   t.timeout(90_000);
   const run = await runDemo(['--nodes', '4'], 80_000);
   t.is(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
@@ -34,6 +34,10 @@ test('the demo converges, detects the killed node and sees it rejoin (4 processe
     /detection: first suspicion (\d+ ms|none), first death \d+ ms, all 3 nodes marked node-3 dead in \d+ ms/,
   );
   t.regex(run.stdout, /rejoined in \d+ ms: all 4 nodes see node-3 alive/);
+  t.regex(run.stdout, /dns: all 4 nodes answered with all 4 tasks/);
+  t.regex(run.stdout, /node-0 +port \d+ +9\.0\.0\.2,9\.0\.1\.2,9\.0\.2\.2,9\.0\.3\.2/);
+  t.regex(run.stdout, /web\.demo\.agentip\.dcos\.thisdcos\.directory -> 127\.0\.0\.1/);
+  t.regex(run.stdout, /nothing\.demo\.autoip\.dcos\.thisdcos\.directory -> ENOTFOUND/);
   t.regex(run.stdout, /summary/);
   t.false(run.stdout.includes('\u001b['), 'no ANSI codes');
 });
