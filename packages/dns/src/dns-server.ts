@@ -59,6 +59,11 @@ export class DnsServer {
     if (this.#state !== 'new') throw new InvalidStateError(`DnsServer.start() called when ${this.#state}`);
     this.#state = 'starting';
     const { udp, tcp } = await bindUdpAndTcp(this.config.host, this.config.port, this.config.bindAttemptsMax);
+    if ((this.#state as string) === 'closed') {
+      // close() ran while we were binding: release what we just bound, do not start serving.
+      await Promise.all([new Promise<void>((resolve) => tcp.close(() => resolve())), closeQuietly(udp)]);
+      throw new InvalidStateError('DnsServer was closed while it was starting');
+    }
     this.#udp = udp;
     this.#tcp = tcp;
     udp.socket.on('message', (message: Buffer, from: RemoteInfo) => this.#onDatagram(message, from));

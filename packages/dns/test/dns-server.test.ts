@@ -193,3 +193,11 @@ test('close ends open TCP connections and releases the port; start twice or on a
   t.is((await again.start()).port, port);
   await again.close();
 });
+
+test('close while starting releases the sockets it was binding, and start fails typed', async (t) => {
+  const server = new DnsServer({ host: '127.0.0.1', port: 0 });
+  const starting = server.start();
+  await server.close();
+  await t.throwsAsync(starting, { instanceOf: InvalidStateError, message: /closed while it was starting/ });
+  t.is(server.address, undefined);
+});

@@ -35,10 +35,12 @@ export type RegisterMergeOutcome<R, Reason extends string> =
   | { readonly kind: 'aboutSelf'; readonly remote: R }
   | { readonly kind: 'rejected'; readonly reason: Reason | 'tableFull' };
 
-/** Called as records are stored or collected, so a table can keep its own indexes. */
-export interface RegisterTableHooks<R> {
+/** Called as records are stored or removed, so a table can keep its own indexes. */
+export interface RegisterTableHooks<R, Reason extends string = string> {
   stored?(record: R, previous: R | undefined): void;
   removed?(record: R): void;
+  /** Refuses a valid peer record that would be stored (e.g. its owner is long gone): the reason. */
+  admit?(record: R): Reason | undefined;
 }
 
 interface Slot<R> {
@@ -56,7 +58,7 @@ export class RegisterTable<R, Reason extends string> {
   readonly #selfId: string;
   readonly #schema: RegisterSchema<R, Reason>;
   readonly #opts: RegisterTableOptions;
-  readonly #hooks: RegisterTableHooks<R>;
+  readonly #hooks: RegisterTableHooks<R, Reason>;
   readonly #slots = new Map<string, Slot<R>>();
   readonly #digest: DigestIndex;
   readonly #rejected = new Map<Reason | 'tableFull', number>();
@@ -65,7 +67,7 @@ export class RegisterTable<R, Reason extends string> {
     selfId: string,
     schema: RegisterSchema<R, Reason>,
     opts: RegisterTableOptions,
-    hooks: RegisterTableHooks<R> = {},
+    hooks: RegisterTableHooks<R, Reason> = {},
   ) {
     this.#selfId = selfId;
     this.#schema = schema;
@@ -106,6 +108,8 @@ export class RegisterTable<R, Reason extends string> {
     const slot = this.#slots.get(key);
     if (slot !== undefined && this.#schema.compare(record, slot.record) <= 0) return { kind: 'unchanged' };
     if (this.#schema.owner(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
+    const refused = this.#hooks.admit?.(record);
+    if (refused !== undefined) return this.#reject(refused);
     if (slot === undefined && this.#slots.size >= this.#opts.recordsMax) return this.#reject('tableFull');
     this.#store(key, record, slot?.record, now);
     return { kind: 'applied', previous: slot?.record, current: record };
@@ -119,9 +123,19 @@ export class RegisterTable<R, Reason extends string> {
 
   /** Removes tombstones older than the TTL; returns the records removed. */
   collect(now: Instant): R[] {
+    return this.prune(
+      (record, since) => this.#schema.isTombstone(record) && now - since >= this.#opts.tombstoneTtlMs,
+    );
+  }
+
+  /**
+   * Removes every record `drop` picks (given the local time it last changed), e.g. those of an
+   * owner gone for good; returns them. Replicas prune by the same rule, so they agree again.
+   */
+  prune(drop: (record: R, since: Instant) => boolean): R[] {
     const removed: R[] = [];
     for (const [key, slot] of this.#slots) {
-      if (!this.#schema.isTombstone(slot.record) || now - slot.since < this.#opts.tombstoneTtlMs) continue;
+      if (!drop(slot.record, slot.since)) continue;
       this.#slots.delete(key);
       this.#digest.delete(key);
       this.#hooks.removed?.(slot.record);

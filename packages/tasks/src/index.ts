@@ -19,10 +19,5 @@ export {
 } from './task-record.js';
 export { type TasksConfig, defaultTasksConfig, parseTasksConfig } from './tasks-config.js';
 export { type TasksEvent, type TasksChanged, type TasksStats } from './tasks-events.js';
-export {
-  TaskStore,
-  toTaskEntry,
-  type TaskInput,
-  type TaskLiveness,
-  type TaskStoreOptions,
-} from './task-store.js';
+export { TaskStore, type TaskLiveness, type TaskStoreOptions } from './task-store.js';
+export { toTaskEntry, type TaskInput } from './task-input.js';

@@ -39,6 +39,8 @@ export type TaskRejectReason =
   | 'invalidName'
   | 'invalidAddress'
   | 'invalidNetwork'
+  /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
+  | 'ownerGone'
   | 'tableFull';
 
 /** Limits a record must respect (also what `publish` enforces on local input). */
@@ -116,8 +118,12 @@ function bad(reason: TaskRejectReason): { readonly ok: false; readonly reason: T
   return { ok: false, reason };
 }
 
+/**
+ * The table key of a task. Owner ids and task ids may both contain `/`, so the owner's length
+ * leads: `a` + `b/c` and `a/b` + `c` must never share a key.
+ */
 export function taskKey(owner: string, id: string): string {
-  return `${owner}/${id}`;
+  return `${owner.length}:${owner}/${id}`;
 }
 
 /** Total order used by the join: generation, version, then content (field by field). */

@@ -6,13 +6,11 @@ import {
   type Logger,
 } from '@trellis/runtime';
 import { RegisterTable, type DigestView, type MemberStatus } from '@trellis/membership';
-import { dnsLabel } from './dns-label.js';
-import type { TaskEntry, TaskNetwork } from './task-entry.js';
+import type { TaskEntry } from './task-entry.js';
+import { checkInput, toTaskEntry, type TaskInput } from './task-input.js';
 import {
   canonicalIp,
-  overlayNamePattern,
   taskKey,
-  taskLimits,
   taskSchema,
   taskStates,
   type TaskRejectReason,
@@ -20,17 +18,6 @@ import {
 } from './task-record.js';
 import { parseTasksConfig, type TasksConfig } from './tasks-config.js';
 import type { TasksEvent, TasksStats } from './tasks-events.js';
-
-/** A task as the agent that runs it registers it. */
-export interface TaskInput {
-  readonly id: string;
-  readonly name: string;
-  readonly framework: string;
-  /** This agent's IP (IPv4 or IPv6): the `agentip` answer. */
-  readonly agentIp: string;
-  /** Virtual networks the task's container is on, with its addresses there (none: host network). */
-  readonly networks?: readonly TaskNetwork[];
-}
 
 /** What the task store needs to know about owners from the membership layer. */
 export interface TaskLiveness {
@@ -73,10 +60,17 @@ export class TaskStore {
   #view = new Map<string, TaskEntry>();
   readonly #entries = new WeakMap<TaskWire, TaskEntry>();
   readonly #events: TasksEvent[] = [];
-  readonly #stats = { applied: 0, recomputes: 0 };
+  readonly #stats = { applied: 0, recomputes: 0, reaped: 0 };
+  /**
+   * The highest version we wrote in our generation, across all our tasks: a task created again
+   * after its tombstone was collected here must still beat that tombstone on slower replicas.
+   */
+  #clock = -1;
   #recomputeAt: Instant | undefined;
   #deadline: Instant | undefined;
   #sweepAt: Instant;
+  /** The `now` of the input being handled (the admission rule needs it). */
+  #now: Instant;
 
   constructor(opts: TaskStoreOptions) {
     this.config = parseTasksConfig(opts.config);
@@ -85,8 +79,11 @@ export class TaskStore {
     this.#live = opts.liveness;
     this.#broadcast = opts.broadcast;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'tasks' });
-    this.table = new RegisterTable(opts.selfId, taskSchema, this.config);
+    this.table = new RegisterTable(opts.selfId, taskSchema, this.config, {
+      admit: (r) => (this.#gone(r.w, this.#now, undefined) ? 'ownerGone' : undefined),
+    });
     this.#sweepAt = opts.now + sweepIntervalMs;
+    this.#now = opts.now;
   }
 
   /**
@@ -97,15 +94,14 @@ export class TaskStore {
     const nw = checkInput(input);
     if (!this.#own.has(input.id) && this.#own.size >= this.config.localMax)
       throw new InvalidArgumentError(`this agent already publishes ${this.config.localMax} tasks (localMax)`);
-    const key = taskKey(this.#selfId, input.id);
-    const current = this.table.get(key);
+    const current = this.table.get(taskKey(this.#selfId, input.id));
     const g = Math.max(this.#generation, current?.g ?? 0);
     const record: TaskWire = Object.freeze({
       t: 'k',
       w: this.#selfId,
       i: input.id,
       g,
-      v: g === current?.g ? current.v + 1 : 0,
+      v: this.#version(g, current),
       st: taskStates.running,
       n: input.name,
       f: input.framework,
@@ -122,7 +118,10 @@ export class TaskStore {
     const own = this.#own.get(id);
     if (own === undefined) return false;
     this.#previous.delete(id);
-    this.#setOwn(now, Object.freeze({ ...own, v: own.v + 1, st: taskStates.withdrawn }));
+    // At our generation, even for a task adopted from our previous life: an old-life copy with
+    // a higher version still on some replica must not outrank the tombstone.
+    const g = Math.max(this.#generation, own.g);
+    this.#setOwn(now, Object.freeze({ ...own, g, v: this.#version(g, own), st: taskStates.withdrawn }));
     return true;
   }
 
@@ -146,6 +145,7 @@ export class TaskStore {
 
   /** A record from a peer: gossip or an anti-entropy section. */
   handleRecord(now: Instant, from: Address, raw: unknown): void {
+    this.#now = now;
     const outcome = this.table.merge(raw, now);
     switch (outcome.kind) {
       case 'applied':
@@ -173,6 +173,12 @@ export class TaskStore {
     if (this.#sweepAt <= now) {
       this.#sweepAt = now + sweepIntervalMs;
       this.table.collect(now);
+      const reaped = this.table.prune((r, since) => r.w !== this.#selfId && this.#gone(r.w, now, since));
+      if (reaped.length > 0) {
+        this.#stats.reaped += reaped.length;
+        this.#log.info({ records: reaped.length }, 'dropped the task records of owners gone for good');
+        this.markDirty(now);
+      }
     }
     for (const [id, until] of this.#previous) {
       if (until > now) continue;
@@ -204,6 +210,7 @@ export class TaskStore {
       local: this.#own.size,
       applied: this.#stats.applied,
       recomputes: this.#stats.recomputes,
+      reaped: this.#stats.reaped,
       rejected: this.table.rejected(),
     };
   }
@@ -243,20 +250,45 @@ export class TaskStore {
     return true;
   }
 
+  /**
+   * Records of an owner that left, or has been dead this long (or unknown, for records stored
+   * this long: its member record was collected), leave the table; every replica applies the
+   * same rule, so they agree again once each has swept.
+   */
+  #gone(owner: string, now: Instant, storedSince: Instant | undefined): boolean {
+    if (owner === this.#selfId) return false;
+    const status = this.#live.status(owner);
+    if (status === 'left') return true;
+    if (status === 'dead') return now - (this.#live.since(owner) ?? now) >= this.config.reapMs;
+    if (status === undefined && storedSince !== undefined) return now - storedSince >= this.config.reapMs;
+    return false;
+  }
+
   #aboutSelf(now: Instant, remote: TaskWire): void {
     const own = this.#own.get(remote.i);
     if (own !== undefined && !this.#previous.has(remote.i)) {
       // Someone holds a newer record under our name: re-assert ours above it.
-      this.#setOwn(now, Object.freeze({ ...own, g: remote.g, v: remote.v + 1 }));
+      this.#setOwn(now, Object.freeze({ ...own, g: remote.g, v: this.#version(remote.g, remote) }));
     } else if (remote.g < this.#generation && remote.st === taskStates.running) {
       // Our previous life's task: keep it published while the runtime re-registers its tasks.
-      this.#previous.set(remote.i, now + this.config.adoptWindowMs);
+      if (!this.#previous.has(remote.i)) this.#previous.set(remote.i, now + this.config.adoptWindowMs);
       this.#setOwn(now, remote);
     } else {
       const g = Math.max(remote.g, this.#generation);
-      const tombstone = { ...remote, g, v: g === remote.g ? remote.v + 1 : 0, st: taskStates.withdrawn };
+      const above = g === remote.g ? remote : this.table.get(taskKey(remote.w, remote.i));
+      const tombstone = { ...remote, g, v: this.#version(g, above), st: taskStates.withdrawn };
       this.#setOwn(now, Object.freeze(tombstone));
     }
+  }
+
+  /** The version of our next write at generation `g`, above `current` (what it replaces). */
+  #version(g: number, current: TaskWire | undefined): number {
+    let v = current?.g === g ? current.v + 1 : 0;
+    if (g === this.#generation) {
+      v = Math.max(v, this.#clock + 1);
+      this.#clock = v;
+    }
+    return v;
   }
 
   #setOwn(now: Instant, record: TaskWire): void {
@@ -279,71 +311,7 @@ export class TaskStore {
   }
 }
 
-export function toTaskEntry(r: TaskWire): TaskEntry {
-  return Object.freeze({
-    id: r.i,
-    name: r.n,
-    framework: r.f,
-    agent: r.w,
-    agentIp: r.a,
-    networks: Object.freeze(
-      r.nw.map(([name, ipv4, ipv6]) =>
-        Object.freeze({ name, ...(ipv4 === '' ? {} : { ipv4 }), ...(ipv6 === '' ? {} : { ipv6 }) }),
-      ),
-    ),
-  });
-}
-
 function byKey(a: TaskEntry, b: TaskEntry): number {
   if (a.agent !== b.agent) return a.agent < b.agent ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** Every problem with a task as registered, in one error; returns its networks in wire form. */
-function checkInput(input: TaskInput): (readonly [string, string, string])[] {
-  const problems: string[] = [];
-  const text = (what: string, v: unknown, max: number) => {
-    if (typeof v !== 'string' || v.length === 0 || v.length > max)
-      problems.push(`${what} must be a string of 1 to ${max} characters`);
-  };
-  text('id', input.id, taskLimits.idMax);
-  text('name', input.name, taskLimits.nameMax);
-  text('framework', input.framework, taskLimits.nameMax);
-  for (const what of ['name', 'framework'] as const) {
-    const v = input[what];
-    if (typeof v === 'string' && v.length > 0 && dnsLabel(v) === '')
-      problems.push(`${what} ${JSON.stringify(v)} has no letter or digit: it gives no DNS label`);
-  }
-  if (typeof input.agentIp !== 'string' || canonicalIp(input.agentIp, 'any') === undefined)
-    problems.push(`agentIp must be an IPv4 or IPv6 address, got ${JSON.stringify(input.agentIp)}`);
-  const networks: unknown = input.networks ?? [];
-  const nw: (readonly [string, string, string])[] = [];
-  if (!Array.isArray(networks) || networks.length > taskLimits.networksMax) {
-    problems.push(`networks must be a list of at most ${taskLimits.networksMax}`);
-  } else {
-    const seen = new Set<string>();
-    for (const [k, item] of (networks as unknown[]).entries()) {
-      const at = `networks[${k}]`;
-      if (typeof item !== 'object' || item === null) {
-        problems.push(`${at} must be an object { name, ipv4?, ipv6? }`);
-        continue;
-      }
-      const n = item as { name?: unknown; ipv4?: unknown; ipv6?: unknown };
-      const name = typeof n.name === 'string' && overlayNamePattern.test(n.name) ? n.name : undefined;
-      if (name === undefined)
-        problems.push(`${at}.name must be an overlay name, got ${JSON.stringify(n.name)}`);
-      else if (seen.has(name)) problems.push(`${at}.name ${name} is listed twice`);
-      else seen.add(name);
-      const v4 = n.ipv4 === undefined ? '' : typeof n.ipv4 === 'string' ? canonicalIp(n.ipv4, 4) : undefined;
-      const v6 = n.ipv6 === undefined ? '' : typeof n.ipv6 === 'string' ? canonicalIp(n.ipv6, 6) : undefined;
-      if (v4 === undefined)
-        problems.push(`${at}.ipv4 must be an IPv4 address, got ${JSON.stringify(n.ipv4)}`);
-      if (v6 === undefined)
-        problems.push(`${at}.ipv6 must be an IPv6 address, got ${JSON.stringify(n.ipv6)}`);
-      if (name !== undefined && v4 !== undefined && v6 !== undefined)
-        nw.push(Object.freeze([name, v4, v6] as const));
-    }
-  }
-  if (problems.length > 0) throw new InvalidArgumentError(`invalid task: ${problems.join('; ')}`);
-  return nw.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }

@@ -3,6 +3,11 @@ import { ConfigProblems, type DurationMs } from '@trellis/runtime';
 export interface TasksConfig {
   /** Tasks of a dead agent stay in answers this long (a flapping host keeps its names). */
   readonly graceMs: DurationMs;
+  /**
+   * Records of an owner that left, or has been dead (or unknown) this long, are dropped from the
+   * table and refused from peers: hosts replaced over months must not fill it.
+   */
+  readonly reapMs: DurationMs;
   /** Withdrawn records are kept this long, then collected. */
   readonly tombstoneTtlMs: DurationMs;
   /** Task records held at most, all agents together; past it new keys are rejected and counted. */
@@ -24,6 +29,7 @@ export interface TasksConfig {
 
 export const defaultTasksConfig: TasksConfig = Object.freeze({
   graceMs: 10_000,
+  reapMs: 600_000,
   tombstoneTtlMs: 1_800_000,
   recordsMax: 500_000,
   localMax: 10_000,
@@ -38,6 +44,12 @@ export function parseTasksConfig(input: Partial<TasksConfig> = {}): TasksConfig 
   const c = { ...defaultTasksConfig, ...input };
   const p = new ConfigProblems();
   p.integer('graceMs', c.graceMs, 0, 86_400_000);
+  if (
+    p.integer('reapMs', c.reapMs, 0, 30 * 86_400_000) &&
+    typeof c.graceMs === 'number' &&
+    c.reapMs < c.graceMs
+  )
+    p.add('reapMs', `must be at least graceMs (${c.graceMs}): records still answered must be kept`);
   p.integer('tombstoneTtlMs', c.tombstoneTtlMs, 1000, 30 * 86_400_000);
   p.integer('recordsMax', c.recordsMax, 1, 10_000_000);
   p.integer('localMax', c.localMax, 1, 1_000_000);

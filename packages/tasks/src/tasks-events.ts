@@ -21,5 +21,7 @@ export interface TasksStats {
   local: number;
   applied: number;
   recomputes: number;
+  /** Records dropped because their owner was gone for good (see `reapMs`). */
+  reaped: number;
   rejected: Record<string, number>;
 }

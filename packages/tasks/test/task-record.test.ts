@@ -160,6 +160,8 @@ test('the DNS label rule', (t) => {
   t.is(dnsLabel('--x--'), 'x');
   t.is(dnsLabel('ÄÖ-db'), 'db');
   t.is(dnsLabel('!!!'), '');
+  t.is(dnsLabel('\u212Aafka'), 'afka', 'the Kelvin sign is not an ASCII k');
+  t.is(dnsLabel('\u0130stanbul'), 'stanbul');
   t.is(dnsLabel('x'.repeat(70)).length, 63);
   t.is(dnsLabel(`${'a'.repeat(62)}-b`), 'a'.repeat(62));
   fc.assert(

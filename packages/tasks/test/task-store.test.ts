@@ -1,8 +1,9 @@
 import test from 'ava';
 import { InvalidArgumentError, type Instant } from '@trellis/runtime';
 import type { MemberStatus } from '@trellis/membership';
-import { TaskStore, type TaskInput, type TaskStoreOptions } from '../src/task-store.js';
-import type { TaskWire } from '../src/task-record.js';
+import { TaskStore, type TaskStoreOptions } from '../src/task-store.js';
+import type { TaskInput } from '../src/task-input.js';
+import { taskKey, type TaskWire } from '../src/task-record.js';
 import type { TasksChanged, TasksEvent } from '../src/tasks-events.js';
 
 const graceMs = 10_000;
@@ -235,7 +236,8 @@ test('after a restart, our previous life tasks stay until re-registered or the w
   t.like(h.broadcasts.at(-1)?.msg, { i: 'kept', g: 1000, v: 0, st: 0 });
   h.advance(adoptWindowMs + 1000);
   t.deepEqual(h.names(), ['self/kept']);
-  t.like(h.broadcasts.at(-1)?.msg, { i: 'gone', g: 500, v: 3, st: 1 });
+  // The tombstone is written at our generation: no old-life copy can outrank it.
+  t.like(h.broadcasts.at(-1)?.msg, { i: 'gone', g: 1000, st: 1 });
   t.deepEqual(
     h.store.local().map((e) => e.id),
     ['kept'],
@@ -255,4 +257,68 @@ test('withdrawAll (leaving) withdraws every task', (t) => {
     ],
   );
   t.deepEqual(h.store.local(), []);
+});
+
+test('a withdrawn task of our previous life never comes back from a stale replica', (t) => {
+  const h = harness();
+  h.store.handleRecord(h.now, 'x:1', remote('self', 'old', { g: 500, v: 2 }));
+  h.advance(adoptWindowMs + 1000);
+  t.deepEqual(h.names(), []);
+  // A replica that missed versions 3 and 4 of the old life still holds version 5.
+  h.store.handleRecord(h.now, 'x:1', remote('self', 'old', { g: 500, v: 5 }));
+  h.advance(h.now + 1000);
+  t.deepEqual(h.names(), []);
+  t.like(h.store.table.get(taskKey('self', 'old')), { g: 1000, st: 1 });
+});
+
+test('a task published again after its tombstone was collected outranks that tombstone elsewhere', (t) => {
+  const h = harness();
+  h.store.publish(h.now, web);
+  h.store.withdraw(h.now, 'web.1');
+  const tombstone = h.broadcasts.at(-1)!.msg;
+  h.advance(1_800_000 + 120_000); // collected here; a slower replica may still hold it
+  t.is(h.store.stats().records, 0);
+  h.store.publish(h.now, web);
+  const again = h.broadcasts.at(-1)!.msg;
+  t.is(again.g, tombstone.g);
+  t.true(again.v > tombstone.v, `v ${again.v} > ${tombstone.v}`);
+});
+
+test('owner and task ids containing "/" never share a key', (t) => {
+  const h = harness({ selfId: 'a' });
+  h.member('a/b', 'alive');
+  h.store.publish(h.now, { ...web, id: 'b/c' });
+  h.store.handleRecord(h.now, 'x:1', remote('a/b', 'c', { g: 2000 }));
+  h.advance(100);
+  t.deepEqual(
+    h.store.list().map((e) => [e.agent, e.id]),
+    [
+      ['a', 'b/c'],
+      ['a/b', 'c'],
+    ],
+  );
+});
+
+test('records of owners gone for good are dropped and refused; live owners are untouched', (t) => {
+  const reapMs = 120_000;
+  const h = harness({ config: { graceMs, adoptWindowMs, reapMs } });
+  for (const w of ['alive', 'left', 'dead']) h.member(w, 'alive');
+  for (const w of ['alive', 'left', 'dead', 'unknown']) h.store.handleRecord(h.now, 'x:1', remote(w, 't'));
+  h.advance(100);
+  h.member('left', 'left');
+  h.member('dead', 'dead');
+  h.advance(61_000); // first sweep: the departed owner's record goes
+  t.is(h.store.stats().records, 3);
+  h.store.handleRecord(h.now, 'x:1', remote('left', 't2'));
+  t.is(h.store.stats().rejected.ownerGone, 1, 'refused while its owner is gone');
+  h.advance(h.now + reapMs + 60_000);
+  t.deepEqual(
+    [...h.store.table.all()].map((r) => r.w),
+    ['alive'],
+    'the long-dead and the long-unknown owners are dropped too',
+  );
+  t.is(h.store.stats().reaped, 3);
+  h.member('dead', 'alive');
+  h.store.handleRecord(h.now, 'x:1', remote('dead', 't', { g: 2 }));
+  t.is(h.store.stats().records, 2, 'an owner that comes back is admitted again');
 });

@@ -114,21 +114,23 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
   });
   reconciler.start();
   let dns: DnsServer | undefined;
+  let http: Server;
   try {
     dns = config.dns === undefined ? undefined : await startDns(node, config, log);
+    http = await startHttpApi({
+      listen: config.httpListen,
+      node,
+      registry: createMetrics(node, reconciler, dns),
+      logger: log,
+      agentIp: underlay.ip,
+    });
   } catch (error) {
-    // A port in use or no permission for port 53: stop cleanly, the caller reports the error.
+    // A port in use, no permission for port 53: undo what started, the caller reports the error.
+    await dns?.close();
     await reconciler.stop();
     await node.close();
     throw error;
   }
-  const http = await startHttpApi({
-    listen: config.httpListen,
-    node,
-    registry: createMetrics(node, reconciler, dns),
-    logger: log,
-    agentIp: underlay.ip,
-  });
   log.info(
     {
       node: config.nodeId,
@@ -158,7 +160,15 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
 /** Serves the converged task view; every change of it (coalesced by the store) swaps the zone. */
 async function startDns(node: GossipNode, config: AgentConfig, log: Logger): Promise<DnsServer> {
   const dns = new DnsServer(config.dns, { logger: log, entries: node.tasks.list() });
-  node.tasks.on('changed', () => dns.update(node.tasks.list()));
-  await dns.start();
+  const update = (): void => void dns.update(node.tasks.list());
+  try {
+    await dns.start();
+  } catch (error) {
+    await dns.close();
+    throw error;
+  }
+  node.tasks.on('changed', update);
+  // Changes while binding: the listener was not there yet.
+  update();
   return dns;
 }

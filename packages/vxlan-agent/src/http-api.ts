@@ -1,11 +1,16 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { GossipNode } from '@trellis/node';
-import { InvalidArgumentError, type Logger } from '@trellis/runtime';
+import { InvalidArgumentError, TrellisError, type Logger } from '@trellis/runtime';
 import type { TaskNetwork } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
 
-/** Task registration bodies are small; anything bigger is refused before it is read whole. */
+/** Task registration bodies are small; anything bigger is refused with 413. */
 const bodyMaxBytes = 64 * 1024;
+/**
+ * An oversized body is still read (and discarded) up to this much, so the client gets its 413
+ * instead of a connection reset; beyond it, the connection is cut.
+ */
+const drainMaxBytes = 1024 * 1024;
 
 type Reply = readonly [status: number, type: string, body: string];
 
@@ -17,7 +22,10 @@ interface Request {
   body(): Promise<unknown>;
 }
 
-class HttpError extends Error {
+/** A request the API refuses, with the HTTP status to answer. */
+export class HttpError extends TrellisError {
+  override readonly name = 'HttpError';
+  readonly code = 'ERR_TRELLIS_HTTP';
   constructor(
     readonly status: number,
     message: string,
@@ -163,15 +171,16 @@ function decodeId(raw: string): string {
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) throw new HttpError(415, 'send the body as application/json');
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > bodyMaxBytes) throw new HttpError(413, `the body may be at most ${bodyMaxBytes} bytes`);
+  const tooLarge = new HttpError(413, `the body may be at most ${bodyMaxBytes} bytes`);
+  if (Number(req.headers['content-length'] ?? '0') > drainMaxBytes) throw tooLarge;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > bodyMaxBytes) throw new HttpError(413, `the body may be at most ${bodyMaxBytes} bytes`);
-    chunks.push(chunk);
+    if (size <= bodyMaxBytes) chunks.push(chunk);
+    else if (size > drainMaxBytes) throw tooLarge;
   }
+  if (size > bodyMaxBytes) throw tooLarge;
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {

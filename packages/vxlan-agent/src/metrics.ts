@@ -114,7 +114,7 @@ export function createMetrics(node: GossipNode, reconciler: Reconciler, dns?: Dn
     );
     counter(
       'trellis_dns_truncated_total',
-      'UDP responses sent truncated (TC)',
+      'Responses sent with TC set: answers left out to fit (UDP size, or 64 KiB over TCP)',
       [],
       () => dns.stats().truncated,
     );

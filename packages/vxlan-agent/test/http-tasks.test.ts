@@ -104,7 +104,11 @@ test('bad registrations get a clear 4xx and change nothing', async (t) => {
     body: { error: 'unknown field(s): color' },
   });
   t.is((await call('PUT', '/v1/tasks/x', [1, 2])).status, 400);
-  t.is((await call('PUT', '/v1/tasks/x', { name: 'a'.repeat(70_000), framework: 'b' })).status, 413);
+  t.like(await call('PUT', '/v1/tasks/x', { name: 'a'.repeat(70_000), framework: 'b' }), {
+    status: 413,
+    body: { error: 'the body may be at most 65536 bytes' },
+  });
+  t.is((await call('PUT', '/v1/tasks/x', { name: 'a'.repeat(2_000_000), framework: 'b' })).status, 413);
   t.is((await call('PUT', '/v1/tasks/%E0%A4%A', { name: 'a', framework: 'b' })).status, 400);
   t.is((await call('PUT', '/v1/tasks/a%2Fb', { name: 'a', framework: 'b' })).status, 400);
   t.is((await call('POST', '/v1/tasks/x', { name: 'a', framework: 'b' })).status, 405);
