@@ -7,7 +7,7 @@ import { DnsServer } from '../src/dns-server.js';
 import { type Outcome, answerKinds, dropReasons, errorReasons } from '../src/outcome.js';
 import { TaskZone } from '../src/task-zone.js';
 import { ZONE, config, decode, opt, query, task } from './helpers/fixtures.js';
-import { resolverFor } from './helpers/clients.js';
+import { TcpClient, resolverFor } from './helpers/clients.js';
 
 const zone = TaskZone.build(
   [
@@ -40,9 +40,21 @@ function checkOutcome(input: Uint8Array, outcome: Outcome, options: AnswerOption
   const reply = decode(outcome.response);
   if (reply.type !== 'response') throw new Error('reply is not a response');
   if (reply.id !== ((input[0]! << 8) | input[1]!)) throw new Error('reply id differs');
-  const bytesMax = options.via === 'udp' ? options.udpPayloadMax : 65_535;
+  const bytesMax = options.via === 'udp' ? udpLimit(input, options) : 65_535;
   if (outcome.response.length > bytesMax) throw new Error(`reply of ${outcome.response.length} bytes`);
   if ((reply.questions?.length ?? 0) > 1) throw new Error('more than one question echoed');
+}
+
+/** The UDP size the client allowed: 512, or its EDNS0 payload size (capped by our limit). */
+function udpLimit(input: Uint8Array, options: AnswerOptions): number {
+  let opt: { udpPayloadSize?: number } | undefined;
+  try {
+    opt = (decode(input).additionals ?? []).find((r) => r.type === 'OPT');
+  } catch {
+    return 512; // undecodable: any reply is a header-only error
+  }
+  const asked = opt?.udpPayloadSize;
+  return asked === undefined ? 512 : Math.max(512, Math.min(asked, options.udpPayloadMax));
 }
 
 function mutate(bytes: Uint8Array, edits: readonly [number, number, number][]): Uint8Array {
@@ -170,3 +182,55 @@ test('thousands of garbage datagrams: every one counted, and the server still an
   t.true(errorCount(stats) > 0);
   t.deepEqual(await resolverFor(port).resolve4(`web.marathon.agentip.${ZONE}`), ['10.0.0.1']);
 });
+
+test('garbage TCP streams: random framing and bytes never crash the server, which still answers', async (t) => {
+  const server = new DnsServer(
+    { host: '127.0.0.1', port: 0, tcpIdleMs: 500 },
+    { entries: [task('web', 'marathon', '10.0.0.1')] },
+  );
+  const { port } = await server.start();
+  t.teardown(() => server.close());
+  // Each stream: a few frames with lengths that may lie (short, huge, or right), random bodies,
+  // sometimes mutated valid queries, sometimes cut mid-frame.
+  const frame = fc.oneof(
+    fc.uint8Array({ maxLength: 80 }).map((body) => Buffer.concat([lengthPrefix(body.length), body])),
+    fc
+      .tuple(fc.nat(65_535), fc.uint8Array({ maxLength: 80 }))
+      .map(([n, body]) => Buffer.concat([lengthPrefix(n), body])),
+    fc
+      .tuple(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(3), fc.nat(1000), fc.nat(255)), { maxLength: 3 }),
+      )
+      .map(([seed, edits]) => {
+        const q = mutate(seed, edits);
+        return Buffer.concat([lengthPrefix(q.length), q]);
+      }),
+  );
+  const streams = fc.sample(fc.array(frame, { minLength: 1, maxLength: 4 }), { numRuns: 150, seed: 7 });
+  for (let i = 0; i < streams.length; i += 10) {
+    await Promise.all(
+      streams.slice(i, i + 10).map(async (frames) => {
+        const client = await TcpClient.connect(port);
+        for (const f of frames) client.socket.write(f);
+        client.socket.end();
+        await client.whenClosed(3000).catch(() => client.destroy());
+      }),
+    );
+  }
+  const stats = server.stats();
+  t.true(stats.queriesTcp > 0, 'some frames were queries');
+  t.true((stats.socket['tcp-bad-frame'] ?? 0) > 0, 'lying frames were refused and counted');
+  t.is(stats.tcpConnectionsActive, 0, 'every connection was closed');
+  const client = await TcpClient.connect(port);
+  t.teardown(() => client.destroy());
+  client.send({ type: 'query', id: 7, questions: [{ type: 'A', name: `web.marathon.agentip.${ZONE}` }] });
+  const [reply] = await client.replies(1);
+  t.like(reply, { id: 7, answers: [{ data: '10.0.0.1' }] });
+});
+
+function lengthPrefix(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+}
