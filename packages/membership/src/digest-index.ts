@@ -24,7 +24,9 @@ export interface DigestView {
 
 interface Slot {
   readonly bucket: number;
-  readonly version: EntryHash;
+  // The version as two numbers, not an array: one object less per entry and replica.
+  readonly versionHi: number;
+  readonly versionLo: number;
   // What the entry adds to its bucket's lanes: a hash of (key, version), so that two replicas
   // that hold the same versions under swapped keys still disagree.
   readonly hi: number;
@@ -68,17 +70,18 @@ export class DigestIndex implements DigestView {
   }
 
   versionOf(key: string): EntryHash | undefined {
-    return this.#slots.get(key)?.version;
+    const slot = this.#slots.get(key);
+    return slot === undefined ? undefined : [slot.versionHi, slot.versionLo];
   }
 
   /** Inserts or replaces the version of `key`. */
   set(key: string, version: EntryHash): void {
     const old = this.#slots.get(key);
-    if (old !== undefined && old.version[0] === version[0] && old.version[1] === version[1]) return;
+    if (old !== undefined && old.versionHi === version[0] && old.versionLo === version[1]) return;
     if (old !== undefined) this.#remove(key, old);
     const bucket = old?.bucket ?? this.bucketOf(key);
     const [hi, lo] = new Hash64(0x64696765).string(key).word(version[0]).word(version[1]).digest();
-    const slot: Slot = { bucket, version: [version[0], version[1]], hi, lo };
+    const slot: Slot = { bucket, versionHi: version[0], versionLo: version[1], hi, lo };
     this.#slots.set(key, slot);
     this.#keys[bucket]!.add(key);
     this.#add(bucket, 1, hi, lo);
@@ -106,8 +109,8 @@ export class DigestIndex implements DigestView {
       const keys = Number.isInteger(b) ? this.#keys[b] : undefined;
       if (keys === undefined) continue;
       for (const key of keys) {
-        const v = this.#slots.get(key)!.version;
-        out.push([key, v[0], v[1]]);
+        const slot = this.#slots.get(key)!;
+        out.push([key, slot.versionHi, slot.versionLo]);
       }
     }
     return out.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
