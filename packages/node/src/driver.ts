@@ -14,6 +14,7 @@ import type { WireCodec } from './wire/wire-codec.js';
 export interface DriverStats {
   packetsIn: number;
   packetsOut: number;
+  /** Every byte on the wire: datagrams, stream requests, and the replies to them, both ways. */
   bytesIn: number;
   bytesOut: number;
   requestsIn: number;
@@ -87,6 +88,7 @@ export class Driver implements TransportReceiver {
   onRequest(from: Address, payload: Uint8Array, reply: (payload: Uint8Array) => void): void {
     if (this.#closed) return;
     this.stats.requestsIn++;
+    this.stats.bytesIn += payload.length;
     const decoded = this.#codec.decode(payload, 'stream');
     const now = this.#scheduler.now();
     if (!decoded.ok || decoded.messages.length !== 1) {
@@ -99,7 +101,10 @@ export class Driver implements TransportReceiver {
     }
     const answer = this.#core.handleRequest(now, from, decoded.messages[0]);
     try {
-      reply(this.#codec.encodeFrame([answer]));
+      const frame = this.#codec.encodeFrame([answer]);
+      // Replies are traffic too (push-pull answers are the biggest frames a node sends).
+      this.stats.bytesOut += frame.length;
+      reply(frame);
     } catch (error) {
       this.#log.warn({ err: error, from }, 'reply not sent');
     }
