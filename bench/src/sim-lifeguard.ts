@@ -2,9 +2,10 @@
  * False positives under slow members, Lifeguard on and off: 100 simulated nodes, 10 virtual
  * minutes, 5 % loss, and 5 nodes that stall for 2 s every 10 s (their timers stop and their
  * traffic queues, like a GC pause or a blocked event loop; see sim-lifeguard.test.ts). Every
- * node is healthy, so every death is false; suspicions are counted too. Two operating points:
- * LAN defaults, the Lifeguard paper's (suspicionMult α = 2, K = 4 confirmations), and a tight
- * one whose minimum suspicion equals the stall (quick mode: LAN and tight, one seed).
+ * node is healthy, so every death is false; suspicions are counted too. Operating points: LAN
+ * defaults (suspicionMult α = 3, K = 3 confirmations), memberlist's LAN (α = 4, K = 2), the
+ * Lifeguard paper's (α = 2, K = 4), and a tight one whose minimum suspicion equals the stall
+ * (quick mode: LAN and tight, one seed).
  *
  * Usage: node bench/dist/src/sim-lifeguard.js [--quick]
  */
@@ -31,6 +32,7 @@ export const paperRatio = 50;
 
 export const operatingPoints: Readonly<Record<string, Partial<SwimConfig>>> = {
   lan: {},
+  memberlist: { suspicionMult: 4, suspicionConfirmations: 2 },
   paper: { suspicionMult: 2, suspicionConfirmations: 4 },
   // Suspicion min = 1 x log10(100) x 1 s = 2 s, the stall's length: plain SWIM's fixed timeout
   // can now expire before a stalled node is back to refute.

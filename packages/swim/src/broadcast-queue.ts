@@ -18,6 +18,8 @@ export interface BroadcastQueueOptions {
   readonly queueMax: number;
   /** Relative share of a packet's budget per class when several classes have news waiting. */
   readonly shares: Readonly<Record<string, number>>;
+  /** Called whenever news is queued (the core uses it to gossip fresh news promptly). */
+  readonly onEnqueue?: () => void;
 }
 
 export interface BroadcastQueueStats {
@@ -67,6 +69,7 @@ export class BroadcastQueue {
     this.#insert(list, item);
     this.#byKey.set(key, item);
     if (this.#byKey.size > this.#opts.queueMax) this.#dropMostSent();
+    this.#opts.onEnqueue?.();
   }
 
   has(key: string): boolean {

@@ -84,6 +84,8 @@ export class Swim {
   #backlogSyncing = false;
   readonly #learnedAt = new Map<Address, Instant>();
   #lastBacklogSync = -Infinity;
+  /** When the last gossip round went out (prompt rounds keep at least gossipPromptMs apart). */
+  #lastGossipAt = -Infinity;
 
   constructor(opts: SwimOptions) {
     this.config = parseSwimConfig(opts.config, opts.profile);
@@ -107,6 +109,7 @@ export class Swim {
       retransmitMult: this.config.retransmitMult,
       queueMax: this.config.broadcastQueueMax,
       shares: { [membershipClass]: otherCount === 0 ? 1 : this.config.membershipShare, ...others },
+      onEnqueue: () => this.#gossipPromptly(),
     });
     this.#awareness = new Awareness(this.config.awarenessMax);
     this.#ctx = this.#context();
@@ -347,7 +350,22 @@ export class Swim {
     this.#timers.clear(name);
   }
 
+  /**
+   * News does not wait for the next regular round: while any is pending, rounds go out every
+   * `gossipPromptMs` (and the first one that long after the previous round). Each hop saves
+   * most of a gossip interval, so news spreads at about network speed. The retransmit limit
+   * still bounds what each item costs, and an idle node sends nothing more.
+   */
+  #gossipPromptly(): void {
+    const prompt = this.config.gossipPromptMs;
+    if (prompt >= this.config.gossipIntervalMs) return;
+    const at = this.#lastGossipAt + prompt;
+    const next = this.#timers.get('gossip');
+    if (next !== undefined && at < next) this.#timers.set('gossip', at);
+  }
+
   #gossip(now: Instant): void {
+    this.#lastGossipAt = now;
     this.#timers.set('gossip', now + this.config.gossipIntervalMs);
     this.#drainBacklog(now);
     if (this.#queue.size === 0) {
@@ -364,6 +382,7 @@ export class Swim {
       this.#stats.gossipPackets++;
       this.#transmits.push({ kind: 'datagram', to: target.addr, msgs });
     }
+    if (this.#queue.size > 0) this.#gossipPromptly();
   }
 
   #pushPull(now: Instant): void {

@@ -144,3 +144,31 @@ test('peer garbage never throws: it is dropped, counted and reported', (t) => {
   net.run(5000);
   t.is(a.table.alive().length, 3);
 });
+
+test('news goes out promptly, not at the next regular round; an idle node gossips nothing', (t) => {
+  const delays = (prompt: number): number[] => {
+    const net = trio({ gossipPromptMs: prompt, gossipIntervalMs: 200, pushPullIntervalMs: 3_600_000 });
+    net.run(5000);
+    const idle = net.core('a').stats().gossipPackets;
+    net.run(5000);
+    t.is(net.core('a').stats().gossipPackets, idle, 'no news: no gossip packets');
+    // Twenty pieces of news from c at odd moments: how long until b has each?
+    const out: number[] = [];
+    for (let k = 1; k <= 20; k++) {
+      net.run(337);
+      const sent = net.now;
+      net.core('c').updateMeta(net.now, Uint8Array.of(k));
+      for (let ms = 0; ms < 1000 && net.core('b').table.get('c')?.meta[0] !== k; ms++) net.run(1);
+      out.push(net.now - sent);
+    }
+    return out;
+  };
+  const prompt = delays(30);
+  const regular = delays(200); // prompt = interval: off
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  t.log(
+    `news reached b after ${mean(prompt).toFixed(0)} ms on average (max ${Math.max(...prompt)}) with 30 ms prompt rounds, ${mean(regular).toFixed(0)} ms (max ${Math.max(...regular)}) without`,
+  );
+  t.true(Math.max(...prompt) <= 35, 'every piece within the prompt delay');
+  t.true(mean(regular) > 3 * mean(prompt), 'regular rounds alone are much slower');
+});
