@@ -10,9 +10,12 @@ export interface PingMessage {
   readonly seq: number;
   /** The target's id, so a ping that reaches a different node at that address is refused. */
   readonly id: string;
-  /** Sender's id and advertised address (for diagnostics; membership travels only as records). */
+  /**
+   * Sender's id (a ping from an unknown or dead sender makes the target sync with it). Its
+   * address is not sent: membership travels only as records, and an idle cluster's traffic is
+   * mostly pings. An `sa` field from an older sender is ignored.
+   */
   readonly src: string;
-  readonly sa: string;
 }
 
 export interface AckMessage {
@@ -81,8 +84,8 @@ export function parseSwimMessage(raw: unknown, metaSizeMax: number): ParseResult
   if (!isObject(raw)) return bad('notAnObject');
   switch (raw.t) {
     case 'ping':
-      if (!isSeq(raw.seq) || !isId(raw.id) || !isId(raw.src) || !isAddr(raw.sa)) return bad('malformedPing');
-      return { ok: true, msg: { t: 'ping', seq: raw.seq, id: raw.id, src: raw.src, sa: raw.sa } };
+      if (!isSeq(raw.seq) || !isId(raw.id) || !isId(raw.src)) return bad('malformedPing');
+      return { ok: true, msg: { t: 'ping', seq: raw.seq, id: raw.id, src: raw.src } };
     case 'ack':
       if (!isSeq(raw.seq) || !isId(raw.src)) return bad('malformedAck');
       return { ok: true, msg: { t: 'ack', seq: raw.seq, src: raw.src } };

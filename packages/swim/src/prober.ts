@@ -77,7 +77,7 @@ export class Prober {
       expectedNacks: 0,
     };
     this.#ctx.stats.probes++;
-    const ping: PingMessage = { t: 'ping', seq, id, src: selfId, sa: table.self().addr };
+    const ping: PingMessage = { t: 'ping', seq, id, src: selfId };
     // Buddy system: a suspect hears of its suspicion on the very next ping, not by chance.
     const first = config.lifeguard && target.status === 'suspect' ? [toMemberMessage(target, selfId)] : [];
     this.#ctx.send(target.addr, ping, first);
@@ -187,7 +187,7 @@ export class Prober {
 
   /** Someone asks us to ping a target for them. */
   onPingReq(now: Instant, from: Address, msg: PingReqMessage): void {
-    const { config, timers, awareness, stats, selfId, table } = this.#ctx;
+    const { config, timers, awareness, stats, selfId } = this.#ctx;
     if (this.#relays.size >= relaysMax) {
       this.#ctx.reject(from, 'relayTableFull');
       return;
@@ -200,7 +200,6 @@ export class Prober {
       seq,
       id: msg.id,
       src: selfId,
-      sa: table.self().addr,
     } satisfies PingMessage);
     // Nack a bit before the requester gives up, so it arrives in time to count (memberlist: 80 %).
     timers.set(`relay:${seq}`, now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { CoreNet } from './helpers/core-net.js';
+import { parseSwimMessage } from '../src/messages.js';
 
 function trio(config = {}) {
   const net = new CoreNet();
@@ -171,4 +172,11 @@ test('news goes out promptly, not at the next regular round; an idle node gossip
   );
   t.true(Math.max(...prompt) <= 35, 'every piece within the prompt delay');
   t.true(mean(regular) > 3 * mean(prompt), 'regular rounds alone are much slower');
+});
+
+test('pings carry no sender address; one from an older sender that still has it is accepted', (t) => {
+  const ping = { t: 'ping', seq: 9, id: 'a', src: 'b' };
+  t.deepEqual(parseSwimMessage(ping, 512), { ok: true, msg: ping });
+  t.deepEqual(parseSwimMessage({ ...ping, sa: '10.0.0.2:7946' }, 512), { ok: true, msg: ping });
+  t.like(parseSwimMessage({ ...ping, src: 7 }, 512), { ok: false, reason: 'malformedPing' });
 });
