@@ -85,7 +85,7 @@ export class Swim {
   readonly #learnedAt = new Map<Address, Instant>();
   #lastBacklogSync = -Infinity;
   /** When the last gossip round went out (prompt rounds keep at least gossipPromptMs apart). */
-  #lastGossipAt = -Infinity;
+  #lastGossipAt: Instant;
 
   constructor(opts: SwimOptions) {
     this.config = parseSwimConfig(opts.config, opts.profile);
@@ -131,6 +131,7 @@ export class Swim {
     const t = opts.now;
     this.#timers.set('probe', t + this.#rng.int(0, this.config.probeIntervalMs));
     this.#timers.set('gossip', t + this.#rng.int(0, this.config.gossipIntervalMs));
+    this.#lastGossipAt = t;
     this.#timers.set('sweep', t + this.config.tombstoneSweepIntervalMs);
     if (this.config.pushPullIntervalMs > 0) this.#timers.set('pushPull', t + this.#pushPullIntervalMs());
     if (this.config.reconnectIntervalMs > 0)
@@ -287,7 +288,9 @@ export class Swim {
 
   handleTimeout(now: Instant): void {
     const due = this.#timers.due(now);
-    const first = due.length > 0 ? this.#timers.get(due[0]!) : undefined;
+    // The gossip timer does not count: prompt rounds pull it forward, possibly into the past.
+    const firstName = due.find((name) => name !== 'gossip');
+    const first = firstName === undefined ? undefined : this.#timers.get(firstName);
     if (first !== undefined && now - first > this.config.lateTimerThresholdMs && this.config.lifeguard) {
       // Our own timer fired late: the event loop was blocked, so we are the slow member.
       this.#stats.lateTimers++;

@@ -180,3 +180,19 @@ test('pings carry no sender address; one from an older sender that still has it 
   t.deepEqual(parseSwimMessage({ ...ping, sa: '10.0.0.2:7946' }, 512), { ok: true, msg: ping });
   t.like(parseSwimMessage({ ...ping, src: 7 }, 512), { ok: false, reason: 'malformedPing' });
 });
+
+test('a prompt round pulled into the past is not mistaken for a late timer', (t) => {
+  // The prompt timer can land up to gossipIntervalMs - gossipPromptMs in the past, here far
+  // beyond the late-timer threshold: our event loop is not slow, and awareness must not rise.
+  const net = trio({ gossipIntervalMs: 2000, gossipPromptMs: 10, lateTimerThresholdMs: 100 });
+  for (let k = 1; k <= 10; k++) {
+    net.run(1234);
+    net.core('c').updateMeta(net.now, Uint8Array.of(k));
+  }
+  net.run(3000);
+  for (const id of ['a', 'b', 'c']) {
+    t.is(net.core(id).stats().lateTimers, 0, id);
+    t.is(net.core(id).awarenessScore, 0, id);
+  }
+  t.is(net.core('a').table.get('c')?.meta[0], 10);
+});
