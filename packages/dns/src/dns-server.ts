@@ -3,7 +3,7 @@ import type { RemoteInfo, SocketAsPromised } from 'dgram-as-promised';
 import { InvalidStateError, type Logger, silentLogger } from '@trellis/runtime';
 import type { TaskEntry } from '@trellis/tasks';
 import { answerQuery } from './answer-query.js';
-import { bindUdpAndTcp, closeQuietly } from './bind.js';
+import { bindUdpAndTcp, closeQuietly } from '@trellis/node';
 import { type DnsConfig, type DnsConfigInput, parseDnsConfig } from './dns-config.js';
 import {
   type DnsStats,

@@ -17,4 +17,4 @@ export {
 } from './outcome.js';
 export { type DnsStats, type SocketEventKind, emptyDnsStats, countOutcome, errorCount } from './dns-stats.js';
 export { DnsServer, type DnsServerOptions } from './dns-server.js';
-export { BindError } from './bind.js';
+export { BindError } from '@trellis/node';

@@ -2,7 +2,7 @@ import test from 'ava';
 import * as dnsPacket from 'dns-packet';
 import { InvalidStateError } from '@trellis/runtime';
 import type { TaskEntry } from '@trellis/tasks';
-import { BindError } from '../src/bind.js';
+import { BindError } from '@trellis/node';
 import { DnsServer } from '../src/dns-server.js';
 import { ZONE, decode, query, task } from './helpers/fixtures.js';
 import { TcpClient, resolverFor, udpExchange } from './helpers/clients.js';

@@ -27,6 +27,7 @@ export {
 export { type WireConfig, defaultWireConfig, parseWireConfig } from './wire/wire-config.js';
 export { UdpTransport, createUdpTransport } from './transport/udp-transport.js';
 export { type UdpTransportOptions, type UdpTransportConfig } from './transport/udp-transport-config.js';
-export { BindError } from './transport/bind.js';
+// UDP and TCP on one port, as the gossip transport and the DNS server both need.
+export { BindError, bindUdpAndTcp, closeQuietly } from './transport/bind.js';
 export { formatAddress, parseAddress, type HostPort } from './transport/address.js';
 export { type TransportStats, type TransportErrorKind } from './transport/transport-stats.js';

@@ -54,7 +54,7 @@ function listenTcp(host: string, port: number): Promise<Server> {
   });
 }
 
-async function closeQuietly(udp: SocketAsPromised): Promise<void> {
+export async function closeQuietly(udp: SocketAsPromised): Promise<void> {
   try {
     await udp.close();
   } catch {
