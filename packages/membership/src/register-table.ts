@@ -3,9 +3,11 @@ import { DigestIndex, type DigestView } from './digest-index.js';
 import type { EntryHash } from './entry-hash.js';
 
 /**
- * What a `RegisterTable` needs to know about its records: they are single-writer registers
- * (only `owner(r)` ever writes under `key(r)`), totally ordered by `compare`, so the join of
- * two replicas is "keep the greater per key" — a CRDT whatever the delivery order.
+ * What a `RegisterTable` needs to know about its records: they are registers totally ordered by
+ * `compare`, so the join of two replicas is "keep the greater per key" — a CRDT whatever the
+ * delivery order. Single-writer registers (only `owner(r)` ever writes under `key(r)`) name
+ * their owner, and news about our own records is handed back to the caller (`aboutSelf`);
+ * multi-writer registers (last writer wins by a clock in `compare`) have no `owner`.
  */
 export interface RegisterSchema<R, Reason extends string> {
   /** The one point where a peer's record becomes a typed value. Must never throw. */
@@ -13,7 +15,7 @@ export interface RegisterSchema<R, Reason extends string> {
     raw: unknown,
   ): { readonly ok: true; readonly record: R } | { readonly ok: false; readonly reason: Reason };
   key(r: R): string;
-  owner(r: R): string;
+  owner?(r: R): string;
   /** Total order: generation and version first, then content, the same on every node. */
   compare(a: R, b: R): -1 | 0 | 1;
   /** The digest version: any difference in any field must show. */
@@ -107,7 +109,7 @@ export class RegisterTable<R, Reason extends string> {
     const key = this.#schema.key(record);
     const slot = this.#slots.get(key);
     if (slot !== undefined && this.#schema.compare(record, slot.record) <= 0) return { kind: 'unchanged' };
-    if (this.#schema.owner(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
+    if (this.#schema.owner?.(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
     const refused = this.#hooks.admit?.(record);
     if (refused !== undefined) return this.#reject(refused);
     if (slot === undefined && this.#slots.size >= this.#opts.recordsMax) return this.#reject('tableFull');

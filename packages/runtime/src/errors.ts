@@ -19,6 +19,19 @@ export class InvalidStateError extends TrellisError {
   readonly code = 'ERR_TRELLIS_INVALID_STATE';
 }
 
+/** A local write over one of its bounds (value size, keys per table, payload size). */
+export class LimitError extends TrellisError {
+  override readonly name = 'LimitError';
+  readonly code = 'ERR_TRELLIS_LIMIT';
+  /** The bound that was hit, by its setting's name (e.g. `valueBytesMax`). */
+  readonly limit: string;
+
+  constructor(limit: string, message: string) {
+    super(message);
+    this.limit = limit;
+  }
+}
+
 /** One problem found while validating a config: where it is and what is wrong. */
 export interface ConfigProblem {
   /** Dotted path into the config, such as `swim.probeIntervalMs` or `overlays[1].name`. */

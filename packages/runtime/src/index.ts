@@ -8,6 +8,7 @@ export {
   TrellisError,
   InvalidArgumentError,
   InvalidStateError,
+  LimitError,
   ConfigError,
   type ConfigProblem,
 } from './errors.js';
