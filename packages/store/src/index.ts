@@ -1,0 +1,23 @@
+/**
+ * @trellis/store — how a replicated table plugs into the gossip node (the `Store` contract, its
+ * context and plug-in factory), and the generic owner-register store that routes, tasks and
+ * owned `kv` tables are built on. Sans-IO.
+ */
+export { type Store, type NodeSignal } from './store.js';
+export { type StoreContext, type Liveness, type ReplyHandler } from './store-context.js';
+export { type StorePlugin, type StoreBinding, type StoreHost, type StoreApis } from './store-plugin.js';
+export { StoreRegistrationError } from './store-errors.js';
+export { ConvergedView, type ViewDiff } from './converged-view.js';
+export {
+  type OwnerRegisterConfig,
+  checkOwnerRegisterConfig,
+  checkKnownKeys,
+} from './owner-register-config.js';
+export { ownerVisible, ownerGone, type OwnerRules } from './owner-liveness.js';
+export { TableStore, type TableStoreOptions } from './table-store.js';
+export {
+  OwnerRegisterStore,
+  type OwnedRecord,
+  type OwnerRegisterOptions,
+  type OwnerRegisterStats,
+} from './owner-register-store.js';

@@ -1,0 +1,231 @@
+import type { Instant } from '@trellis/runtime';
+import type { RegisterSchema, RegisterTableHooks } from '@trellis/membership';
+import type { OwnerRegisterConfig } from './owner-register-config.js';
+import { ownerGone, ownerVisible, type OwnerRules } from './owner-liveness.js';
+import type { NodeSignal } from './store.js';
+import type { StoreContext } from './store-context.js';
+import { TableStore } from './table-store.js';
+
+/** The fields every owner-register record has: its owner, and its place in the owner's order. */
+export interface OwnedRecord {
+  readonly t: string;
+  /** Owner: the node id of the only node that writes this record. */
+  readonly w: string;
+  /** Generation: the owner's life (its start time in ms). */
+  readonly g: number;
+  /** Version within the generation. */
+  readonly v: number;
+}
+
+export interface OwnerRegisterOptions<R, Reason extends string> {
+  readonly ctx: StoreContext;
+  readonly tag: string;
+  readonly schema: RegisterSchema<R, Reason>;
+  readonly config: OwnerRegisterConfig;
+  /** Keeps an index of the kind's own (records by overlay, say) as records come and go. */
+  readonly index?: Pick<RegisterTableHooks<R>, 'stored' | 'removed'>;
+}
+
+/** Counters every owner-register store keeps. */
+export interface OwnerRegisterStats {
+  /** Records in the replicated table, tombstones included. */
+  readonly records: number;
+  /** Peer records that changed the table. */
+  readonly applied: number;
+  readonly recomputes: number;
+  /** Records dropped because their owner was gone for good (see `reapMs`). */
+  readonly reaped: number;
+  readonly rejected: Readonly<Record<string, number>>;
+}
+
+/**
+ * The generic owner-register store: single-writer records (a per-key last-writer-wins register
+ * ordered by generation, version and content — a CRDT whatever the delivery order) and the owner
+ * lifecycle around them, written once for every kind of record:
+ *
+ * - our own records: written above anything known under their key, with one version clock per
+ *   generation, so a record published again after its tombstone was collected here still beats
+ *   that tombstone on every slower replica;
+ * - news about our own keys that would win (a stale copy, a forgery): re-asserted above it, or
+ *   withdrawn above it; our previous life's live records are adopted for `adoptWindowMs`, then
+ *   withdrawn unless published again;
+ * - owners: visible while alive or suspect, for `graceMs` once dead, never once departed; their
+ *   records reaped (and refused from peers) once gone for `reapMs`;
+ * - a recompute of the converged view, coalesced, whenever records or members change.
+ *
+ * A kind of record (routes, tasks, owned kv) extends it with its view and its commands.
+ */
+export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends string, E> extends TableStore<
+  R,
+  Reason | 'ownerGone',
+  E
+> {
+  readonly #config: OwnerRegisterConfig;
+  readonly #rules: OwnerRules;
+  /** Our live records by key, adopted ones included. */
+  readonly #own = new Map<string, R>();
+  /** Keys adopted from our previous life, and when their window closes. */
+  readonly #adopted = new Map<string, Instant>();
+  #reaped = 0;
+  /** The highest version written in our generation, across all our keys. */
+  #clock = -1;
+  /** The `now` of the input being handled (the admission rule needs it). */
+  #now: Instant;
+
+  protected constructor(opts: OwnerRegisterOptions<R, Reason>) {
+    const { ctx, config } = opts;
+    super({
+      ctx,
+      tag: opts.tag,
+      schema: opts.schema,
+      config,
+      hooks: {
+        ...opts.index,
+        admit: (r) => (ownerGone(this.#rules, r.w, r.g, this.#now, undefined) ? 'ownerGone' : undefined),
+      },
+    });
+    this.#config = config;
+    this.#rules = {
+      selfId: ctx.selfId,
+      liveness: ctx.liveness,
+      graceMs: config.graceMs,
+      reapMs: config.reapMs,
+    };
+    this.#now = ctx.now;
+  }
+
+  override handleSignal(now: Instant, signal: NodeSignal): void {
+    if (signal.type === 'memberChanged') this.markDirty(now);
+  }
+
+  override handleTimeout(now: Instant): void {
+    this.#now = now;
+    super.handleTimeout(now);
+  }
+
+  override leave(now: Instant): void {
+    for (const key of [...this.#own.keys()]) this.withdrawOwn(now, key);
+  }
+
+  protected override merge(
+    now: Instant,
+    raw: unknown,
+  ): ReturnType<TableStore<R, Reason | 'ownerGone', E>['merge']> {
+    this.#now = now;
+    return super.merge(now, raw);
+  }
+
+  /** `r` withdrawn: the same record in its tombstone state (its version is set by the caller). */
+  protected abstract tombstoneOf(r: R): R;
+
+  /** An adopted record of our previous life was not published again in time: withdraw it. */
+  protected onAdoptionExpired(now: Instant, key: string): void {
+    this.log.info({ key }, 'record of a previous life not published again: withdrawn');
+    this.withdrawOwn(now, key);
+  }
+
+  protected ownRecord(key: string): R | undefined {
+    return this.#own.get(key);
+  }
+
+  protected ownRecords(): IterableIterator<R> {
+    return this.#own.values();
+  }
+
+  protected get ownCount(): number {
+    return this.#own.size;
+  }
+
+  /** Publishes `draft` (its `g` and `v` are replaced) above whatever is known under its key. */
+  protected publishOwn(now: Instant, draft: R): R {
+    const key = this.schema.key(draft);
+    const current = this.table.get(key);
+    const record = this.#stamp(draft, Math.max(this.ctx.generation, current?.g ?? 0), current);
+    this.#adopted.delete(key);
+    this.#write(now, key, record);
+    return record;
+  }
+
+  /** Withdraws our record under `key`: a tombstone at our generation. The tombstone, if any. */
+  protected withdrawOwn(now: Instant, key: string): R | undefined {
+    const own = this.#own.get(key);
+    if (own === undefined) return undefined;
+    // At our generation even for an adopted record: an old-life copy with a higher version
+    // still on some replica must not outrank the tombstone.
+    const current = this.table.get(key) ?? own;
+    const record = this.#stamp(this.tombstoneOf(own), Math.max(this.ctx.generation, current.g), current);
+    this.#write(now, key, record);
+    return record;
+  }
+
+  /** Is a remote `owner`'s record part of the view at `now` (arming the end of its grace)? */
+  protected visible(owner: string, now: Instant): boolean {
+    return ownerVisible(this.#rules, owner, now, (at) => this.due(at));
+  }
+
+  protected baseStats(): OwnerRegisterStats {
+    return { records: this.table.size, ...this.counts(), reaped: this.#reaped, rejected: this.rejected() };
+  }
+
+  protected override aboutSelf(now: Instant, remote: R): void {
+    const key = this.schema.key(remote);
+    const own = this.#own.get(key);
+    if (own !== undefined && !this.#adopted.has(key)) {
+      // Someone holds a newer record under our name: re-assert ours above it.
+      this.#write(now, key, this.#stamp(own, remote.g, remote));
+    } else if (remote.g < this.ctx.generation && !this.schema.isTombstone(remote)) {
+      // Our previous life's record: keep it published while we get the chance to publish it
+      // again (a claim continues its slice, a runtime re-registers its tasks): no blip.
+      if (!this.#adopted.has(key)) this.#adopted.set(key, now + this.#config.adoptWindowMs);
+      this.#write(now, key, remote);
+    } else {
+      const g = Math.max(remote.g, this.ctx.generation);
+      const above = g === remote.g ? remote : this.table.get(key);
+      this.#write(now, key, this.#stamp(this.tombstoneOf(remote), g, above));
+    }
+  }
+
+  protected override sweep(now: Instant): number {
+    const collected = super.sweep(now);
+    const reaped = this.table.prune((r, since) => ownerGone(this.#rules, r.w, r.g, now, since)).length;
+    if (reaped > 0) {
+      this.#reaped += reaped;
+      this.log.info({ records: reaped }, 'dropped the records of owners gone for good');
+    }
+    return collected + reaped;
+  }
+
+  protected override nextTimer(): Instant | undefined {
+    let t: Instant | undefined;
+    for (const until of this.#adopted.values()) if (t === undefined || until < t) t = until;
+    return t;
+  }
+
+  protected override fireTimers(now: Instant): void {
+    for (const [key, until] of this.#adopted) {
+      if (until > now) continue;
+      this.#adopted.delete(key);
+      this.onAdoptionExpired(now, key);
+    }
+  }
+
+  /** `r` at generation `g`, versioned above `above` (what it replaces) and our clock. */
+  #stamp(r: R, g: number, above: R | undefined): R {
+    let v = above?.g === g ? above.v + 1 : 0;
+    if (g === this.ctx.generation) {
+      v = Math.max(v, this.#clock + 1);
+      this.#clock = v;
+    }
+    return Object.freeze({ ...r, g, v });
+  }
+
+  #write(now: Instant, key: string, record: R): void {
+    if (this.schema.isTombstone(record)) {
+      this.#own.delete(key);
+      this.#adopted.delete(key);
+    } else this.#own.set(key, record);
+    this.table.setOwn(record, now);
+    this.ctx.broadcast(key, record);
+    this.markDirty(now);
+  }
+}

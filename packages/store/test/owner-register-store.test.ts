@@ -1,0 +1,202 @@
+import test from 'ava';
+import { Hash64, type RegisterSchema } from '@trellis/membership';
+import type { Address, Instant } from '@trellis/runtime';
+import { ConvergedView } from '../src/converged-view.js';
+import { OwnerRegisterStore } from '../src/owner-register-store.js';
+import type { StoreContext } from '../src/store-context.js';
+import { StoreTestbed } from '../src/testbed/index.js';
+
+/** The smallest kind of record: a note per owner and key. */
+interface Note {
+  readonly t: 'n';
+  readonly w: string;
+  readonly k: string;
+  readonly g: number;
+  readonly v: number;
+  readonly st: 0 | 1;
+  readonly x: string;
+}
+
+const schema: RegisterSchema<Note, 'malformed'> = {
+  validate: (raw) => {
+    const r = raw as Partial<Note> | null;
+    if (
+      r === null ||
+      typeof r !== 'object' ||
+      r.t !== 'n' ||
+      typeof r.w !== 'string' ||
+      typeof r.k !== 'string'
+    )
+      return { ok: false, reason: 'malformed' };
+    if (
+      !Number.isSafeInteger(r.g) ||
+      !Number.isSafeInteger(r.v) ||
+      (r.st !== 0 && r.st !== 1) ||
+      typeof r.x !== 'string'
+    )
+      return { ok: false, reason: 'malformed' };
+    return { ok: true, record: Object.freeze({ ...(r as Note) }) };
+  },
+  key: (r) => `${r.w}/${r.k}`,
+  owner: (r) => r.w,
+  compare: (a, b) =>
+    a.g !== b.g
+      ? a.g < b.g
+        ? -1
+        : 1
+      : a.v !== b.v
+        ? a.v < b.v
+          ? -1
+          : 1
+        : a.x === b.x && a.st === b.st
+          ? 0
+          : a.x + a.st < b.x + b.st
+            ? -1
+            : 1,
+  hash: (r) => new Hash64(1).string(r.w).string(r.k).uint(r.g).uint(r.v).uint(r.st).string(r.x).digest(),
+  isTombstone: (r) => r.st === 1,
+};
+
+type NoteEvent =
+  { type: 'notesChanged'; added: number; removed: number } | { type: 'noteRejected'; reason: string };
+
+class NoteStore extends OwnerRegisterStore<Note, 'malformed', NoteEvent> {
+  readonly view = new ConvergedView<Note>();
+
+  constructor(ctx: StoreContext) {
+    super({
+      ctx,
+      tag: 'n',
+      schema,
+      config: {
+        graceMs: 100,
+        reapMs: 1000,
+        tombstoneTtlMs: 1000,
+        recordsMax: 100,
+        digestBuckets: 16,
+        recomputeDelayMs: 10,
+        adoptWindowMs: 500,
+        broadcastShare: 0.2,
+      },
+    });
+  }
+
+  put(now: Instant, k: string, x: string): Note {
+    return this.publishOwn(now, { t: 'n', w: this.ctx.selfId, k, g: 0, v: 0, st: 0, x });
+  }
+
+  remove(now: Instant, k: string): Note | undefined {
+    return this.withdrawOwn(now, `${this.ctx.selfId}/${k}`);
+  }
+
+  stats() {
+    return this.baseStats();
+  }
+
+  protected override tombstoneOf(r: Note): Note {
+    return { ...r, st: 1 };
+  }
+
+  protected override rejectedEvent(_from: Address, reason: string): NoteEvent {
+    return { type: 'noteRejected', reason };
+  }
+
+  protected override recompute(now: Instant): void {
+    const next = new Map<string, Note>();
+    for (const r of this.table.all()) {
+      if (r.st !== 0) continue;
+      const shown = r.w === this.ctx.selfId ? this.ownRecord(schema.key(r)) === r : this.visible(r.w, now);
+      if (shown) next.set(schema.key(r), r);
+    }
+    const d = this.view.replace(next);
+    if (d !== undefined)
+      this.emit({ type: 'notesChanged', added: d.added.length, removed: d.removed.length });
+  }
+}
+
+function setup() {
+  const bed = new StoreTestbed({ selfId: 'me', generation: 100 });
+  const store = new NoteStore(bed.context('notes'));
+  return { bed, store };
+}
+
+const note = (w: string, k: string, g: number, v: number, over: Partial<Note> = {}): Note => ({
+  t: 'n',
+  w,
+  k,
+  g,
+  v,
+  st: 0,
+  x: 'hello',
+  ...over,
+});
+
+test('our writes share one version clock per generation, so a key written again beats its old tombstone', (t) => {
+  const { bed, store } = setup();
+  t.like(store.put(0, 'a', '1'), { g: 100, v: 0 });
+  t.like(store.put(0, 'b', '1'), { g: 100, v: 1 });
+  t.like(store.remove(0, 'a'), { g: 100, v: 2, st: 1 });
+  bed.advance(store, 200_000);
+  t.is(store.table.get('me/a'), undefined, 'the tombstone was collected here');
+  t.like(store.put(bed.now, 'a', '2'), { g: 100, v: 3 }, 'still above the tombstone elsewhere');
+});
+
+test('news about our live record is re-asserted above it; our broadcast carries the winner', (t) => {
+  const { bed, store } = setup();
+  store.put(0, 'a', 'mine');
+  store.handleRecord(0, 'x:1', note('me', 'a', 100, 7, { x: 'forged' }));
+  t.like(store.table.get('me/a'), { x: 'mine', g: 100, v: 8 });
+  t.is(bed.broadcasts.at(-1)?.msg, store.table.get('me/a'));
+});
+
+test('a live record of our previous life is adopted, then withdrawn at our generation unless published', (t) => {
+  const { bed, store } = setup();
+  store.handleRecord(0, 'x:1', note('me', 'old', 50, 9));
+  store.handleRecord(0, 'x:1', note('me', 'kept', 50, 3));
+  bed.advance(store, 20);
+  t.is(store.view.size, 2, 'adopted records stay in the view');
+  store.put(bed.now, 'kept', 'again');
+  bed.advance(store, 600);
+  t.like(store.table.get('me/old'), { g: 100, st: 1 });
+  t.like(store.table.get('me/kept'), { g: 100, st: 0, x: 'again' });
+});
+
+test('a record under our name that we do not publish is withdrawn above it', (t) => {
+  const { store } = setup();
+  store.handleRecord(0, 'x:1', note('me', 'ghost', 300, 4));
+  t.like(store.table.get('me/ghost'), { g: 300, v: 5, st: 1 });
+});
+
+test('remote owners: visible while up, for graceMs once dead, gone once left; reaped and refused after', (t) => {
+  const { bed, store } = setup();
+  for (const w of ['up', 'dies', 'leaves']) {
+    bed.member(w, 'alive', 100);
+    store.handleRecord(0, 'x:1', note(w, 'k', 100, 0));
+  }
+  bed.advance(store, 20);
+  t.is(store.view.size, 3);
+  bed.memberChanged(store, 'dies', 'dead', 100);
+  bed.memberChanged(store, 'leaves', 'left', 100);
+  bed.advance(store, 50);
+  t.deepEqual([...store.view.values()].map((n) => n.w).sort(), ['dies', 'up']);
+  bed.advance(store, 130);
+  t.deepEqual(
+    [...store.view.values()].map((n) => n.w),
+    ['up'],
+    'grace over',
+  );
+  bed.advance(store, 61_000);
+  t.is(store.table.get('leaves/k'), undefined, 'reaped');
+  t.is(store.table.get('dies/k'), undefined, 'dead for reapMs: reaped');
+  store.handleRecord(bed.now, 'x:1', note('dies', 'k', 100, 1));
+  t.is(store.stats().rejected['ownerGone'], 1);
+});
+
+test('leave withdraws everything we publish', (t) => {
+  const { store } = setup();
+  store.put(0, 'a', '1');
+  store.put(0, 'b', '1');
+  store.leave(0);
+  t.like(store.table.get('me/a'), { st: 1 });
+  t.like(store.table.get('me/b'), { st: 1 });
+});
