@@ -1,34 +1,30 @@
 import type { Instant } from '@trellis/runtime';
-import type { MemberStatus } from '@trellis/membership';
+import type { Liveness } from '@trellis/store';
 import { routeStates, type RouteWire } from './route-record.js';
 
-/** What the route store needs to know about owners from the membership layer. */
-export interface Liveness {
-  status(owner: string): MemberStatus | undefined;
-  /** Local time of the owner's last status change. */
-  since(owner: string): Instant | undefined;
-  /** The owner's gossip address, to tell it directly that its claim lost. */
-  addr(owner: string): string | undefined;
-}
-
 /**
- * Does `r` still occupy its slice? Withdrawn claims and departed owners free it at once; a
- * dead owner's slice stays taken for `reclaimMs` (a host that reboots gets it back); an owner
- * we have not heard of yet is given the benefit of the doubt.
+ * How firmly `r` holds its slice: `known` when its owner is us, alive, suspect, or dead for less
+ * than `reclaimMs` (a host that reboots gets its slice back); `unknown` when we have not heard
+ * of its owner (yet: routes can arrive before members in a boot storm, or no longer: its member
+ * record was collected); `undefined` when it holds nothing (withdrawn, owner departed, or dead
+ * past `reclaimMs`).
  */
-export function occupies(
+export type Occupancy = 'known' | 'unknown' | undefined;
+
+export function occupancy(
   r: RouteWire,
   selfId: string,
   live: Liveness,
   now: Instant,
   reclaimMs: number,
-): boolean {
-  if (r.st === routeStates.withdrawn) return false;
-  if (r.w === selfId) return true;
-  const status = live.status(r.w);
-  if (status === undefined || status === 'alive' || status === 'suspect') return true;
-  if (status === 'left') return false;
-  return now - (live.since(r.w) ?? now) < reclaimMs;
+): Occupancy {
+  if (r.st === routeStates.withdrawn) return undefined;
+  if (r.w === selfId) return 'known';
+  const status = live.member(r.w)?.status;
+  if (status === undefined) return 'unknown';
+  if (status === 'alive' || status === 'suspect') return 'known';
+  if (status === 'left') return undefined;
+  return now - (live.since(r.w) ?? now) < reclaimMs ? 'known' : undefined;
 }
 
 /**
@@ -44,25 +40,30 @@ export function beats(a: RouteWire, b: RouteWire): boolean {
   return a.w < b.w;
 }
 
-/** The winning claim of each slice among the records that occupy one. */
+/**
+ * The winning claim of each slice among the records that occupy one. A claim whose owner we
+ * know always beats one whose owner we do not: an owner long gone (its member record collected)
+ * must never take a slice back from a live agent, whatever its claim time. Unknown owners still
+ * occupy slices nobody known holds, so a newcomer does not pick a slice that is in use by an
+ * agent whose member record is still on its way.
+ */
 export function holders(
   records: Iterable<RouteWire>,
-  counts: (r: RouteWire) => boolean,
+  occupancyOf: (r: RouteWire) => Occupancy,
 ): Map<number, RouteWire> {
   const out = new Map<number, RouteWire>();
+  /** Slices whose current holder's owner is unknown: any known claim takes them over. */
+  const doubtful = new Set<number>();
   for (const r of records) {
-    if (!counts(r)) continue;
+    const o = occupancyOf(r);
+    if (o === undefined) continue;
     const h = out.get(r.s);
-    if (h === undefined || beats(r, h)) out.set(r.s, r);
+    const known = o === 'known';
+    const heldKnown = h !== undefined && !doubtful.has(r.s);
+    if (h !== undefined && !(known && !heldKnown) && !(known === heldKnown && beats(r, h))) continue;
+    out.set(r.s, r);
+    if (known) doubtful.delete(r.s);
+    else doubtful.add(r.s);
   }
   return out;
-}
-
-/** Is a route of this owner part of the converged table (owner up, or dead within grace)? */
-export function routable(r: RouteWire, live: Liveness, now: Instant, graceMs: number): boolean {
-  if (r.st !== routeStates.settled) return false;
-  const status = live.status(r.w);
-  if (status === 'alive' || status === 'suspect') return true;
-  if (status === 'dead') return now - (live.since(r.w) ?? now) < graceMs;
-  return false;
 }

@@ -1,6 +1,7 @@
 /**
  * @trellis/routes — the overlay-route store: overlay networks, replicated route records (one
- * writer each), subnet allocation without a master, and converged route tables. Sans-IO.
+ * writer each), subnet allocation without a master, and converged route tables; a store
+ * plug-in for the gossip node (`routeStore`) with its application API (`RoutesApi`).
  */
 export { Overlay, type Slice, type OverlayConfig, vtepMac } from './overlay.js';
 export {
@@ -30,11 +31,14 @@ export {
   joinRouteWire,
   routeKey,
   routeHash,
+  routeSchema,
 } from './route-record.js';
-export { RouteTable, type RouteTableOptions, type RouteMergeOutcome } from './route-table.js';
 export { type RouteEntry, toRouteEntry, sameRoute } from './route-entry.js';
-export { type Liveness, occupies, beats, holders, routable } from './claims.js';
+export { type Occupancy, occupancy, beats, holders } from './claims.js';
 export { type RoutesConfig, defaultRoutesConfig, parseRoutesConfig } from './routes-config.js';
 export { type RoutesEvent, type RoutesChanged, type RoutesStats } from './routes-events.js';
-export { RouteStore, type RouteStoreOptions, type PublishOptions, type LocalRoute } from './route-store.js';
-export { diffTables } from './table-diff.js';
+export { RouteStore, type RouteStoreOptions } from './route-store.js';
+export { type PublishOptions, type LocalRoute } from './slice-claims.js';
+export { chooseSlice, type SliceChoice, type SliceChoiceInput } from './slice-choice.js';
+export { RoutesApi, type RoutesApiEvents, type ContainerHalf } from './routes-api.js';
+export { routeStore, type RouteStoreInput } from './route-plugin.js';

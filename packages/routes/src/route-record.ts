@@ -1,4 +1,4 @@
-import { Hash64, type EntryHash } from '@trellis/membership';
+import { Hash64, type EntryHash, type RegisterSchema } from '@trellis/membership';
 
 /**
  * A route claim on the wire and in the replicated table: what one agent (the owner, its only
@@ -40,6 +40,8 @@ export type RouteRejectReason =
   | 'invalidVersion'
   | 'invalidSlice'
   | 'invalidAddress'
+  /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
+  | 'ownerGone'
   | 'tableFull';
 
 export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
@@ -49,6 +51,7 @@ export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'invalidVersion',
   'invalidSlice',
   'invalidAddress',
+  'ownerGone',
   'tableFull',
 ]);
 
@@ -145,3 +148,13 @@ export function routeHash(r: RouteWire): EntryHash {
     .string(r.vm)
     .digest();
 }
+
+/** Route records as single-writer registers (see `RegisterSchema`). */
+export const routeSchema: RegisterSchema<RouteWire, RouteRejectReason> = Object.freeze({
+  validate: validateRouteWire,
+  key: (r: RouteWire) => routeKey(r.o, r.w),
+  owner: (r: RouteWire) => r.w,
+  compare: compareRouteWire,
+  hash: routeHash,
+  isTombstone: (r: RouteWire) => r.st === routeStates.withdrawn,
+});

@@ -1,16 +1,14 @@
 import { EventEmitter } from 'eventemitter3';
-import { InvalidStateError, type Scheduler } from '@trellis/runtime';
-import { AddressExhaustedError, ContainerAllocator } from '@trellis/routes';
-import type {
-  LocalRoute,
-  Overlay,
-  PublishOptions,
-  RouteEntry,
-  RoutesChanged,
-  RoutesEvent,
-  RoutesStats,
-} from '@trellis/routes';
-import type { NodeCore } from './core/node-core.js';
+import { InvalidStateError } from '@trellis/runtime';
+import type { StoreHost } from '@trellis/store';
+import { ContainerAllocator } from './container-allocator.js';
+import type { Overlay } from './overlay.js';
+import type { RouteEntry } from './route-entry.js';
+import type { RouteWire } from './route-record.js';
+import type { RouteStore } from './route-store.js';
+import { AddressExhaustedError } from './routes-errors.js';
+import type { RoutesChanged, RoutesEvent, RoutesStats } from './routes-events.js';
+import type { LocalRoute, PublishOptions } from './slice-claims.js';
 
 export interface RoutesApiEvents {
   /** A converged table changed: `{ overlay, added, removed, changed: [previous, next][] }`. */
@@ -30,22 +28,21 @@ export type ContainerHalf = 'mesos' | 'docker';
  * subscribe to their changes, like lashup_kv's subscriptions.
  */
 export class RoutesApi extends EventEmitter<RoutesApiEvents> {
-  readonly #core: NodeCore;
-  readonly #scheduler: Scheduler;
-  readonly #flush: () => void;
+  /** The sans-IO store behind this API (for tools that read the replicated table itself). */
+  readonly store: RouteStore;
+  readonly #host: StoreHost;
   /** Container allocators by half CIDR: a new slice (after a lost claim) gets new ones. */
   readonly #allocators = new Map<string, ContainerAllocator>();
   #addressesExhausted = 0;
 
-  constructor(core: NodeCore, scheduler: Scheduler, flush: () => void) {
+  constructor(store: RouteStore, host: StoreHost) {
     super();
-    this.#core = core;
-    this.#scheduler = scheduler;
-    this.#flush = flush;
+    this.store = store;
+    this.#host = host;
   }
 
   get overlays(): Overlay[] {
-    return this.#core.routes.overlays;
+    return this.store.overlays;
   }
 
   /**
@@ -54,29 +51,29 @@ export class RoutesApi extends EventEmitter<RoutesApiEvents> {
    * Throws `SliceExhaustedError` when no slice is free.
    */
   publish(overlay: string, opts: PublishOptions): LocalRoute {
-    const now = this.#scheduler.now();
-    try {
-      return this.#core.routes.publish(now, overlay, opts);
-    } finally {
-      this.#core.afterCommand(now);
-      this.#flush();
-    }
+    return this.#host.run((now) => this.store.publish(now, overlay, opts));
   }
 
   withdraw(overlay: string): void {
-    const now = this.#scheduler.now();
-    this.#core.routes.withdraw(now, overlay);
-    this.#core.afterCommand(now);
-    this.#flush();
+    this.#host.run((now) => this.store.withdraw(now, overlay));
   }
 
-  /** The converged table: remote live agents' routes on `overlay`, sorted by owner. */
+  /**
+   * The converged table: the routes of the other live agents on `overlay`, sorted by owner.
+   * Our own route is not in it (it is `local(overlay).route`): the table is what the kernel
+   * needs to reach everyone else.
+   */
   table(overlay: string): RouteEntry[] {
-    return this.#core.routes.routes(overlay);
+    return this.store.routes(overlay);
   }
 
   local(overlay: string): LocalRoute | undefined {
-    return this.#core.routes.local(overlay);
+    return this.store.local(overlay);
+  }
+
+  /** The record `owner` holds on `overlay` in the replicated table, whatever its state. */
+  record(overlay: string, owner: string): RouteWire | undefined {
+    return this.store.record(overlay, owner);
   }
 
   /** Calls `fn` on every change of one overlay's table; returns the unsubscribe function. */
@@ -112,11 +109,11 @@ export class RoutesApi extends EventEmitter<RoutesApiEvents> {
   }
 
   stats(): RoutesStats & { addressesExhausted: number } {
-    return { ...this.#core.routes.stats(), addressesExhausted: this.#addressesExhausted };
+    return { ...this.store.stats(), addressesExhausted: this.#addressesExhausted };
   }
 
   #allocator(overlay: string, half: ContainerHalf): ContainerAllocator {
-    const local = this.#core.routes.local(overlay);
+    const local = this.store.local(overlay);
     if (local?.state !== 'settled' || local.route === undefined) {
       throw new InvalidStateError(
         `overlay ${overlay}: no settled slice yet (state ${local?.state ?? 'unpublished'})`,
@@ -128,8 +125,8 @@ export class RoutesApi extends EventEmitter<RoutesApiEvents> {
     return a;
   }
 
-  /** @internal Called by GossipNode for every route-store event. */
-  dispatch(e: RoutesEvent): void {
+  /** @internal Called by the node for every route-store event, in order. */
+  deliver(e: RoutesEvent): void {
     if (e.type === 'routesChanged') this.emit('changed', e);
     else if (e.type === 'routeRejected') this.emit('rejected', e);
     else this.emit('slice', e);

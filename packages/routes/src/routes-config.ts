@@ -1,31 +1,30 @@
 import { ConfigProblems, type DurationMs } from '@trellis/runtime';
+import { checkKnownKeys, checkOwnerRegisterConfig, type OwnerRegisterConfig } from '@trellis/store';
 
-export interface RoutesConfig {
+/**
+ * Route-store settings: the owner-register ones (grace, reap, tombstones, bounds, adoption,
+ * broadcast share; see `OwnerRegisterConfig`) and the slice claims'.
+ */
+export interface RoutesConfig extends OwnerRegisterConfig {
   /** A claim must stand unchallenged this long before the agent uses its slice. */
   readonly settleMs: DurationMs;
-  /** Routes of a dead owner stay in converged tables this long (a flapping host keeps traffic). */
-  readonly graceMs: DurationMs;
   /** A dead owner's slice may be claimed by another agent only after this long. */
   readonly reclaimMs: DurationMs;
-  /** Withdrawn records are kept this long, then collected (NetworkDB keeps 30 min). */
-  readonly tombstoneTtlMs: DurationMs;
-  /** Route records held at most, all overlays together; past it new keys are rejected and counted. */
-  readonly recordsMax: number;
-  readonly digestBuckets: number;
-  /** Changes are coalesced for this long before the converged tables are recomputed. */
-  readonly recomputeDelayMs: DurationMs;
-  /** Share of each packet's gossip budget reserved for route news when membership news waits. */
-  readonly broadcastShare: number;
 }
 
 export const defaultRoutesConfig: RoutesConfig = Object.freeze({
   settleMs: 3000,
   graceMs: 10_000,
   reclaimMs: 600_000,
+  // Past the reclaim period, so a rebooting host's slice is kept for it; well before the member
+  // tombstone is collected (24 h), so a dead owner's route is gone before it could turn unknown.
+  reapMs: 3_600_000,
+  // NetworkDB keeps 30 min.
   tombstoneTtlMs: 1_800_000,
   recordsMax: 200_000,
   digestBuckets: 256,
   recomputeDelayMs: 100,
+  adoptWindowMs: 30_000,
   broadcastShare: 0.5,
 });
 
@@ -33,25 +32,21 @@ export const defaultRoutesConfig: RoutesConfig = Object.freeze({
 export function parseRoutesConfig(input: Partial<RoutesConfig> = {}): RoutesConfig {
   const c = { ...defaultRoutesConfig, ...input };
   const p = new ConfigProblems();
+  checkOwnerRegisterConfig(p, c);
   p.integer('settleMs', c.settleMs, 0, 3_600_000);
-  p.integer('graceMs', c.graceMs, 0, 86_400_000);
-  p.integer('reclaimMs', c.reclaimMs, 0, 30 * 86_400_000);
-  p.integer('tombstoneTtlMs', c.tombstoneTtlMs, 1000, 30 * 86_400_000);
-  p.integer('recordsMax', c.recordsMax, 1, 10_000_000);
-  if (
-    p.integer('digestBuckets', c.digestBuckets, 1, 1 << 20) &&
-    (c.digestBuckets & (c.digestBuckets - 1)) !== 0
-  )
-    p.add('digestBuckets', `must be a power of two, got ${c.digestBuckets}`);
-  p.integer('recomputeDelayMs', c.recomputeDelayMs, 0, 60_000);
-  p.number('broadcastShare', c.broadcastShare, 0.05, 0.95);
-  if (typeof c.reclaimMs === 'number' && typeof c.graceMs === 'number' && c.reclaimMs < c.graceMs)
-    p.add(
-      'reclaimMs',
-      `must be at least graceMs (${c.graceMs}): a slice still routed must not be handed out`,
-    );
-  for (const key of Object.keys(input))
-    if (!Object.hasOwn(defaultRoutesConfig, key)) p.add(key, 'is not a routes setting');
+  if (p.integer('reclaimMs', c.reclaimMs, 0, 30 * 86_400_000)) {
+    if (typeof c.graceMs === 'number' && c.reclaimMs < c.graceMs)
+      p.add(
+        'reclaimMs',
+        `must be at least graceMs (${c.graceMs}): a slice still routed must not be handed out`,
+      );
+    if (typeof c.reapMs === 'number' && c.reapMs < c.reclaimMs)
+      p.add(
+        'reapMs',
+        `must be at least reclaimMs (${c.reclaimMs}): a slice kept for its owner needs its record`,
+      );
+  }
+  checkKnownKeys(p, input, defaultRoutesConfig, 'routes');
   p.throwIfAny('routes config');
   return Object.freeze(c);
 }

@@ -1,4 +1,5 @@
 import type { Address } from '@trellis/runtime';
+import type { OwnerRegisterStats } from '@trellis/store';
 import type { RouteEntry } from './route-entry.js';
 
 /** The converged table of one overlay changed. `changed` pairs are [previous, next]. */
@@ -21,12 +22,11 @@ export type RoutesEvent =
   | { readonly type: 'slicesExhausted'; readonly overlay: string; readonly message: string }
   | { readonly type: 'routeRejected'; readonly from: Address; readonly reason: string };
 
-export interface RoutesStats {
-  records: number;
-  applied: number;
-  claims: number;
-  conflictsLost: number;
-  exhausted: number;
-  recomputes: number;
-  rejected: Record<string, number>;
+export interface RoutesStats extends OwnerRegisterStats {
+  /** Slices we claimed (first claims, re-claims after a lost conflict, continued slices). */
+  readonly claims: number;
+  /** Our claims that lost to an earlier one. */
+  readonly conflictsLost: number;
+  /** Times no slice was free for a claim of ours. */
+  readonly exhausted: number;
 }

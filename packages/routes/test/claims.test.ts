@@ -1,15 +1,20 @@
 import test from 'ava';
 import type { MemberStatus } from '@trellis/membership';
-import { beats, holders, occupies, routable, type Liveness } from '../src/claims.js';
+import type { Liveness } from '@trellis/store';
+import { beats, holders, occupancy, type Occupancy } from '../src/claims.js';
 import type { RouteWire } from '../src/route-record.js';
 
 /** Liveness from a map: owner -> [status, since]. */
 function liveness(entries: Record<string, [MemberStatus, number]>): Liveness {
   const m = new Map(Object.entries(entries));
   return {
-    status: (w) => m.get(w)?.[0],
+    member: (w) => {
+      const e = m.get(w);
+      return e === undefined
+        ? undefined
+        : { id: w, addr: `${w}:7946`, incarnation: 1, status: e[0], meta: new Uint8Array() };
+    },
     since: (w) => m.get(w)?.[1],
-    addr: (w) => (m.has(w) ? `${w}:7946` : undefined),
   };
 }
 
@@ -36,32 +41,36 @@ const live = liveness({
 });
 const reclaimMs = 600;
 
-test('occupies: a withdrawn claim frees its slice, even our own or a live owner’s', (t) => {
-  t.false(occupies(rec('alive', { st: 2 }), 'self', live, 1000, reclaimMs));
-  t.false(occupies(rec('self', { st: 2 }), 'self', live, 1000, reclaimMs));
+const occupies = (r: RouteWire, live_: Liveness, now: number, reclaim: number): Occupancy =>
+  occupancy(r, 'self', live_, now, reclaim);
+
+test('occupancy: a withdrawn claim frees its slice, even our own or a live owner’s', (t) => {
+  t.is(occupies(rec('alive', { st: 2 }), live, 1000, reclaimMs), undefined);
+  t.is(occupies(rec('self', { st: 2 }), live, 1000, reclaimMs), undefined);
 });
 
-test('occupies: our own claim, unknown owners and alive/suspect owners hold their slice', (t) => {
-  t.true(occupies(rec('self'), 'self', live, 1000, reclaimMs), 'self is not in the liveness map');
-  t.true(occupies(rec('stranger'), 'self', live, 1000, reclaimMs), 'benefit of the doubt');
-  t.true(occupies(rec('alive', { st: 0 }), 'self', live, 1000, reclaimMs));
-  t.true(occupies(rec('suspect'), 'self', live, 1000, reclaimMs));
+test('occupancy: our own claim and alive/suspect owners hold their slice; unknown owners in doubt', (t) => {
+  t.is(occupies(rec('self'), live, 1000, reclaimMs), 'known', 'self is not in the liveness map');
+  t.is(occupies(rec('stranger'), live, 1000, reclaimMs), 'unknown');
+  t.is(occupies(rec('alive', { st: 0 }), live, 1000, reclaimMs), 'known');
+  t.is(occupies(rec('suspect'), live, 1000, reclaimMs), 'known');
 });
 
-test('occupies: a left owner frees its slice at once', (t) => {
-  t.false(occupies(rec('left'), 'self', live, 1000, reclaimMs));
-  t.false(occupies(rec('left', { st: 0 }), 'self', live, 1000, reclaimMs));
+test('occupancy: a left owner frees its slice at once', (t) => {
+  t.is(occupies(rec('left'), live, 1000, reclaimMs), undefined);
+  t.is(occupies(rec('left', { st: 0 }), live, 1000, reclaimMs), undefined);
 });
 
-test('occupies: a dead owner holds its slice for reclaimMs after it died, then frees it', (t) => {
-  t.true(occupies(rec('dead'), 'self', live, 1000, reclaimMs));
-  t.true(occupies(rec('dead'), 'self', live, 1599, reclaimMs));
-  t.false(occupies(rec('dead'), 'self', live, 1600, reclaimMs));
-  t.false(occupies(rec('dead'), 'self', live, 10_000, reclaimMs));
+test('occupancy: a dead owner holds its slice for reclaimMs after it died, then frees it', (t) => {
+  t.is(occupies(rec('dead'), live, 1000, reclaimMs), 'known');
+  t.is(occupies(rec('dead'), live, 1599, reclaimMs), 'known');
+  t.is(occupies(rec('dead'), live, 1600, reclaimMs), undefined);
+  t.is(occupies(rec('dead'), live, 10_000, reclaimMs), undefined);
   // Without a known time of death the clock starts now.
-  const noSince: Liveness = { status: () => 'dead', since: () => undefined, addr: () => undefined };
-  t.true(occupies(rec('x'), 'self', noSince, 1_000_000, reclaimMs));
-  t.false(occupies(rec('x'), 'self', noSince, 1_000_000, 0), 'reclaimMs 0 frees at once');
+  const dead = liveness({ x: ['dead', 0] });
+  const noSince: Liveness = { member: (w) => dead.member(w), since: () => undefined };
+  t.is(occupies(rec('x'), noSince, 1_000_000, reclaimMs), 'known');
+  t.is(occupies(rec('x'), noSince, 1_000_000, 0), undefined, 'reclaimMs 0 frees at once');
 });
 
 test('beats: settled beats claimed whatever the claim times and ids', (t) => {
@@ -105,7 +114,7 @@ test('holders: the winning counted claim of each slice, independent of input ord
     rec('g', { s: 3, c: 1 }),
     rec('h', { s: 3, c: 2 }),
   ];
-  const counts = (r: RouteWire) => r.st !== 2 && r.w !== 'g';
+  const counts = (r: RouteWire): Occupancy => (r.st !== 2 && r.w !== 'g' ? 'known' : undefined);
   const summary = (m: Map<number, RouteWire>) => [...m].map(([s, r]) => `${s}:${r.w}`).sort();
   const expected = ['0:a', '1:e', '3:h'];
   t.deepEqual(summary(holders(records, counts)), expected);
@@ -113,15 +122,22 @@ test('holders: the winning counted claim of each slice, independent of input ord
   t.deepEqual(summary(holders([], counts)), []);
 });
 
-test('routable: only settled routes of alive or suspect owners, and dead owners within grace', (t) => {
-  const graceMs = 200;
-  t.true(routable(rec('alive'), live, 1000, graceMs));
-  t.true(routable(rec('suspect'), live, 1000, graceMs));
-  t.false(routable(rec('alive', { st: 0 }), live, 1000, graceMs), 'still settling');
-  t.false(routable(rec('alive', { st: 2 }), live, 1000, graceMs), 'withdrawn');
-  t.true(routable(rec('dead'), live, 1000, graceMs));
-  t.true(routable(rec('dead'), live, 1199, graceMs));
-  t.false(routable(rec('dead'), live, 1200, graceMs), 'grace is over');
-  t.false(routable(rec('left'), live, 1000, graceMs), 'left: gone at once');
-  t.false(routable(rec('stranger'), live, 1000, graceMs), 'unknown owners are not routed');
+test('holders: a known owner’s claim beats an unknown owner’s, whatever their claim times', (t) => {
+  // The ghost slice: a long-dead owner's settled, earlier claim comes back after its member
+  // record was collected; the live agent that took the slice over must keep it.
+  const ghost = rec('ghost', { s: 4, st: 1, c: 1 });
+  const newcomer = rec('alive', { s: 4, st: 1, c: 900 });
+  const unknownOnly = rec('stranger', { s: 5, st: 0, c: 5 });
+  const occ = (r: RouteWire) => occupancy(r, 'self', live, 1000, reclaimMs);
+  for (const order of [
+    [ghost, newcomer, unknownOnly],
+    [newcomer, ghost, unknownOnly],
+  ]) {
+    const h = holders(order, occ);
+    t.is(h.get(4)?.w, 'alive');
+    t.is(h.get(5)?.w, 'stranger', 'an unknown owner still occupies a slice nobody known holds');
+  }
+  // Between two unknown owners the usual rule decides.
+  const h = holders([rec('u1', { s: 6, c: 9 }), rec('u2', { s: 6, c: 2 })], occ);
+  t.is(h.get(6)?.w, 'u2');
 });

@@ -1,12 +1,71 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { RouteTable, type RouteTableOptions } from '../src/route-table.js';
-import type { RouteWire } from '../src/route-record.js';
+import { RegisterTable, type RegisterTableOptions } from '@trellis/membership';
+import {
+  routeKey,
+  routeRejectReasons,
+  routeSchema,
+  type RouteRejectReason,
+  type RouteWire,
+} from '../src/route-record.js';
 
 const numRuns = process.env['TRELLIS_EXTENSIVE'] === '1' ? 5_000 : 100;
 const seed = process.env['SEED'] === undefined ? 9090 : Number.parseInt(process.env['SEED'], 10);
 
-const opts: RouteTableOptions = { recordsMax: 100, tombstoneTtlMs: 1000, digestBuckets: 16 };
+const opts: RegisterTableOptions = { recordsMax: 100, tombstoneTtlMs: 1000, digestBuckets: 16 };
+
+/** Route records in a register table (the route store's table), with lookups by overlay and owner. */
+class RouteTable {
+  readonly #t: RegisterTable<RouteWire, RouteRejectReason>;
+
+  constructor(selfId: string, o: RegisterTableOptions) {
+    this.#t = new RegisterTable(selfId, routeSchema, o);
+  }
+
+  get size(): number {
+    return this.#t.size;
+  }
+
+  get(overlay: string, owner: string): RouteWire | undefined {
+    return this.#t.get(routeKey(overlay, owner));
+  }
+
+  getByKey(key: string): RouteWire | undefined {
+    return this.#t.get(key);
+  }
+
+  all(): IterableIterator<RouteWire> {
+    return this.#t.all();
+  }
+
+  forOverlay(overlay: string): RouteWire[] {
+    return [...this.#t.all()].filter((r) => r.o === overlay);
+  }
+
+  digest(): ReturnType<RegisterTable<RouteWire, RouteRejectReason>['digest']> {
+    return this.#t.digest();
+  }
+
+  merge(raw: unknown, now: number): ReturnType<RegisterTable<RouteWire, RouteRejectReason>['merge']> {
+    return this.#t.merge(raw, now);
+  }
+
+  setOwn(r: RouteWire, now: number): void {
+    this.#t.setOwn(r, now);
+  }
+
+  collect(now: number): string[] {
+    return this.#t.collect(now).map((r) => routeKey(r.o, r.w));
+  }
+
+  rejected(): Record<RouteRejectReason, number> {
+    const seen = this.#t.rejected();
+    return Object.fromEntries(routeRejectReasons.map((r) => [r, seen[r] ?? 0])) as Record<
+      RouteRejectReason,
+      number
+    >;
+  }
+}
 
 const rec = (w: string, g: number, v: number, over: Partial<RouteWire> = {}): RouteWire => ({
   t: 'r',
@@ -58,6 +117,7 @@ test('older records and duplicates are unchanged', (t) => {
     invalidVersion: 0,
     invalidSlice: 0,
     invalidAddress: 0,
+    ownerGone: 0,
     tableFull: 0,
   });
 });
