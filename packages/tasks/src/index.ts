@@ -1,6 +1,7 @@
 /**
  * @trellis/tasks — the replicated task table behind Virtual Network Service DNS: one record per
- * task, written only by the agent that runs it, disseminated and repaired like route records.
+ * task, written only by the agent that runs it, disseminated and repaired like route records;
+ * a store plug-in for the gossip node (`taskStore`) with its application API (`TasksApi`).
  */
 export { type TaskEntry, type TaskNetwork } from './task-entry.js';
 export { dnsLabel } from './dns-label.js';
@@ -19,5 +20,7 @@ export {
 } from './task-record.js';
 export { type TasksConfig, defaultTasksConfig, parseTasksConfig } from './tasks-config.js';
 export { type TasksEvent, type TasksChanged, type TasksStats } from './tasks-events.js';
-export { TaskStore, type TaskLiveness, type TaskStoreOptions } from './task-store.js';
+export { TaskStore, type TaskStoreOptions } from './task-store.js';
+export { TasksApi, type TasksApiEvents } from './tasks-api.js';
+export { taskStore } from './task-plugin.js';
 export { toTaskEntry, type TaskInput } from './task-input.js';

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Scheduler } from '@trellis/runtime';
-import type { TaskEntry, TaskInput, TasksChanged, TasksEvent, TasksStats } from '@trellis/tasks';
-import type { NodeCore } from './core/node-core.js';
+import type { StoreHost } from '@trellis/store';
+import type { TaskEntry } from './task-entry.js';
+import type { TaskInput } from './task-input.js';
+import type { TaskStore } from './task-store.js';
+import type { TasksChanged, TasksEvent, TasksStats } from './tasks-events.js';
 
 export interface TasksApiEvents {
   /** The converged task view changed: `{ added, removed, changed: [previous, next][] }`. */
@@ -15,15 +17,14 @@ export interface TasksApiEvents {
  * Virtual Network Service DNS answers from.
  */
 export class TasksApi extends EventEmitter<TasksApiEvents> {
-  readonly #core: NodeCore;
-  readonly #scheduler: Scheduler;
-  readonly #flush: () => void;
+  /** The sans-IO store behind this API. */
+  readonly store: TaskStore;
+  readonly #host: StoreHost;
 
-  constructor(core: NodeCore, scheduler: Scheduler, flush: () => void) {
+  constructor(store: TaskStore, host: StoreHost) {
     super();
-    this.#core = core;
-    this.#scheduler = scheduler;
-    this.#flush = flush;
+    this.store = store;
+    this.#host = host;
   }
 
   /**
@@ -31,40 +32,30 @@ export class TasksApi extends EventEmitter<TasksApiEvents> {
    * problem with the input; nothing is published then.
    */
   publish(task: TaskInput): TaskEntry {
-    const now = this.#scheduler.now();
-    try {
-      return this.#core.tasks.publish(now, task);
-    } finally {
-      this.#core.afterCommand(now);
-      this.#flush();
-    }
+    return this.#host.run((now) => this.store.publish(now, task));
   }
 
   /** Withdraws one of our tasks; false if we do not publish it. */
   withdraw(id: string): boolean {
-    const now = this.#scheduler.now();
-    const done = this.#core.tasks.withdraw(now, id);
-    this.#core.afterCommand(now);
-    this.#flush();
-    return done;
+    return this.#host.run((now) => this.store.withdraw(now, id));
   }
 
   /** The converged view: every live agent's tasks, ours included, sorted by agent then id. */
   list(): TaskEntry[] {
-    return this.#core.tasks.list();
+    return this.store.list();
   }
 
   /** The tasks this agent publishes. */
   local(): TaskEntry[] {
-    return this.#core.tasks.local();
+    return this.store.local();
   }
 
   stats(): TasksStats {
-    return this.#core.tasks.stats();
+    return this.store.stats();
   }
 
-  /** @internal Called by GossipNode for every task-store event. */
-  dispatch(e: TasksEvent): void {
+  /** @internal Called by the node for every task-store event, in order. */
+  deliver(e: TasksEvent): void {
     if (e.type === 'tasksChanged') this.emit('changed', e);
     else this.emit('rejected', e);
   }

@@ -1,4 +1,5 @@
 import type { Address } from '@trellis/runtime';
+import type { OwnerRegisterStats } from '@trellis/store';
 import type { TaskEntry } from './task-entry.js';
 
 /** The converged task view changed. `changed` pairs are [previous, next]. */
@@ -12,16 +13,9 @@ export interface TasksChanged {
 export type TasksEvent =
   TasksChanged | { readonly type: 'taskRejected'; readonly from: Address; readonly reason: string };
 
-export interface TasksStats {
-  /** Records in the replicated table, tombstones included. */
-  records: number;
+export interface TasksStats extends OwnerRegisterStats {
   /** Tasks in the converged view. */
-  visible: number;
+  readonly visible: number;
   /** Tasks this agent publishes. */
-  local: number;
-  applied: number;
-  recomputes: number;
-  /** Records dropped because their owner was gone for good (see `reapMs`). */
-  reaped: number;
-  rejected: Record<string, number>;
+  readonly local: number;
 }

@@ -1,6 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import type { Instant } from '@trellis/runtime';
+import type { StoreContext } from '@trellis/store';
+import { StoreTestbed } from '@trellis/store/testbed';
 import { TaskStore } from '../src/task-store.js';
 import type { TaskWire } from '../src/task-record.js';
 
@@ -46,15 +48,16 @@ class Replicas {
   }
 
   #start(k: number): TaskStore {
-    return new TaskStore({
-      selfId: owners[k]!,
-      generation: this.#generation++,
-      config: { recomputeDelayMs: 10, adoptWindowMs: 30_000 },
+    const bed = new StoreTestbed({ selfId: owners[k]!, generation: this.#generation++ });
+    // Everyone is alive throughout (and at incarnation 0, below every generation): this checks
+    // the join, not liveness.
+    for (const w of owners) bed.member(w, 'alive', 0);
+    const ctx: StoreContext = {
+      ...bed.context('tasks'),
       now: this.now,
-      // Everyone is alive throughout: this checks the join, not liveness.
-      liveness: { status: (w) => (owners.includes(w) ? 'alive' : undefined), since: () => 0 },
-      broadcast: (_key, msg) => this.inFlight.push(msg),
-    });
+      broadcast: (_key, msg) => this.inFlight.push(msg as TaskWire),
+    };
+    return new TaskStore({ ctx, config: { recomputeDelayMs: 10, adoptWindowMs: 30_000 } });
   }
 
   restart(k: number): void {

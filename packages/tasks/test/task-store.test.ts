@@ -1,7 +1,9 @@
 import test from 'ava';
 import { InvalidArgumentError, type Instant } from '@trellis/runtime';
 import type { MemberStatus } from '@trellis/membership';
-import { TaskStore, type TaskStoreOptions } from '../src/task-store.js';
+import { StoreTestbed } from '@trellis/store/testbed';
+import { TaskStore } from '../src/task-store.js';
+import type { TasksConfig } from '../src/tasks-config.js';
 import type { TaskInput } from '../src/task-input.js';
 import { taskKey, type TaskWire } from '../src/task-record.js';
 import type { TasksChanged, TasksEvent } from '../src/tasks-events.js';
@@ -9,41 +11,29 @@ import type { TasksChanged, TasksEvent } from '../src/tasks-events.js';
 const graceMs = 10_000;
 const adoptWindowMs = 30_000;
 
-/** A task store on a virtual clock with a map-backed membership view and a broadcast spy. */
-function harness(extra: Partial<TaskStoreOptions> = {}) {
-  const members = new Map<string, { status: MemberStatus; since: Instant }>();
-  const broadcasts: { key: string; msg: TaskWire }[] = [];
-  let now: Instant = 0;
+/** A task store on a virtual clock with a member table the test edits and a broadcast spy. */
+function harness(extra: { config?: Partial<TasksConfig>; selfId?: string } = {}) {
+  const bed = new StoreTestbed({ selfId: extra.selfId ?? 'self', generation: 1_000 });
   const store = new TaskStore({
-    selfId: 'self',
-    generation: 1_000,
-    config: { graceMs, adoptWindowMs, recomputeDelayMs: 50 },
-    now,
-    liveness: { status: (w) => members.get(w)?.status, since: (w) => members.get(w)?.since },
-    broadcast: (key, msg) => broadcasts.push({ key, msg }),
-    ...extra,
+    ctx: bed.context('tasks'),
+    config: { graceMs, adoptWindowMs, recomputeDelayMs: 50, ...extra.config },
   });
   const events: TasksEvent[] = [];
   const h = {
+    bed,
     store,
-    broadcasts,
+    broadcasts: bed.broadcasts as { key: string; msg: TaskWire }[],
     events,
     get now() {
-      return now;
+      return bed.now;
     },
     advance(until: Instant): void {
-      for (;;) {
-        const t = store.pollTimeout();
-        if (t === undefined || t > until) break;
-        now = Math.max(now, t);
-        store.handleTimeout(now);
-      }
-      now = until;
-      for (let e = store.pollEvent(); e !== undefined; e = store.pollEvent()) events.push(e);
+      bed.advance(store, until);
+      events.push(...bed.events(store));
     },
-    member(id: string, status: MemberStatus): void {
-      members.set(id, { status, since: now });
-      store.markDirty(now);
+    member(id: string, status: MemberStatus | undefined): void {
+      bed.member(id, status);
+      store.markDirty(bed.now);
     },
     names(): string[] {
       return store.list().map((e) => `${e.agent}/${e.id}`);
@@ -244,11 +234,11 @@ test('after a restart, our previous life tasks stay until re-registered or the w
   );
 });
 
-test('withdrawAll (leaving) withdraws every task', (t) => {
+test('leave withdraws every task', (t) => {
   const h = harness();
   h.store.publish(h.now, { ...web, id: 'a' });
   h.store.publish(h.now, { ...web, id: 'b' });
-  h.store.withdrawAll(h.now);
+  h.store.leave(h.now);
   t.deepEqual(
     h.broadcasts.slice(2).map((b) => [b.msg.i, b.msg.st]),
     [
