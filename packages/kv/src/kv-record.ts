@@ -1,0 +1,144 @@
+import { Hash64, type EntryHash, type RegisterSchema } from '@trellis/membership';
+import { decodeValue } from './kv-value.js';
+
+/**
+ * One entry of an owned table on the wire: `w` writes key `k`; ordered by (generation,
+ * version) like every owner-register record, then by content.
+ */
+export interface OwnedKvWire {
+  readonly t: string;
+  readonly w: string;
+  readonly k: string;
+  readonly g: number;
+  readonly v: number;
+  /** 0 set, 1 deleted (tombstone, `d` empty). */
+  readonly st: KvState;
+  /** The value, msgpack bytes. */
+  readonly d: Uint8Array;
+}
+
+/**
+ * One entry of a shared table on the wire: key `k`, last written by `w` at hybrid logical time
+ * (`l` ms, counter `c`). Ordered by (l, c, w), then content: the last writer wins everywhere.
+ */
+export interface SharedKvWire {
+  readonly t: string;
+  readonly k: string;
+  readonly l: number;
+  readonly c: number;
+  readonly w: string;
+  readonly st: KvState;
+  readonly d: Uint8Array;
+}
+
+export type KvState = 0 | 1;
+export const kvStates = Object.freeze({ set: 0, deleted: 1 } as const);
+
+export type KvRejectReason =
+  | 'malformed'
+  | 'invalidOwner'
+  | 'invalidKey'
+  | 'invalidVersion'
+  | 'invalidValue'
+  | 'valueTooLarge'
+  /** Shared mode: a writer's clock too far ahead of ours. */
+  | 'clockSkew';
+
+export interface KvLimits {
+  readonly tag: string;
+  readonly keyLengthMax: number;
+  readonly valueBytesMax: number;
+}
+
+const ownerMax = 128;
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isText = (x: unknown, max: number): x is string =>
+  typeof x === 'string' && x.length > 0 && x.length <= max;
+
+type Checked<R> =
+  { readonly ok: true; readonly record: R } | { readonly ok: false; readonly reason: KvRejectReason };
+
+/** The fields both kinds share, checked; a reason when one is wrong. */
+function checkCommon(r: Record<string, unknown>, limits: KvLimits): KvRejectReason | undefined {
+  if (r.t !== limits.tag) return 'malformed';
+  if (!isText(r.w, ownerMax)) return 'invalidOwner';
+  if (!isText(r.k, limits.keyLengthMax)) return 'invalidKey';
+  if (r.st !== 0 && r.st !== 1) return 'malformed';
+  if (!(r.d instanceof Uint8Array)) return 'invalidValue';
+  if (r.d.length > limits.valueBytesMax) return 'valueTooLarge';
+  if (r.st === kvStates.deleted ? r.d.length !== 0 : !decodeValue(r.d).ok) return 'invalidValue';
+  return undefined;
+}
+
+/** Validates with `fields` inside a guard: a hostile object (a throwing getter) is malformed. */
+function guarded<R>(
+  raw: unknown,
+  limits: KvLimits,
+  build: (r: Record<string, unknown>) => Checked<R>,
+): Checked<R> {
+  try {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      return { ok: false, reason: 'malformed' };
+    const r = raw as Record<string, unknown>;
+    const reason = checkCommon(r, limits);
+    return reason === undefined ? build(r) : { ok: false, reason };
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+}
+
+export function ownedSchema(limits: KvLimits): RegisterSchema<OwnedKvWire, KvRejectReason> {
+  return Object.freeze({
+    validate: (raw: unknown) =>
+      guarded<OwnedKvWire>(raw, limits, (r) => {
+        if (!isCount(r.g) || !isCount(r.v)) return { ok: false, reason: 'invalidVersion' };
+        const { t, w, k, g, v, st, d } = r as unknown as OwnedKvWire;
+        return { ok: true, record: Object.freeze({ t, w, k, g, v, st, d: Uint8Array.from(d) }) };
+      }),
+    key: (r: OwnedKvWire) => ownedKey(r.w, r.k),
+    owner: (r: OwnedKvWire) => r.w,
+    compare: (a: OwnedKvWire, b: OwnedKvWire) => cmp(a.g, b.g) || cmp(a.v, b.v) || compareContent(a, b),
+    hash: (r: OwnedKvWire) =>
+      new Hash64(0x6b76).string(r.w).string(r.k).uint(r.g).uint(r.v).uint(r.st).bytes(r.d).digest(),
+    isTombstone: (r: OwnedKvWire) => r.st === kvStates.deleted,
+  });
+}
+
+export function sharedSchema(limits: KvLimits): RegisterSchema<SharedKvWire, KvRejectReason> {
+  return Object.freeze({
+    validate: (raw: unknown) =>
+      guarded<SharedKvWire>(raw, limits, (r) => {
+        if (!isCount(r.l) || !isCount(r.c)) return { ok: false, reason: 'invalidVersion' };
+        const { t, k, l, c, w, st, d } = r as unknown as SharedKvWire;
+        return { ok: true, record: Object.freeze({ t, k, l, c, w, st, d: Uint8Array.from(d) }) };
+      }),
+    key: (r: SharedKvWire) => r.k,
+    compare: (a: SharedKvWire, b: SharedKvWire) =>
+      cmp(a.l, b.l) || cmp(a.c, b.c) || cmp(a.w, b.w) || compareContent(a, b),
+    hash: (r: SharedKvWire) =>
+      new Hash64(0x6b73).string(r.k).uint(r.l).uint(r.c).string(r.w).uint(r.st).bytes(r.d).digest(),
+    isTombstone: (r: SharedKvWire) => r.st === kvStates.deleted,
+  });
+}
+
+/** The table key of an owned entry: the owner's length leads, so `a` + `b/c` and `a/b` + `c` differ. */
+export function ownedKey(owner: string, key: string): string {
+  return `${owner.length}:${owner}/${key}`;
+}
+
+function compareContent(
+  a: { st: number; k: string; d: Uint8Array },
+  b: { st: number; k: string; d: Uint8Array },
+): -1 | 0 | 1 {
+  return cmp(a.st, b.st) || cmp(a.k, b.k) || compareBytes(a.d, b.d);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return cmp(a.length, b.length);
+}
+
+function cmp(x: string | number, y: string | number): -1 | 0 | 1 {
+  return x === y ? 0 : x < y ? -1 : 1;
+}

@@ -1,0 +1,63 @@
+import { Packr } from 'msgpackr';
+import { InvalidArgumentError, LimitError } from '@trellis/runtime';
+
+/**
+ * Values are stored and gossiped as plain msgpack (the wire's own settings: no msgpackr
+ * extensions), so every replica holds the same bytes, the digest hashes them, and any msgpack
+ * implementation can read them.
+ */
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  bundleStrings: false,
+  variableMapSize: true,
+  mapsAsObjects: true,
+  int64AsType: 'number',
+});
+
+/** `value` as msgpack bytes; throws on a value msgpack cannot carry or one over `max` bytes. */
+export function encodeValue(value: unknown, max: number): Uint8Array {
+  if (value === undefined) throw new InvalidArgumentError('value must not be undefined (use delete)');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(packr.pack(value));
+  } catch (error) {
+    throw new InvalidArgumentError('value cannot be encoded as msgpack', { cause: error });
+  }
+  if (bytes.length > max)
+    throw new LimitError('valueBytesMax', `value is ${bytes.length} bytes, more than valueBytesMax (${max})`);
+  if (!decodeValue(bytes).ok)
+    throw new InvalidArgumentError('value does not survive a msgpack round trip (a function, say)');
+  return bytes;
+}
+
+/**
+ * The value in `bytes`, if they are exactly one msgpack value of plain data (nil, booleans,
+ * numbers, strings, binary, timestamps, arrays and string-keyed maps of those) in the form this
+ * encoder writes (decoding and encoding again gives the same bytes): msgpack's reserved 0xc1,
+ * extension types (msgpackr's `undefined` among them) and trailing bytes are refused, so every
+ * replica holds a value it can hand on as is. Never throws.
+ */
+export function decodeValue(
+  bytes: Uint8Array,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false } {
+  if (bytes.length === 0) return { ok: false };
+  try {
+    const value: unknown = packr.unpack(bytes);
+    if (!isPlainData(value)) return { ok: false };
+    const again = packr.pack(value);
+    if (again.length !== bytes.length) return { ok: false };
+    for (let i = 0; i < bytes.length; i++) if (again[i] !== bytes[i]) return { ok: false };
+    return { ok: true, value };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isPlainData(x: unknown): boolean {
+  if (x === null || typeof x === 'boolean' || typeof x === 'number' || typeof x === 'string') return true;
+  if (x instanceof Uint8Array || x instanceof Date) return true;
+  if (Array.isArray(x)) return x.every(isPlainData);
+  if (typeof x !== 'object' || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  return Object.values(x as Record<string, unknown>).every(isPlainData);
+}
