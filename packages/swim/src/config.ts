@@ -23,11 +23,13 @@ export interface SwimConfig {
   readonly gossipToTheDeadMs: DurationMs;
   /** Retransmit limit = retransmitMult x ceil(log10(N + 1)). */
   readonly retransmitMult: number;
-  /** Suspicion min = suspicionMult x max(1, log10 N) x probeInterval; k = suspicionMult - 2. */
+  /** Suspicion min = suspicionMult x max(1, log10 N) x probeInterval. */
   readonly suspicionMult: number;
   /**
-   * Independent confirmations (Lifeguard's K) that shrink a suspicion from max to min;
-   * memberlist derives it as suspicionMult - 2.
+   * Independent confirmations (Lifeguard's K) that shrink a suspicion from max to min
+   * (memberlist derives it as suspicionMult - 2). A suspicion expects
+   * k = min(K, max(0, N - 2)) of them, N counting alive and suspect members with self: the
+   * suspect and we cannot confirm. k = 0 is a fixed timeout of min.
    */
   readonly suspicionConfirmations: number;
   /** Suspicion max = suspicionMaxTimeoutMult x min (Lifeguard's dynamic suspicion). */

@@ -3,7 +3,7 @@ import type { MemberChange, MemberRecord } from '@trellis/membership';
 import type { SwimContext } from './context.js';
 import { fromMemberMessage, toMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
-import { Suspicion, suspicionMinMs } from './suspicion.js';
+import { Suspicion, confirmationsExpected, suspicionMinMs } from './suspicion.js';
 
 export const membershipClass = 'members';
 
@@ -179,7 +179,7 @@ export class News {
       from: by,
       minMs,
       maxMs: config.suspicionMaxTimeoutMult * minMs,
-      k: config.lifeguard ? config.suspicionConfirmations : 0,
+      k: config.lifeguard ? confirmationsExpected(config.suspicionConfirmations, this.#ctx.clusterSize()) : 0,
     });
     this.#suspicions.set(r.id, s);
     stats.suspicionsRaised++;

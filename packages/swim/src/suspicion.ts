@@ -60,3 +60,13 @@ export function suspicionMinMs(suspicionMult: number, clusterSize: number, probe
   const scale = Math.max(1, Math.log10(Math.max(1, clusterSize)));
   return Math.floor(suspicionMult * scale * probeIntervalMs);
 }
+
+/**
+ * Lifeguard's K capped by who can confirm: neither the suspect nor we can, so a cluster of
+ * `clusterSize` (alive and suspect, self included) has at most clusterSize - 2 independent
+ * confirmers. Waiting for more than that only stretches the timeout toward max: a 2-node
+ * cluster took 20 s to declare a crashed peer dead, a 3-node one 11.5 s.
+ */
+export function confirmationsExpected(suspicionConfirmations: number, clusterSize: number): number {
+  return Math.min(suspicionConfirmations, Math.max(0, clusterSize - 2));
+}

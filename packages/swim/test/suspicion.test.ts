@@ -1,5 +1,11 @@
 import test from 'ava';
-import { Awareness, Suspicion, suspicionMinMs, suspicionTimeout } from '../src/index.js';
+import {
+  Awareness,
+  Suspicion,
+  confirmationsExpected,
+  suspicionMinMs,
+  suspicionTimeout,
+} from '../src/index.js';
 
 test('suspicion min scales with log10 N and the probe interval', (t) => {
   t.is(suspicionMinMs(4, 100, 1000), 8000);
@@ -38,4 +44,13 @@ test('awareness is clamped to [0, max - 1] and scales durations', (t) => {
   t.is(a.score, 7);
   a.apply(-100);
   t.is(a.score, 0);
+});
+
+test('a suspicion expects no more confirmations than the cluster has confirmers', (t) => {
+  t.is(confirmationsExpected(3, 1), 0);
+  t.is(confirmationsExpected(3, 2), 0, 'only the suspect and us: a fixed timeout of min');
+  t.is(confirmationsExpected(3, 3), 1);
+  t.is(confirmationsExpected(3, 5), 3);
+  t.is(confirmationsExpected(3, 500), 3);
+  t.is(confirmationsExpected(0, 500), 0);
 });

@@ -27,6 +27,11 @@ export class CoreNet {
     return core;
   }
 
+  /** Stops `id` dead: it neither sends nor answers, and requests to it time out. */
+  crash(id: string): void {
+    this.cores.delete(`${id}:1`);
+  }
+
   core(id: string): Swim {
     return this.cores.get(`${id}:1`)!;
   }
