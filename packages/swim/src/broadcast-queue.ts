@@ -1,4 +1,5 @@
-import { assert } from '@trellis/runtime';
+import { describe } from '@trellis/runtime';
+import { BroadcastClassError } from './errors.js';
 import { wireSize } from './wire-size.js';
 
 const missesMax = 16;
@@ -13,10 +14,20 @@ interface Pending {
   readonly seq: number;
 }
 
+/** One broadcast class: its share of a packet, its news in send order, and the news by key. */
+interface BroadcastClass {
+  readonly share: number;
+  readonly list: Pending[];
+  readonly byKey: Map<string, Pending>;
+}
+
 export interface BroadcastQueueOptions {
   readonly retransmitMult: number;
   readonly queueMax: number;
-  /** Relative share of a packet's budget per class when several classes have news waiting. */
+  /**
+   * Relative share of a packet's budget per class when several classes have news waiting, each
+   * in (0, 1]; more classes can be added later with `addClass`.
+   */
   readonly shares: Readonly<Record<string, number>>;
   /** Called whenever news is queued (the core uses it to gossip fresh news promptly). */
   readonly onEnqueue?: () => void;
@@ -37,13 +48,14 @@ export interface BroadcastQueueStats {
  * memberlist pain near 1,000 nodes), and the bound drops the most-transmitted news first.
  *
  * Order inside a class: fewest transmits first, newest first among equals. Each item is sent
- * at most retransmitMult x ceil(log10(N + 1)) times, then forgotten. Newer news about the same
- * key replaces older news, whatever its transmit count.
+ * at most retransmitMult x ceil(log10(N + 1)) times, then forgotten. Keys are scoped per class
+ * (each store names its own keys): newer news about the same key in the same class replaces
+ * older news, whatever its transmit count.
  */
 export class BroadcastQueue {
   readonly #opts: BroadcastQueueOptions;
-  readonly #byClass = new Map<string, Pending[]>();
-  readonly #byKey = new Map<string, Pending>();
+  readonly #classes = new Map<string, BroadcastClass>();
+  #size = 0;
   #seq = 0;
   /** A lower bound on any item's size, to stop scanning once nothing more can fit. */
   readonly #smallest = 8;
@@ -53,41 +65,54 @@ export class BroadcastQueue {
 
   constructor(opts: BroadcastQueueOptions) {
     this.#opts = opts;
-    for (const cls of Object.keys(opts.shares)) this.#byClass.set(cls, []);
+    for (const [cls, share] of Object.entries(opts.shares)) this.addClass(cls, share);
   }
 
-  /** Queues `msg` under `key`, replacing older news about the same key. */
+  /**
+   * Adds a class with its relative `share` of each packet, in (0, 1]. Throws
+   * `BroadcastClassError` if the class exists or the share is out of range.
+   */
+  addClass(cls: string, share: number): void {
+    if (this.#classes.has(cls)) throw new BroadcastClassError(cls, 'exists already');
+    this.#classes.set(cls, { share: requireShare(cls, share), list: [], byKey: new Map() });
+  }
+
+  /** Queues `msg` under `key` in `cls`, replacing older news about the same key in that class. */
   enqueue(cls: string, key: string, msg: object): void {
-    const list = this.#byClass.get(cls);
-    assert(list !== undefined, `unknown broadcast class ${cls}`);
-    const old = this.#byKey.get(key);
+    const c = this.#class(cls);
+    const old = c.byKey.get(key);
     if (old) {
       this.#remove(old);
       this.#replaced++;
     }
     const item: Pending = { key, cls, msg, size: wireSize(msg), transmits: 0, seq: ++this.#seq };
-    this.#insert(list, item);
-    this.#byKey.set(key, item);
-    if (this.#byKey.size > this.#opts.queueMax) this.#dropMostSent();
+    this.#insert(c.list, item);
+    c.byKey.set(key, item);
+    this.#size++;
+    if (this.#size > this.#opts.queueMax) this.#dropMostSent();
     this.#opts.onEnqueue?.();
   }
 
-  has(key: string): boolean {
-    return this.#byKey.has(key);
+  /** Whether news about `key` in `cls` is waiting. */
+  has(cls: string, key: string): boolean {
+    return this.#classes.get(cls)?.byKey.has(key) ?? false;
   }
 
   get size(): number {
-    return this.#byKey.size;
+    return this.#size;
   }
 
   sizeOf(cls: string): number {
-    return this.#byClass.get(cls)?.length ?? 0;
+    return this.#classes.get(cls)?.list.length ?? 0;
   }
 
   /** Drops everything queued (a node that leaves, or a test). */
   clear(): void {
-    for (const list of this.#byClass.values()) list.length = 0;
-    this.#byKey.clear();
+    for (const c of this.#classes.values()) {
+      c.list.length = 0;
+      c.byKey.clear();
+    }
+    this.#size = 0;
   }
 
   stats(): BroadcastQueueStats {
@@ -114,22 +139,25 @@ export class BroadcastQueue {
    */
   take(budgetBytes: number, overheadBytes: number, clusterSize: number): object[] {
     const limit = this.retransmitLimit(clusterSize);
-    const pending = [...this.#byClass.entries()].filter(([, l]) => l.length > 0);
+    const pending = [...this.#classes.values()].filter((c) => c.list.length > 0);
     if (pending.length === 0 || budgetBytes <= overheadBytes) return [];
-    const weightSum = pending.reduce((s, [cls]) => s + (this.#opts.shares[cls] ?? 0), 0);
+    const weightSum = pending.reduce((s, c) => s + c.share, 0);
     const picked = new Set<Pending>();
     let left = budgetBytes;
-    for (const [cls, list] of pending) {
-      const share = Math.floor((budgetBytes * (this.#opts.shares[cls] ?? 0)) / weightSum);
-      left -= this.#fill(list, Math.min(share, left), overheadBytes, picked);
+    for (const c of pending) {
+      const share = Math.floor((budgetBytes * c.share) / weightSum);
+      left -= this.#fill(c.list, Math.min(share, left), overheadBytes, picked);
     }
-    for (const [, list] of pending) left -= this.#fill(list, left, overheadBytes, picked);
+    for (const c of pending) left -= this.#fill(c.list, left, overheadBytes, picked);
     for (const item of picked) {
-      const list = this.#byClass.get(item.cls)!;
-      list.splice(list.indexOf(item), 1);
+      const c = this.#classes.get(item.cls)!;
+      c.list.splice(c.list.indexOf(item), 1);
       item.transmits++;
-      if (item.transmits >= limit) this.#byKey.delete(item.key);
-      else this.#insert(list, item);
+      if (item.transmits < limit) this.#insert(c.list, item);
+      else {
+        c.byKey.delete(item.key);
+        this.#size--;
+      }
     }
     return [...picked].map((p) => p.msg);
   }
@@ -156,8 +184,8 @@ export class BroadcastQueue {
 
   /** Reports news larger than `packetBytes`: it can never be piggybacked, so it is dropped. */
   dropOversized(packetBytes: number): void {
-    for (const item of [...this.#byKey.values()]) {
-      if (item.size > packetBytes) {
+    for (const c of this.#classes.values()) {
+      for (const item of c.list.filter((i) => i.size > packetBytes)) {
         this.#remove(item);
         this.#tooLarge++;
       }
@@ -177,16 +205,22 @@ export class BroadcastQueue {
     list.splice(lo, 0, item);
   }
 
+  #class(cls: string): BroadcastClass {
+    const c = this.#classes.get(cls);
+    if (c === undefined) throw new BroadcastClassError(cls, 'was never added');
+    return c;
+  }
+
   #remove(item: Pending): void {
-    const list = this.#byClass.get(item.cls)!;
-    const i = list.indexOf(item);
-    if (i >= 0) list.splice(i, 1);
-    this.#byKey.delete(item.key);
+    const c = this.#classes.get(item.cls)!;
+    const i = c.list.indexOf(item);
+    if (i >= 0) c.list.splice(i, 1);
+    if (c.byKey.delete(item.key)) this.#size--;
   }
 
   #dropMostSent(): void {
     let worst: Pending | undefined;
-    for (const list of this.#byClass.values()) {
+    for (const { list } of this.#classes.values()) {
       const last = list[list.length - 1];
       if (
         last &&
@@ -201,4 +235,11 @@ export class BroadcastQueue {
       this.#droppedAtBound++;
     }
   }
+}
+
+function requireShare(cls: string, share: unknown): number {
+  if (typeof share !== 'number' || !Number.isFinite(share) || share <= 0 || share > 1) {
+    throw new BroadcastClassError(cls, `share must be a finite number in (0, 1], got ${describe(share)}`);
+  }
+  return share;
 }

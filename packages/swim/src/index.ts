@@ -9,6 +9,7 @@ export { type Transmit } from './transmit.js';
 export { type AntiEntropySection } from './anti-entropy-section.js';
 export { BroadcastQueue, type BroadcastQueueOptions, type BroadcastQueueStats } from './broadcast-queue.js';
 export { Awareness } from './awareness.js';
+export { BroadcastClassError } from './errors.js';
 export { Suspicion, suspicionTimeout, suspicionMinMs, confirmationsExpected } from './suspicion.js';
 export { wireSize } from './wire-size.js';
 export { membershipClass } from './news.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BroadcastQueue, wireSize } from '../src/index.js';
+import { BroadcastClassError, BroadcastQueue, wireSize } from '../src/index.js';
 
 const q = (shares: Record<string, number> = { members: 1 }, queueMax = 100) =>
   new BroadcastQueue({ retransmitMult: 2, queueMax, shares });
@@ -20,7 +20,7 @@ test('each item is sent at most max(mult x ceil(log10(N + 1)), ceil(ln(1000 N)))
   t.is(b.retransmitLimit(9), 10); // max(2 x ceil(log10 10), ceil(ln 9000))
   for (let i = 0; i < 10; i++) t.is(b.take(1400, 1, 9).length, 1);
   t.is(b.take(1400, 1, 9).length, 0);
-  t.false(b.has('a'));
+  t.false(b.has('members', 'a'));
   t.is(b.retransmitLimit(100), 12); // ceil(ln 100000)
   // At large N memberlist's formula dominates: 4 x ceil(log10 10001) = 20.
   t.is(new BroadcastQueue({ retransmitMult: 4, queueMax: 1, shares: { m: 1 } }).retransmitLimit(10_000), 20);
@@ -68,7 +68,7 @@ test('at the bound the most-transmitted news is dropped first', (t) => {
   b.enqueue('members', 'n1', { k: 'n1' });
   b.enqueue('members', 'n2', { k: 'n2' });
   t.is(b.size, 2);
-  t.false(b.has('old'));
+  t.false(b.has('members', 'old'));
   t.is(b.stats().droppedAtBound, 1);
 });
 
@@ -78,4 +78,57 @@ test('wireSize never underestimates msgpack for the shapes we send', (t) => {
   t.is(wireSize('é'), 1 + 3);
   t.is(wireSize(70000), 5);
   t.is(wireSize(2 ** 40), 9);
+});
+
+test('keys are scoped per class: the same key in two classes is two independent items', (t) => {
+  const b = q({ members: 0.5, routes: 0.5 });
+  b.enqueue('members', 'x', { c: 'members', v: 1 });
+  b.enqueue('routes', 'x', { c: 'routes', v: 1 });
+  t.is(b.size, 2);
+  t.true(b.has('members', 'x') && b.has('routes', 'x'));
+  t.false(b.has('tasks', 'x'));
+  t.is(b.sizeOf('members'), 1);
+  t.is(b.sizeOf('routes'), 1);
+  t.is(b.stats().replaced, 0);
+  // Within a class, newer news still replaces older.
+  b.enqueue('routes', 'x', { c: 'routes', v: 2 });
+  t.is(b.size, 2);
+  t.is(b.stats().replaced, 1);
+  const sent = b.take(1400, 1, 9);
+  t.is(sent.length, 2);
+  t.true(sent.some((m) => JSON.stringify(m) === JSON.stringify({ c: 'members', v: 1 })));
+  t.true(sent.some((m) => JSON.stringify(m) === JSON.stringify({ c: 'routes', v: 2 })));
+});
+
+test('a class added at run time gets its share of every packet, as one given at construction', (t) => {
+  const fill = (b: BroadcastQueue): number => {
+    for (let i = 0; i < 200; i++) b.enqueue('members', `m${i}`, { id: `member-${i}`, pad: 'x'.repeat(40) });
+    for (let i = 0; i < 200; i++) b.enqueue('kv', `k${i}`, { kv: i, pad: 'y'.repeat(40) });
+    return (b.take(1400, 1, 1000) as { kv?: number }[]).filter((m) => m.kv !== undefined).length;
+  };
+  const late = q({ members: 0.25 }, 10_000);
+  late.addClass('kv', 0.75);
+  const early = q({ members: 0.25, kv: 0.75 }, 10_000);
+  const kvLate = fill(late);
+  t.is(kvLate, fill(early));
+  t.true(kvLate > 15, `kv news in a packet: ${kvLate}`);
+});
+
+test('addClass refuses an existing class and a share outside (0, 1]; news needs a known class', (t) => {
+  const b = q({ members: 0.5 });
+  const exists = t.throws(() => b.addClass('members', 0.5), { instanceOf: BroadcastClassError });
+  t.is(exists?.code, 'BROADCAST_CLASS');
+  t.is(exists?.name, 'BroadcastClassError');
+  t.is(exists?.cls, 'members');
+  for (const share of [0, -0.1, 1.01, Number.NaN, Infinity, '0.5' as unknown as number]) {
+    t.throws(
+      () => b.addClass(`c${String(share)}`, share),
+      { instanceOf: BroadcastClassError },
+      String(share),
+    );
+  }
+  t.notThrows(() => b.addClass('routes', 1));
+  t.throws(() => b.enqueue('tasks', 'x', { v: 1 }), { instanceOf: BroadcastClassError });
+  t.throws(() => q({ members: 0 }), { instanceOf: BroadcastClassError }, 'the constructor checks shares too');
+  t.is(b.size, 0);
 });
