@@ -5,6 +5,7 @@ import type { BroadcastQueue } from './broadcast-queue.js';
 import type { SwimConfig } from './config.js';
 import type { SwimEvent } from './events.js';
 import type { SwimStats } from './stats.js';
+import type { Outbox } from './outbox.js';
 import type { Timers } from './timers.js';
 
 /** The reply to a stream request: the decoded reply, or why there is none. */
@@ -36,4 +37,49 @@ export interface SwimContext {
   changeAwareness(delta: number): void;
   /** True once the node has left (or is leaving): it no longer probes or accuses. */
   readonly leaving: boolean;
+}
+
+/** The parts a context is a view of. */
+export interface ContextParts {
+  readonly config: SwimConfig;
+  readonly rng: Rng;
+  readonly log: Logger;
+  readonly table: MemberTable;
+  readonly awareness: Awareness;
+  readonly queue: BroadcastQueue;
+  readonly timers: Timers;
+  readonly stats: SwimStats;
+  readonly outbox: Outbox;
+  readonly clusterSize: () => number;
+  readonly leaving: () => boolean;
+}
+
+export function createContext(p: ContextParts): SwimContext {
+  const { outbox, awareness } = p;
+  let seq = 0;
+  return {
+    config: p.config,
+    rng: p.rng,
+    log: p.log,
+    table: p.table,
+    awareness,
+    queue: p.queue,
+    timers: p.timers,
+    stats: p.stats,
+    selfId: p.table.selfId,
+    send: (to, msg, first) => outbox.send(to, msg, first),
+    request: (to, msg, timeoutMs, onReply) => outbox.request(to, msg, timeoutMs, onReply),
+    emit: (e) => outbox.emit(e),
+    reject: (from, reason) => outbox.reject(from, reason),
+    nextSeq: () => (seq = (seq + 1) >>> 0),
+    clusterSize: p.clusterSize,
+    changeAwareness: (delta) => {
+      const before = awareness.score;
+      if (awareness.apply(delta) !== before)
+        outbox.emit({ type: 'awarenessChanged', score: awareness.score });
+    },
+    get leaving() {
+      return p.leaving();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * @trellis/swim — SWIM failure detection with the Lifeguard extensions, as a sans-IO core.
  */
-export { Swim, type SwimOptions, type UserMessageHandler } from './swim.js';
+export { Swim, type SwimOptions } from './swim.js';
+export { type UserMessageHandler } from './inbox.js';
 export { type SwimConfig, type SwimProfile, swimProfiles, parseSwimConfig } from './config.js';
 export { type SwimEvent, type SwimEventType } from './events.js';
 export { type SwimStats } from './stats.js';

@@ -4,6 +4,7 @@ import type { SwimContext } from './context.js';
 import { fromMemberMessage, toMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
 import { Suspicion, confirmationsExpected, suspicionMinMs } from './suspicion.js';
+import { suspectTimer } from './timers.js';
 
 export const membershipClass = 'members';
 
@@ -77,7 +78,7 @@ export class News {
 
   onSuspicionTimeout(now: Instant, id: string): void {
     const { table, timers, stats } = this.#ctx;
-    timers.clear(`suspect:${id}`);
+    timers.clear(suspectTimer(id));
     const s = this.#suspicions.get(id);
     this.#suspicions.delete(id);
     if (s === undefined || this.#ctx.leaving) return;
@@ -183,7 +184,7 @@ export class News {
     });
     this.#suspicions.set(r.id, s);
     stats.suspicionsRaised++;
-    timers.set(`suspect:${r.id}`, s.deadline);
+    timers.set(suspectTimer(r.id), s.deadline);
   }
 
   #confirm(now: Instant, id: string, incarnation: number, by: string): void {
@@ -191,14 +192,14 @@ export class News {
     if (s === undefined || s.incarnation !== incarnation) return;
     if (!s.confirm(by)) return;
     this.#ctx.stats.confirmations++;
-    this.#ctx.timers.set(`suspect:${id}`, Math.max(now, s.deadline));
+    this.#ctx.timers.set(suspectTimer(id), Math.max(now, s.deadline));
     // Pass the independent confirmation on, so others shrink their timeouts too.
     const r = this.#ctx.table.get(id);
     if (r !== undefined) this.#broadcast(r, by);
   }
 
   #clearSuspicion(id: string): void {
-    if (this.#suspicions.delete(id)) this.#ctx.timers.clear(`suspect:${id}`);
+    if (this.#suspicions.delete(id)) this.#ctx.timers.clear(suspectTimer(id));
   }
 
   #broadcast(r: MemberRecord, by?: string): void {

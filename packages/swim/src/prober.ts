@@ -4,6 +4,7 @@ import type { SwimContext } from './context.js';
 import { toMemberMessage } from './member-codec.js';
 import type { AckMessage, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
+import { relayTimer } from './timers.js';
 
 interface Probe {
   readonly seq: number;
@@ -171,7 +172,7 @@ export class Prober {
     const relay = this.#relays.get(msg.seq);
     if (relay !== undefined) {
       this.#relays.delete(msg.seq);
-      this.#ctx.timers.clear(`relay:${msg.seq}`);
+      this.#ctx.timers.clear(relayTimer(msg.seq));
       this.#ctx.send(relay.origin, { t: 'ack', seq: relay.originSeq, src: msg.src } satisfies AckMessage);
       return;
     }
@@ -202,11 +203,11 @@ export class Prober {
       src: selfId,
     } satisfies PingMessage);
     // Nack a bit before the requester gives up, so it arrives in time to count (memberlist: 80 %).
-    timers.set(`relay:${seq}`, now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));
+    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));
   }
 
   onRelayTimeout(_now: Instant, seq: number): void {
-    this.#ctx.timers.clear(`relay:${seq}`);
+    this.#ctx.timers.clear(relayTimer(seq));
     const relay = this.#relays.get(seq);
     if (relay === undefined) return;
     this.#relays.delete(seq);

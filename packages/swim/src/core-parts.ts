@@ -1,0 +1,141 @@
+import type { Address, Instant, Logger, Rng } from '@trellis/runtime';
+import type { MemberTable } from '@trellis/membership';
+import { AntiEntropy } from './anti-entropy.js';
+import type { AntiEntropySection } from './anti-entropy-section.js';
+import { Awareness } from './awareness.js';
+import { BroadcastQueue } from './broadcast-queue.js';
+import type { SwimConfig } from './config.js';
+import { createContext, type SwimContext } from './context.js';
+import { Departure } from './departure.js';
+import type { SwimEvent } from './events.js';
+import { GossipRounds } from './gossip-rounds.js';
+import { Inbox } from './inbox.js';
+import { Joiner } from './joiner.js';
+import { LiveSet } from './live-set.js';
+import { membershipSection } from './membership-section.js';
+import { News, membershipClass } from './news.js';
+import { Outbox } from './outbox.js';
+import { Prober } from './prober.js';
+import { PushPullRounds } from './push-pull-rounds.js';
+import { emptySwimStats, type SwimStats } from './stats.js';
+import { Timers } from './timers.js';
+
+/** What the parts of a core are built from. */
+export interface CoreInputs {
+  readonly config: SwimConfig;
+  readonly table: MemberTable;
+  readonly rng: Rng;
+  readonly log: Logger;
+  readonly now: Instant;
+  readonly budgetBytes: number;
+  readonly broadcastClasses: Readonly<Record<string, number>>;
+}
+
+/** The parts of one core; `Swim` is the public face over them. */
+export interface CoreParts {
+  readonly ctx: SwimContext;
+  readonly timers: Timers;
+  readonly stats: SwimStats;
+  readonly queue: BroadcastQueue;
+  readonly outbox: Outbox;
+  readonly awareness: Awareness;
+  readonly live: LiveSet;
+  readonly departure: Departure;
+  readonly news: News;
+  readonly prober: Prober;
+  readonly sections: Map<string, AntiEntropySection>;
+  readonly antiEntropy: AntiEntropy;
+  readonly pushPull: PushPullRounds;
+  readonly gossip: GossipRounds;
+  readonly joiner: Joiner;
+  readonly inbox: Inbox;
+}
+
+type Foundation = Pick<
+  CoreParts,
+  'ctx' | 'timers' | 'stats' | 'queue' | 'outbox' | 'awareness' | 'live' | 'departure'
+>;
+
+/** Wires the parts of a core together; the parts hold no reference to `Swim` itself. */
+export function assembleCore(inputs: CoreInputs): CoreParts {
+  // Parts built later are reached through closures, which run only once the core is assembled.
+  const base = foundation(inputs, () => gossip.promptly());
+  const { ctx, live, outbox, departure } = base;
+  const news = new News(ctx, {
+    up: (id) => {
+      if (live.add(id)) prober.add(id);
+    },
+    down: (id) => live.remove(id),
+  });
+  const prober = new Prober(ctx, (now, target) => news.suspectLocally(now, target));
+  const section = membershipSection(
+    inputs.table,
+    (now, from, msg) => news.onMember(now, from, msg),
+    (from: Address, reason) => outbox.reject(from, reason),
+  );
+  const sections = new Map<string, AntiEntropySection>([[section.name, section]]);
+  const antiEntropy = new AntiEntropy(ctx, sections);
+  const pushPull = new PushPullRounds(ctx, live, antiEntropy);
+  const syncWithRandomPeer = (now: Instant, done: () => void) => pushPull.syncWithRandomPeer(now, done);
+  const onLeaveGossiped = () => departure.finish();
+  const gossip = new GossipRounds(
+    ctx,
+    { live, news, outbox, syncWithRandomPeer, onLeaveGossiped },
+    inputs.now,
+  );
+  const joiner = new Joiner(ctx, antiEntropy, () =>
+    // The seed gossips our arrival; so do we, which halves the time to reach everyone.
+    news.announceSelf({ previous: undefined, current: inputs.table.self() }),
+  );
+  const inbox = new Inbox(ctx, { prober, news, antiEntropy, pushPull });
+  return { ...base, news, prober, sections, antiEntropy, pushPull, gossip, joiner, inbox };
+}
+
+/** The state every part shares: timers, counters, the broadcast queue, outbox and context. */
+function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
+  const { config, table } = inputs;
+  const timers = new Timers();
+  const stats = emptySwimStats();
+  const others = inputs.broadcastClasses;
+  const otherCount = Object.keys(others).length;
+  const queue = new BroadcastQueue({
+    retransmitMult: config.retransmitMult,
+    queueMax: config.broadcastQueueMax,
+    shares: { [membershipClass]: otherCount === 0 ? 1 : config.membershipShare, ...others },
+    onEnqueue,
+  });
+  const live = new LiveSet();
+  const emit = (e: SwimEvent) => outbox.emit(e);
+  const departure: Departure = new Departure({
+    config,
+    timers,
+    queue,
+    emit,
+    clusterSize: () => clusterSize(),
+  });
+  const clusterSize = (): number => live.size + (departure.leaving ? 0 : 1);
+  const outbox = new Outbox({
+    queue,
+    budgetBytes: inputs.budgetBytes,
+    eventQueueMax: config.eventQueueMax,
+    stats,
+    clusterSize,
+  });
+  const awareness = new Awareness(config.awarenessMax);
+  const leaving = () => departure.leaving;
+  const { rng, log } = inputs;
+  const ctx = createContext({
+    config,
+    rng,
+    log,
+    table,
+    awareness,
+    queue,
+    timers,
+    stats,
+    outbox,
+    clusterSize,
+    leaving,
+  });
+  return { ctx, timers, stats, queue, outbox, awareness, live, departure };
+}

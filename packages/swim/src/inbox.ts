@@ -1,0 +1,79 @@
+import type { Address, Instant } from '@trellis/runtime';
+import type { AntiEntropy } from './anti-entropy.js';
+import type { SwimContext } from './context.js';
+import { parseSwimMessage } from './messages.js';
+import type { News } from './news.js';
+import type { Prober } from './prober.js';
+import type { PushPullRounds } from './push-pull-rounds.js';
+
+/** Handles datagram messages the core does not know (application messages). */
+export type UserMessageHandler = (now: Instant, from: Address, msg: Record<string, unknown>) => boolean;
+
+export interface InboxParts {
+  readonly prober: Prober;
+  readonly news: News;
+  readonly antiEntropy: AntiEntropy;
+  readonly pushPull: PushPullRounds;
+}
+
+/**
+ * Peer input, routed to the part of the core that owns it: datagrams are parsed once (a bad
+ * one is counted and reported, never thrown), stream requests answered; what the core does
+ * not know goes to the application's handlers.
+ */
+export class Inbox {
+  readonly #ctx: SwimContext;
+  readonly #parts: InboxParts;
+  #userMessage: UserMessageHandler | undefined;
+
+  constructor(ctx: SwimContext, parts: InboxParts) {
+    this.#ctx = ctx;
+    this.#parts = parts;
+  }
+
+  onUserMessage(handler: UserMessageHandler): void {
+    this.#userMessage = handler;
+  }
+
+  handleMessage(now: Instant, from: Address, raw: unknown): void {
+    const { table, selfId } = this.#ctx;
+    const { prober, news, pushPull } = this.#parts;
+    const parsed = parseSwimMessage(raw, table.config.metaSizeMax);
+    if (!parsed.ok) {
+      if (parsed.reason === 'unknownType' && this.#userMessage?.(now, from, raw as Record<string, unknown>))
+        return;
+      this.#ctx.reject(from, parsed.reason);
+      return;
+    }
+    const msg = parsed.msg;
+    switch (msg.t) {
+      case 'ping': {
+        const sender = table.get(msg.src);
+        if (msg.id === selfId && (sender === undefined || sender.status === 'dead'))
+          pushPull.learnFrom(now, from);
+        return prober.onPing(now, from, msg);
+      }
+      case 'ack':
+        return prober.onAck(now, from, msg);
+      case 'nack':
+        return prober.onNack(now, from, msg);
+      case 'preq':
+        return prober.onPingReq(now, from, msg);
+      case 'm':
+        return news.onMember(now, from, msg);
+    }
+  }
+
+  handleRequest(now: Instant, from: Address, raw: unknown): object {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      this.#ctx.reject(from, 'malformedRequest');
+      return { t: 'err', reason: 'malformed' };
+    }
+    const msg = raw as Record<string, unknown>;
+    if (msg.t === 'sping') return this.#parts.prober.onStreamPing(msg.id);
+    const reply = this.#parts.antiEntropy.handleRequest(now, from, msg);
+    if (reply !== undefined) return reply;
+    this.#ctx.reject(from, 'unknownRequest');
+    return { t: 'err', reason: 'unknown' };
+  }
+}

@@ -1,0 +1,86 @@
+import type { Address, Instant } from '@trellis/runtime';
+import type { AntiEntropy } from './anti-entropy.js';
+import type { SwimContext } from './context.js';
+import type { LiveSet } from './live-set.js';
+
+const learnedMax = 256;
+
+/**
+ * When the core runs push-pull anti-entropy, and with whom: a random live member every
+ * (size-scaled) push-pull interval, a random dead member every reconnect interval (which heals
+ * partitions), and a node that pings us while we do not know it.
+ */
+export class PushPullRounds {
+  readonly #ctx: SwimContext;
+  readonly #live: LiveSet;
+  readonly #antiEntropy: AntiEntropy;
+  readonly #learnedAt = new Map<Address, Instant>();
+
+  constructor(ctx: SwimContext, live: LiveSet, antiEntropy: AntiEntropy) {
+    this.#ctx = ctx;
+    this.#live = live;
+    this.#antiEntropy = antiEntropy;
+  }
+
+  start(now: Instant): void {
+    const { config, timers } = this.#ctx;
+    if (config.pushPullIntervalMs > 0) timers.set('pushPull', now + this.#intervalMs());
+    if (config.reconnectIntervalMs > 0) timers.set('reconnect', now + config.reconnectIntervalMs);
+  }
+
+  /** One push-pull exchange with a random live member; false (and no call) if there is none. */
+  syncWithRandomPeer(now: Instant, done: (at: Instant, ok: boolean) => void): boolean {
+    if (this.#live.size === 0) return false;
+    const peer = this.#ctx.table.get(this.#ctx.rng.pick(this.#live.ids()));
+    if (peer === undefined) return false;
+    this.#syncWith(now, peer.addr, done);
+    return true;
+  }
+
+  /**
+   * A ping from a node we do not know (or hold as dead): it knows of us, we do not know of it —
+   * typically we restarted and have nobody to join through. Sync with it rather than wait for
+   * its next push-pull. At most once per sender per probe interval.
+   */
+  learnFrom(now: Instant, addr: Address): void {
+    const last = this.#learnedAt.get(addr);
+    if (this.#ctx.leaving || (last !== undefined && now - last < this.#ctx.config.probeIntervalMs)) return;
+    if (this.#learnedAt.size >= learnedMax) this.#learnedAt.clear();
+    this.#learnedAt.set(addr, now);
+    this.#syncWith(now, addr, () => undefined);
+  }
+
+  /** The push-pull timer. */
+  onPushPull(now: Instant): void {
+    this.#ctx.timers.set('pushPull', now + this.#intervalMs());
+    if (this.#ctx.leaving) return;
+    this.syncWithRandomPeer(now, () => undefined);
+  }
+
+  /** Anti-entropy with a random dead member: if it is back (a healed partition), we merge. */
+  onReconnect(now: Instant): void {
+    const { config, timers, table, stats, rng } = this.#ctx;
+    timers.set('reconnect', now + config.reconnectIntervalMs);
+    if (this.#ctx.leaving) return;
+    const dead = table.all().filter((r) => r.status === 'dead');
+    if (dead.length === 0) return;
+    stats.reconnects++;
+    this.#syncWith(now, rng.pick(dead).addr, () => undefined);
+  }
+
+  /** One digest exchange with `addr`; a success is announced as `syncCompleted`. */
+  #syncWith(now: Instant, addr: Address, done: (at: Instant, ok: boolean) => void): void {
+    this.#ctx.stats.pushPulls++;
+    this.#antiEntropy.start(now, addr, (at, ok) => {
+      if (ok) this.#ctx.emit({ type: 'syncCompleted', peer: addr });
+      done(at, ok);
+    });
+  }
+
+  /** memberlist's scaling: the interval grows with log2(N) above 32 members. */
+  #intervalMs(): number {
+    const n = this.#ctx.clusterSize();
+    const mult = n <= 32 ? 1 : Math.ceil(Math.log2(n) - Math.log2(32)) + 1;
+    return this.#ctx.config.pushPullIntervalMs * mult;
+  }
+}
