@@ -96,14 +96,15 @@ function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
   const { config, table } = inputs;
   const timers = new Timers();
   const stats = emptySwimStats();
-  const others = inputs.broadcastClasses;
-  const otherCount = Object.keys(others).length;
+  // Shares are relative to the classes with news waiting, so membership's share matters only
+  // once another class exists: it is membershipShare whether that class comes now or later.
   const queue = new BroadcastQueue({
     retransmitMult: config.retransmitMult,
     queueMax: config.broadcastQueueMax,
-    shares: { [membershipClass]: otherCount === 0 ? 1 : config.membershipShare, ...others },
+    shares: { [membershipClass]: config.membershipShare },
     onEnqueue,
   });
+  for (const [cls, share] of Object.entries(inputs.broadcastClasses)) queue.addClass(cls, share);
   const live = new LiveSet();
   const emit = (e: SwimEvent) => outbox.emit(e);
   const departure: Departure = new Departure({

@@ -9,6 +9,16 @@ import type { PushPullRounds } from './push-pull-rounds.js';
 /** Handles datagram messages the core does not know (application messages). */
 export type UserMessageHandler = (now: Instant, from: Address, msg: Record<string, unknown>) => boolean;
 
+/**
+ * Answers stream requests whose type the core does not know (a store plug-in's requests):
+ * an object is the reply, `undefined` means "not mine either".
+ */
+export type UserRequestHandler = (
+  now: Instant,
+  from: Address,
+  msg: Record<string, unknown>,
+) => object | undefined;
+
 export interface InboxParts {
   readonly prober: Prober;
   readonly news: News;
@@ -25,6 +35,7 @@ export class Inbox {
   readonly #ctx: SwimContext;
   readonly #parts: InboxParts;
   #userMessage: UserMessageHandler | undefined;
+  #userRequest: UserRequestHandler | undefined;
 
   constructor(ctx: SwimContext, parts: InboxParts) {
     this.#ctx = ctx;
@@ -33,6 +44,10 @@ export class Inbox {
 
   onUserMessage(handler: UserMessageHandler): void {
     this.#userMessage = handler;
+  }
+
+  onUserRequest(handler: UserRequestHandler): void {
+    this.#userRequest = handler;
   }
 
   handleMessage(now: Instant, from: Address, raw: unknown): void {
@@ -71,7 +86,8 @@ export class Inbox {
     }
     const msg = raw as Record<string, unknown>;
     if (msg.t === 'sping') return this.#parts.prober.onStreamPing(msg.id);
-    const reply = this.#parts.antiEntropy.handleRequest(now, from, msg);
+    const reply =
+      this.#parts.antiEntropy.handleRequest(now, from, msg) ?? this.#userRequest?.(now, from, msg);
     if (reply !== undefined) return reply;
     this.#ctx.reject(from, 'unknownRequest');
     return { t: 'err', reason: 'unknown' };

@@ -2,7 +2,8 @@
  * @trellis/swim — SWIM failure detection with the Lifeguard extensions, as a sans-IO core.
  */
 export { Swim, type SwimOptions } from './swim.js';
-export { type UserMessageHandler } from './inbox.js';
+export { type UserMessageHandler, type UserRequestHandler } from './inbox.js';
+export { type ReplyHandler } from './context.js';
 export { type SwimConfig, type SwimProfile, swimProfiles, parseSwimConfig } from './config.js';
 export { type SwimEvent, type SwimEventType } from './events.js';
 export { type SwimStats } from './stats.js';

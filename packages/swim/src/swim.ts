@@ -1,5 +1,7 @@
 import {
+  InvalidArgumentError,
   InvalidStateError,
+  describe,
   silentLogger,
   type Rng,
   type Address,
@@ -11,7 +13,8 @@ import type { AntiEntropySection } from './anti-entropy-section.js';
 import { parseSwimConfig, type SwimConfig, type SwimProfile } from './config.js';
 import { assembleCore, type CoreParts } from './core-parts.js';
 import type { SwimEvent } from './events.js';
-import type { UserMessageHandler } from './inbox.js';
+import type { UserMessageHandler, UserRequestHandler } from './inbox.js';
+import type { ReplyHandler } from './context.js';
 import type { SwimStats } from './stats.js';
 import { handleTimeout } from './timer-dispatch.js';
 import type { Transmit } from './transmit.js';
@@ -31,7 +34,10 @@ export interface SwimOptions {
   readonly logger?: Logger;
   /** Bytes of each packet the driver needs for its envelope (version, encryption). */
   readonly envelopeReserveBytes?: number;
-  /** Other broadcast classes and their share of each packet, e.g. `{ routes: 0.5 }`. */
+  /**
+   * Other broadcast classes and their share of each packet, e.g. `{ routes: 0.5 }`; more can be
+   * added later with `addBroadcastClass`.
+   */
   readonly broadcastClasses?: Readonly<Record<string, number>>;
 }
 
@@ -105,7 +111,39 @@ export class Swim {
     this.#p.inbox.onUserMessage(handler);
   }
 
-  /** Queues application news in its broadcast class; newer news about `key` replaces older. */
+  /**
+   * Answers stream requests whose type the core does not know: `handleRequest` replies with
+   * what `handler` returns, or `{ t: 'err', reason: 'unknown' }` when it returns `undefined`.
+   */
+  onUserRequest(handler: UserRequestHandler): void {
+    this.#p.inbox.onUserRequest(handler);
+  }
+
+  /**
+   * Sends `msg` as a request over the reliable stream (a `request` transmit); `onReply` runs
+   * once, from `handleReply`, with the reply or the driver's error reason.
+   */
+  request(to: Address, msg: object, timeoutMs: number, onReply: ReplyHandler): void {
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
+      throw new InvalidArgumentError(
+        `request: timeoutMs must be a positive integer, got ${describe(timeoutMs)}`,
+      );
+    }
+    this.#p.outbox.request(to, msg, timeoutMs, onReply);
+  }
+
+  /**
+   * Adds a broadcast class with its share of each packet, in (0, 1], while the node runs.
+   * Throws `BroadcastClassError` if it exists or the share is out of range.
+   */
+  addBroadcastClass(cls: string, share: number): void {
+    this.#p.queue.addClass(cls, share);
+  }
+
+  /**
+   * Queues application news in its broadcast class; newer news about `key` in that class
+   * replaces older. Throws `BroadcastClassError` for a class never added.
+   */
   broadcast(cls: string, key: string, msg: object): void {
     this.#p.queue.enqueue(cls, key, msg);
   }

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { BroadcastClassError, BroadcastQueue, wireSize } from '../src/index.js';
+import { Rng } from '@trellis/runtime';
+import { BroadcastClassError, BroadcastQueue, Swim, wireSize, type SwimOptions } from '../src/index.js';
 
 const q = (shares: Record<string, number> = { members: 1 }, queueMax = 100) =>
   new BroadcastQueue({ retransmitMult: 2, queueMax, shares });
@@ -131,4 +132,41 @@ test('addClass refuses an existing class and a share outside (0, 1]; news needs 
   t.throws(() => b.enqueue('tasks', 'x', { v: 1 }), { instanceOf: BroadcastClassError });
   t.throws(() => q({ members: 0 }), { instanceOf: BroadcastClassError }, 'the constructor checks shares too');
   t.is(b.size, 0);
+});
+
+/** The bytes of each class in the packet a Swim core sends with 200 pieces of news in each. */
+function packetShares(swim: Swim): { members: number; kv: number } {
+  for (let i = 0; i < 200; i++) {
+    swim.handleMessage(0, 'x:1', { t: 'm', id: `m${i}`, a: `m${i}:1`, i: 1, s: 0, md: new Uint8Array(0) });
+    swim.broadcast('kv', `k${i}`, { t: 'kv', k: `k${i}`, pad: 'z'.repeat(16) });
+  }
+  swim.sendTo('b:1', { t: 'hello' });
+  const out = { members: 0, kv: 0 };
+  for (let t = swim.pollTransmit(); t !== undefined; t = swim.pollTransmit()) {
+    if (t.kind !== 'datagram' || t.to !== 'b:1') continue;
+    for (const m of t.msgs as { t: string }[]) {
+      if (m.t === 'm') out.members += wireSize(m);
+      if (m.t === 'kv') out.kv += wireSize(m);
+    }
+  }
+  return out;
+}
+
+test('Swim.addBroadcastClass: a class added while running shares packets as one given at construction', (t) => {
+  const base: SwimOptions = { id: 'a', addr: 'a:1', now: 0, rng: Rng.fromSeed(1) };
+  const late = new Swim(base);
+  late.addBroadcastClass('kv', 0.5);
+  const early = new Swim({ ...base, broadcastClasses: { kv: 0.5 } });
+  const shares = packetShares(late);
+  t.deepEqual(shares, packetShares(early));
+  // membershipShare (0.5 on LAN) against kv's 0.5: an even split, not membership's 2/3.
+  const kvFraction = shares.kv / (shares.kv + shares.members);
+  t.true(kvFraction > 0.45 && kvFraction < 0.55, `kv fraction ${kvFraction.toFixed(2)}`);
+  t.throws(() => late.addBroadcastClass('kv', 0.5), { instanceOf: BroadcastClassError });
+  t.throws(() => late.addBroadcastClass('members', 0.5), { instanceOf: BroadcastClassError });
+  t.throws(() => late.addBroadcastClass('big', 2), { instanceOf: BroadcastClassError });
+  t.throws(() => late.broadcast('nope', 'k', { t: 'x' }), { instanceOf: BroadcastClassError });
+  t.throws(() => new Swim({ ...base, broadcastClasses: { members: 0.5 } }), {
+    instanceOf: BroadcastClassError,
+  });
 });
