@@ -188,6 +188,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         this.#finishLeave();
         return;
       case 'awarenessChanged':
+      case 'joinFailed': // swim's new events reach listeners as 'event' until the node names them
         return;
       case 'syncCompleted':
         this.emit('synced', e);

@@ -8,7 +8,7 @@ import {
   rootsEqual,
 } from '@trellis/membership';
 import type { AntiEntropySection } from './anti-entropy-section.js';
-import type { SwimContext } from './context.js';
+import type { ReplyHandler, SwimContext } from './context.js';
 import { wireSize } from './wire-size.js';
 
 type Sections = ReadonlyMap<string, AntiEntropySection>;
@@ -45,13 +45,18 @@ export class AntiEntropy {
     });
   }
 
-  /** Full-state exchange used by join. `done(ok)` runs when it ends. */
-  join(_now: Instant, seed: Address, done: (at: Instant, ok: boolean) => void): void {
-    this.#send(seed, { t: 'join', x: this.#all() }, (at, reply) => {
+  /**
+   * Full-state exchange used by join. `done(at, error)` runs when it ends: `error` is
+   * `undefined` on success, else the request's error (the driver's reason, such as
+   * `ECONNREFUSED` or a timeout) or `badReply` for an answer that is not a join reply.
+   */
+  join(_now: Instant, seed: Address, done: (at: Instant, error: string | undefined) => void): void {
+    this.#send(seed, { t: 'join', x: this.#all() }, (at, reply, error) => {
+      if (error !== undefined) return done(at, error);
       const x = field(reply, 'joinr', 'x');
-      if (x === undefined) return done(at, false);
+      if (x === undefined) return done(at, 'badReply');
       this.#mergeAll(at, seed, x);
-      done(at, true);
+      done(at, undefined);
     });
   }
 
@@ -145,11 +150,11 @@ export class AntiEntropy {
     }
   }
 
-  #send(peer: Address, msg: object, onReply: (at: Instant, reply: unknown) => void): void {
+  #send(peer: Address, msg: object, onReply: ReplyHandler): void {
     this.#ctx.stats.pushPullBytesEstimated += wireSize(msg);
     this.#ctx.request(peer, msg, this.#ctx.config.streamTimeoutMs, (at, reply, error) => {
       if (error === undefined) this.#ctx.stats.pushPullBytesEstimated += wireSize(reply);
-      onReply(at, error === undefined ? reply : undefined);
+      onReply(at, error === undefined ? reply : undefined, error);
     });
   }
 

@@ -59,6 +59,8 @@ export interface SwimConfig {
   /** Join: first retry delay, doubled each round up to the max. */
   readonly joinRetryBaseMs: DurationMs;
   readonly joinRetryMaxMs: DurationMs;
+  /** Join attempts before giving up with `joinFailed`; 0 retries forever. */
+  readonly joinAttemptsMax: number;
   /** Pending broadcasts kept at most; past it the most-sent ones are dropped. */
   readonly broadcastQueueMax: number;
   /** Share of each packet's piggyback budget reserved for membership news when others wait. */
@@ -96,6 +98,7 @@ const lan: SwimConfig = Object.freeze({
   streamTimeoutMs: 10_000,
   joinRetryBaseMs: 1000,
   joinRetryMaxMs: 30_000,
+  joinAttemptsMax: 5,
   broadcastQueueMax: 4096,
   membershipShare: 0.5,
   eventQueueMax: 100_000,
@@ -170,6 +173,7 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   ms('streamTimeoutMs', 1);
   ms('joinRetryBaseMs', 1);
   ms('joinRetryMaxMs', 1);
+  p.integer('joinAttemptsMax', c.joinAttemptsMax, 0, 1000);
   p.integer('broadcastQueueMax', c.broadcastQueueMax, 1, 1_000_000);
   p.number('membershipShare', c.membershipShare, 0.05, 1);
   p.integer('eventQueueMax', c.eventQueueMax, 1, 10_000_000);

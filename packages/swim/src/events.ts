@@ -12,10 +12,21 @@ export type SwimEvent =
   | { readonly type: 'memberLeft'; readonly member: MemberRecord }
   /** Someone suspected or buried us; we raised our incarnation to refute it. */
   | { readonly type: 'selfRefuted'; readonly incarnation: number }
-  | { readonly type: 'joined'; readonly seed: Address; readonly members: number }
+  /**
+   * We are in a cluster: `seed` answered our join, or, `undefined`, every seed was our own
+   * address, so we bootstrapped a new cluster (of `members`, 1 unless others joined us first).
+   */
+  | { readonly type: 'joined'; readonly seed: Address | undefined; readonly members: number }
   /** A push-pull exchange we started completed: our tables hold everything `peer` had. */
   | { readonly type: 'syncCompleted'; readonly peer: Address }
+  /** No seed answered this attempt; the next one starts at `retryAt`. */
   | { readonly type: 'joinAttemptFailed'; readonly attempt: number; readonly retryAt: number }
+  /** The last of `joinAttemptsMax` attempts failed too; no more. `errors`: each seed's last reason. */
+  | {
+      readonly type: 'joinFailed';
+      readonly attempts: number;
+      readonly errors: readonly { readonly seed: Address; readonly reason: string }[];
+    }
   /** Our leave has been gossiped out (or its time ran out); the driver may close now. */
   | { readonly type: 'leaveCompleted' }
   | { readonly type: 'awarenessChanged'; readonly score: number }

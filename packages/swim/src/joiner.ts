@@ -2,9 +2,18 @@ import type { Address, Instant } from '@trellis/runtime';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { SwimContext } from './context.js';
 
+/** One attempt through every seed; a later attempt or join makes its replies stale. */
+interface Attempt {
+  readonly number: number;
+  pending: number;
+  succeeded: boolean;
+  readonly errors: { seed: Address; reason: string }[];
+}
+
 /**
  * Join: a full-state exchange with every seed at once, retried with exponential backoff and
- * jitter until one answers.
+ * jitter until one answers or `joinAttemptsMax` attempts have failed. Seeds that are all our
+ * own address bootstrap a cluster of one.
  */
 export class Joiner {
   readonly #ctx: SwimContext;
@@ -12,7 +21,8 @@ export class Joiner {
   /** Announces our arrival once a seed has answered. */
   readonly #onJoined: () => void;
   #seeds: Address[] = [];
-  #attempt = 0;
+  #attempts = 0;
+  #current: Attempt | undefined;
   #joined = false;
 
   constructor(ctx: SwimContext, antiEntropy: AntiEntropy, onJoined: () => void) {
@@ -22,11 +32,14 @@ export class Joiner {
   }
 
   join(now: Instant, seeds: readonly Address[]): void {
-    this.#seeds = seeds.filter((s) => s !== this.#ctx.table.self().addr);
-    this.#attempt = 0;
+    const self = this.#ctx.table.self().addr;
+    this.#seeds = [...new Set(seeds)].filter((s) => s !== self);
+    this.#attempts = 0;
+    this.#current = undefined;
     this.#joined = false;
-    if (this.#seeds.length === 0) return;
-    this.#ctx.timers.set('join', now);
+    this.stop();
+    if (this.#seeds.length > 0) this.#ctx.timers.set('join', now);
+    else if (seeds.length > 0) this.#succeed(undefined);
   }
 
   /** Stops retrying (we leave). */
@@ -36,33 +49,47 @@ export class Joiner {
 
   /** The join timer: one attempt through every seed. */
   onJoinTimer(now: Instant): void {
-    this.#ctx.timers.clear('join');
-    const attempt = ++this.#attempt;
+    this.stop();
+    const attempt: Attempt = {
+      number: ++this.#attempts,
+      pending: this.#seeds.length,
+      succeeded: false,
+      errors: [],
+    };
+    this.#current = attempt;
     this.#ctx.stats.joinAttempts++;
-    let pending = this.#seeds.length;
-    let succeeded = false;
     for (const seed of this.#seeds) {
-      this.#antiEntropy.join(now, seed, (at, ok) => {
-        pending--;
-        if (ok && !succeeded && attempt === this.#attempt) {
-          succeeded = true;
-          if (!this.#joined) {
-            this.#joined = true;
-            this.#onJoined();
-            this.#ctx.emit({ type: 'joined', seed, members: this.#ctx.clusterSize() });
-          }
+      this.#antiEntropy.join(now, seed, (at, error) => {
+        if (attempt !== this.#current) return;
+        attempt.pending--;
+        if (error !== undefined) attempt.errors.push({ seed, reason: error });
+        else if (!attempt.succeeded) {
+          attempt.succeeded = true;
+          this.#succeed(seed);
         }
-        if (pending === 0 && !succeeded && attempt === this.#attempt && !this.#ctx.leaving) this.#retry(at);
+        if (attempt.pending === 0 && !attempt.succeeded && !this.#ctx.leaving) this.#failed(at, attempt);
       });
     }
   }
 
-  #retry(at: Instant): void {
+  #succeed(seed: Address | undefined): void {
+    if (this.#joined) return;
+    this.#joined = true;
+    if (seed !== undefined) this.#onJoined();
+    this.#ctx.emit({ type: 'joined', seed, members: this.#ctx.clusterSize() });
+  }
+
+  #failed(at: Instant, attempt: Attempt): void {
     const { config, rng, timers } = this.#ctx;
-    const attempt = this.#attempt;
-    const delay = Math.min(config.joinRetryMaxMs, config.joinRetryBaseMs * 2 ** (attempt - 1));
+    if (config.joinAttemptsMax > 0 && attempt.number >= config.joinAttemptsMax) {
+      const order = new Map(this.#seeds.map((s, i) => [s, i]));
+      const errors = [...attempt.errors].sort((a, b) => order.get(a.seed)! - order.get(b.seed)!);
+      this.#ctx.emit({ type: 'joinFailed', attempts: attempt.number, errors });
+      return;
+    }
+    const delay = Math.min(config.joinRetryMaxMs, config.joinRetryBaseMs * 2 ** (attempt.number - 1));
     const retryAt = at + Math.floor(delay * (0.75 + rng.float() * 0.5));
     timers.set('join', retryAt);
-    this.#ctx.emit({ type: 'joinAttemptFailed', attempt, retryAt });
+    this.#ctx.emit({ type: 'joinAttemptFailed', attempt: attempt.number, retryAt });
   }
 }

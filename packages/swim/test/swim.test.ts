@@ -86,9 +86,9 @@ test('graceful leave: the others see `left`, never `dead`, and leaveCompleted fi
   t.is(net.core('b').stats().probes, probesAtLeave, 'probing stopped');
 });
 
-test('join retries with exponential backoff while no seed answers', (t) => {
+test('join retries with exponential backoff while no seed answers (joinAttemptsMax 0: forever)', (t) => {
   const net = new CoreNet();
-  const a = net.add('a');
+  const a = net.add('a', { joinAttemptsMax: 0 });
   a.join(net.now, ['nobody:1']);
   net.run(120_000);
   const fails = net.eventsOf('joinAttemptFailed', 'a') as { retryAt: number; attempt: number }[];
