@@ -189,6 +189,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         return;
       case 'awarenessChanged':
       case 'joinFailed': // swim's new events reach listeners as 'event' until the node names them
+      case 'memberConflict':
         return;
       case 'syncCompleted':
         this.emit('synced', e);

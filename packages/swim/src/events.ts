@@ -13,6 +13,18 @@ export type SwimEvent =
   /** Someone suspected or buried us; we raised our incarnation to refute it. */
   | { readonly type: 'selfRefuted'; readonly incarnation: number }
   /**
+   * A live (alive or suspect) record about our id arrived, from `from`, with address `theirs`
+   * instead of `ours`: another node runs with our id, or our previous life at another address
+   * is not declared dead yet. At most once per `theirs` per minute; counted in `conflicts`.
+   */
+  | {
+      readonly type: 'memberConflict';
+      readonly id: string;
+      readonly ours: Address;
+      readonly theirs: Address;
+      readonly from: Address;
+    }
+  /**
    * We are in a cluster: `seed` answered our join, or, `undefined`, every seed was our own
    * address, so we bootstrapped a new cluster (of `members`, 1 unless others joined us first).
    */

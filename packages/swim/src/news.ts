@@ -1,5 +1,6 @@
 import type { Address, Instant } from '@trellis/runtime';
 import type { MemberChange, MemberRecord } from '@trellis/membership';
+import { ConflictReports } from './conflict-reports.js';
 import type { SwimContext } from './context.js';
 import { fromMemberMessage, toMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
@@ -32,6 +33,7 @@ export class News {
   /** Peers already told of our current incarnation directly. */
   readonly #answered = new Set<Address>();
   #answeredAt = -1;
+  readonly #conflicts = new ConflictReports();
 
   constructor(ctx: SwimContext, hooks: NewsHooks) {
     this.#ctx = ctx;
@@ -40,6 +42,7 @@ export class News {
 
   /** A member record from a peer (piggybacked gossip or a push-pull section). */
   onMember(now: Instant, from: Address, msg: MemberMessage): void {
+    if (msg.id === this.#ctx.selfId && (msg.s === 0 || msg.s === 1)) this.#checkConflict(now, from, msg.a);
     const outcome = this.#ctx.table.merge(fromMemberMessage(msg), now);
     if (msg.id === this.#ctx.selfId && msg.s !== 0 && outcome.kind !== 'rejected')
       this.#answerAccuser(from, msg.by);
@@ -140,6 +143,20 @@ export class News {
           );
         }
         return;
+    }
+  }
+
+  /**
+   * memberlist's NotifyConflict: a live record about our id at another address means someone
+   * else runs with our id (or our previous life, at another address, is not dead yet). The
+   * refutation goes on as usual; this only tells the operator, at most once a minute per address.
+   */
+  #checkConflict(now: Instant, from: Address, theirs: Address): void {
+    const ours = this.#ctx.table.self().addr;
+    if (theirs === ours) return;
+    this.#ctx.stats.conflicts++;
+    if (this.#conflicts.report(now, theirs)) {
+      this.#ctx.emit({ type: 'memberConflict', id: this.#ctx.selfId, ours, theirs, from });
     }
   }
 

@@ -23,6 +23,8 @@ export interface SwimStats {
   joinAttempts: number;
   eventsDropped: number;
   lateTimers: number;
+  /** Live member records about our id with another address (each one; events are rate-limited). */
+  conflicts: number;
   rejected: Record<string, number>;
 }
 
@@ -49,6 +51,7 @@ export function emptySwimStats(): SwimStats {
     joinAttempts: 0,
     eventsDropped: 0,
     lateTimers: 0,
+    conflicts: 0,
     rejected: {},
   };
 }
