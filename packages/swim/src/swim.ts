@@ -163,8 +163,20 @@ export class Swim {
     this.#p.news.announceSelf(change);
   }
 
-  /** Changes our metadata (gossiped under a new incarnation). */
+  /**
+   * Changes our metadata (gossiped under a new incarnation). Throws `InvalidArgumentError` if
+   * `meta` is not a Uint8Array or is longer than the membership `metaSizeMax`.
+   */
   updateMeta(now: Instant, meta: Uint8Array): void {
+    const max = this.table.config.metaSizeMax;
+    if (!((meta as unknown) instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`updateMeta: meta must be a Uint8Array, got ${describe(meta)}`);
+    }
+    if (meta.length > max) {
+      throw new InvalidArgumentError(
+        `updateMeta: meta is ${meta.length} bytes, more than metaSizeMax ${max}`,
+      );
+    }
     const change = this.table.updateSelf({ meta }, now);
     if (change !== undefined) this.#p.news.announceSelf(change);
   }

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { InvalidArgumentError } from '@trellis/runtime';
 import { CoreNet } from './helpers/core-net.js';
 import { parseSwimMessage } from '../src/messages.js';
 
@@ -195,4 +196,22 @@ test('a prompt round pulled into the past is not mistaken for a late timer', (t)
     t.is(net.core(id).awarenessScore, 0, id);
   }
   t.is(net.core('a').table.get('c')?.meta[0], 10);
+});
+
+test('updateMeta refuses what is not a Uint8Array within metaSizeMax, and changes nothing', (t) => {
+  const net = trio();
+  const c = net.core('c');
+  const before = c.table.self();
+  const pending = c.queueStats().pending;
+  for (const meta of [new Uint8Array(513), undefined, null, 'abc', [1, 2]]) {
+    const e = t.throws(() => c.updateMeta(net.now, meta as Uint8Array), { instanceOf: InvalidArgumentError });
+    t.is(e?.code, 'ERR_TRELLIS_INVALID_ARGUMENT');
+  }
+  t.is(c.table.self(), before);
+  t.is(c.queueStats().pending, pending);
+  // At the bound it is accepted and gossiped under a new incarnation.
+  c.updateMeta(net.now, new Uint8Array(512).fill(7));
+  t.is(c.table.self().incarnation, before.incarnation + 1);
+  net.run(2000);
+  t.is(net.core('a').table.get('c')?.meta.length, 512);
 });
