@@ -29,6 +29,12 @@ export interface BroadcastQueueOptions {
    * in (0, 1]; more classes can be added later with `addClass`.
    */
   readonly shares: Readonly<Record<string, number>>;
+  /**
+   * Largest news in bytes (its wire size plus framing) that any packet can carry. Larger news
+   * could never be piggybacked: it is counted as `tooLarge` and not queued, and reaches peers
+   * only through push-pull. Default: no limit.
+   */
+  readonly itemBytesMax?: number;
   /** Called whenever news is queued (the core uses it to gossip fresh news promptly). */
   readonly onEnqueue?: () => void;
 }
@@ -86,6 +92,10 @@ export class BroadcastQueue {
       this.#replaced++;
     }
     const item: Pending = { key, cls, msg, size: wireSize(msg), transmits: 0, seq: ++this.#seq };
+    if (item.size > (this.#opts.itemBytesMax ?? Infinity)) {
+      this.#tooLarge++;
+      return;
+    }
     this.#insert(c.list, item);
     c.byKey.set(key, item);
     this.#size++;

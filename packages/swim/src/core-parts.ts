@@ -101,6 +101,7 @@ function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
   const queue = new BroadcastQueue({
     retransmitMult: config.retransmitMult,
     queueMax: config.broadcastQueueMax,
+    itemBytesMax: Outbox.itemBytesMax(inputs.budgetBytes),
     shares: { [membershipClass]: config.membershipShare },
     onEnqueue,
   });

@@ -62,11 +62,14 @@ export class GossipRounds {
     const k = config.gossipNodes;
     const targets = this.#deps.live.sample(rng, k).map((id) => table.get(id)!);
     if (dead.length > 0 && targets.length < k + 1) targets.push(rng.pick(dead));
+    let sent = 0;
     for (const target of targets) {
       if (!this.#deps.outbox.sendNews(target.addr)) break;
       stats.gossipPackets++;
+      sent++;
     }
-    if (queue.size > 0) this.promptly();
+    // With nobody to tell (a cluster of one), news waits for the regular rounds instead.
+    if (queue.size > 0 && sent > 0) this.promptly();
   }
 
   /**

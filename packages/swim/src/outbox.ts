@@ -35,6 +35,11 @@ export class Outbox {
     this.#opts = opts;
   }
 
+  /** The largest news (wire size) a packet of ours can carry: one alone in a gossip packet. */
+  static itemBytesMax(budgetBytes: number): number {
+    return budgetBytes - compoundHeaderBytes - compoundOverheadBytes;
+  }
+
   /** Sends `msg` (after the `first` messages) as a datagram, filled up with pending news. */
   send(to: Address, msg: object, first: readonly object[] = []): void {
     const msgs: object[] = [msg, ...first];

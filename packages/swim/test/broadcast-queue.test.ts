@@ -170,3 +170,20 @@ test('Swim.addBroadcastClass: a class added while running shares packets as one 
     instanceOf: BroadcastClassError,
   });
 });
+
+test('news too large for any packet is not queued (it would wait forever); it is counted', (t) => {
+  const b = new BroadcastQueue({ retransmitMult: 2, queueMax: 100, shares: { kv: 1 }, itemBytesMax: 1000 });
+  b.enqueue('kv', 'x', { v: 'small' });
+  b.enqueue('kv', 'x', { v: 'y'.repeat(2000) });
+  t.is(b.size, 0, 'the older news about x is stale, the newer cannot be sent');
+  t.like(b.stats(), { tooLarge: 1, replaced: 1 });
+  const swim = new Swim({
+    id: 'a',
+    addr: 'a:1',
+    now: 0,
+    rng: Rng.fromSeed(1),
+    broadcastClasses: { kv: 0.5 },
+  });
+  swim.broadcast('kv', 'big', { t: 'kv', v: 'y'.repeat(1400) });
+  t.like(swim.queueStats(), { pending: 0, tooLarge: 1 });
+});

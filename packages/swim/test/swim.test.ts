@@ -215,3 +215,20 @@ test('updateMeta refuses what is not a Uint8Array within metaSizeMax, and change
   net.run(2000);
   t.is(net.core('a').table.get('c')?.meta.length, 512);
 });
+
+test('news nobody can take does not wake the core every prompt interval', (t) => {
+  // A cluster of one with news waiting (a store's first record): no one to gossip to yet.
+  const lone = new CoreNet().add('a', { pushPullIntervalMs: 0, reconnectIntervalMs: 0 });
+  lone.addBroadcastClass('kv', 0.5);
+  lone.broadcast('kv', 'x', { t: 'kv', v: 1 });
+  let wakeups = 0;
+  const start = lone.pollTimeout()!;
+  for (let at = start; at < start + 10_000; at = lone.pollTimeout()!) {
+    lone.handleTimeout(at);
+    wakeups++;
+  }
+  // Regular rounds (every 200 ms) and probe ticks, not a round every 30 ms.
+  t.log(`${wakeups} wake-ups in 10 s`);
+  t.true(wakeups <= 70, `${wakeups} wake-ups in 10 s`);
+  t.is(lone.queueStats().pending, 1, 'the news waits for a member to tell');
+});
