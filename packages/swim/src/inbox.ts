@@ -11,7 +11,8 @@ export type UserMessageHandler = (now: Instant, from: Address, msg: Record<strin
 
 /**
  * Answers stream requests whose type the core does not know (a store plug-in's requests):
- * an object is the reply, `undefined` means "not mine either".
+ * an object is the reply, `undefined` means "not mine either". `msg` is peer input: the
+ * handler validates it and must not throw (a bad request is answered, counted, reported).
  */
 export type UserRequestHandler = (
   now: Instant,
