@@ -14,10 +14,14 @@ interface Pending {
   readonly seq: number;
 }
 
-/** One broadcast class: its share of a packet, its news in send order, and the news by key. */
+/**
+ * One broadcast class: its share of a packet, its news by transmit count (`buckets[t]` holds
+ * the news sent `t` times, oldest first), and the news by key. Buckets keep every operation
+ * proportional to one bucket, not to the whole queue: a boot storm queues thousands of items.
+ */
 interface BroadcastClass {
   readonly share: number;
-  readonly list: Pending[];
+  readonly buckets: Pending[][];
   readonly byKey: Map<string, Pending>;
 }
 
@@ -80,7 +84,7 @@ export class BroadcastQueue {
    */
   addClass(cls: string, share: number): void {
     if (this.#classes.has(cls)) throw new BroadcastClassError(cls, 'exists already');
-    this.#classes.set(cls, { share: requireShare(cls, share), list: [], byKey: new Map() });
+    this.#classes.set(cls, { share: requireShare(cls, share), buckets: [], byKey: new Map() });
   }
 
   /** Queues `msg` under `key` in `cls`, replacing older news about the same key in that class. */
@@ -96,7 +100,7 @@ export class BroadcastQueue {
       this.#tooLarge++;
       return;
     }
-    this.#insert(c.list, item);
+    (c.buckets[0] ??= []).push(item);
     c.byKey.set(key, item);
     this.#size++;
     if (this.#size > this.#opts.queueMax) this.#dropMostSent();
@@ -113,13 +117,13 @@ export class BroadcastQueue {
   }
 
   sizeOf(cls: string): number {
-    return this.#classes.get(cls)?.list.length ?? 0;
+    return this.#classes.get(cls)?.byKey.size ?? 0;
   }
 
   /** Drops everything queued (a node that leaves, or a test). */
   clear(): void {
     for (const c of this.#classes.values()) {
-      c.list.length = 0;
+      c.buckets.length = 0;
       c.byKey.clear();
     }
     this.#size = 0;
@@ -149,70 +153,65 @@ export class BroadcastQueue {
    */
   take(budgetBytes: number, overheadBytes: number, clusterSize: number): object[] {
     const limit = this.retransmitLimit(clusterSize);
-    const pending = [...this.#classes.values()].filter((c) => c.list.length > 0);
+    const pending = [...this.#classes.values()].filter((c) => c.byKey.size > 0);
     if (pending.length === 0 || budgetBytes <= overheadBytes) return [];
     const weightSum = pending.reduce((s, c) => s + c.share, 0);
     const picked = new Set<Pending>();
     let left = budgetBytes;
     for (const c of pending) {
       const share = Math.floor((budgetBytes * c.share) / weightSum);
-      left -= this.#fill(c.list, Math.min(share, left), overheadBytes, picked);
+      left -= this.#fill(c, Math.min(share, left), overheadBytes, picked);
     }
-    for (const c of pending) left -= this.#fill(c.list, left, overheadBytes, picked);
-    for (const item of picked) {
-      const c = this.#classes.get(item.cls)!;
-      c.list.splice(c.list.indexOf(item), 1);
-      item.transmits++;
-      if (item.transmits < limit) this.#insert(c.list, item);
-      else {
-        c.byKey.delete(item.key);
-        this.#size--;
-      }
-    }
+    for (const c of pending) left -= this.#fill(c, left, overheadBytes, picked);
+    for (const c of pending) this.#advance(c, picked, limit);
     return [...picked].map((p) => p.msg);
   }
 
-  /** Adds items of `list` not yet picked that fit in `budget`; returns the bytes used. */
-  #fill(list: Pending[], budget: number, overhead: number, picked: Set<Pending>): number {
+  /**
+   * Adds news of `c` not yet picked that fits in `budget`, fewest transmits first and newest
+   * first among equals; returns the bytes used.
+   */
+  #fill(c: BroadcastClass, budget: number, overhead: number, picked: Set<Pending>): number {
     let used = 0;
     let misses = 0;
-    for (const item of list) {
-      if (budget - used < overhead + this.#smallest) break;
-      if (picked.has(item)) continue;
-      const cost = item.size + overhead;
-      if (cost > budget - used) {
-        // News sizes cluster; after a run of misses the rest will not fit either. This bounds
-        // the scan of a long queue (a boot storm) at a few dozen items per packet.
-        if (++misses >= missesMax) break;
-        continue;
+    for (const bucket of c.buckets) {
+      if (bucket === undefined) continue;
+      for (let i = bucket.length - 1; i >= 0; i--) {
+        if (budget - used < overhead + this.#smallest) return used;
+        const item = bucket[i]!;
+        if (picked.has(item)) continue;
+        const cost = item.size + overhead;
+        if (cost > budget - used) {
+          // News sizes cluster; after a run of misses the rest will not fit either. This bounds
+          // the scan of a long queue (a boot storm) at a few dozen items per packet.
+          if (++misses >= missesMax) return used;
+          continue;
+        }
+        picked.add(item);
+        used += cost;
       }
-      picked.add(item);
-      used += cost;
     }
     return used;
   }
 
-  /** Reports news larger than `packetBytes`: it can never be piggybacked, so it is dropped. */
-  dropOversized(packetBytes: number): void {
-    for (const c of this.#classes.values()) {
-      for (const item of c.list.filter((i) => i.size > packetBytes)) {
-        this.#remove(item);
-        this.#tooLarge++;
+  /** The picked news of `c` moves up one bucket, or out once sent `limit` times. */
+  #advance(c: BroadcastClass, picked: ReadonlySet<Pending>, limit: number): void {
+    const moved: Pending[][] = [];
+    for (let t = 0; t < c.buckets.length; t++) {
+      const bucket = c.buckets[t];
+      if (bucket === undefined || !bucket.some((item) => picked.has(item))) continue;
+      const stay: Pending[] = [];
+      for (const item of bucket) {
+        if (!picked.has(item)) stay.push(item);
+        else if (++item.transmits < limit) (moved[item.transmits] ??= []).push(item);
+        else {
+          c.byKey.delete(item.key);
+          this.#size--;
+        }
       }
+      c.buckets[t] = stay;
     }
-  }
-
-  #insert(list: Pending[], item: Pending): void {
-    // Binary search for the first element that sorts after `item`.
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const m = list[mid]!;
-      if (m.transmits < item.transmits || (m.transmits === item.transmits && m.seq > item.seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    list.splice(lo, 0, item);
+    moved.forEach((items, t) => (c.buckets[t] = mergeBySeq(c.buckets[t] ?? [], items)));
   }
 
   #class(cls: string): BroadcastClass {
@@ -223,28 +222,58 @@ export class BroadcastQueue {
 
   #remove(item: Pending): void {
     const c = this.#classes.get(item.cls)!;
-    const i = c.list.indexOf(item);
-    if (i >= 0) c.list.splice(i, 1);
+    const bucket = c.buckets[item.transmits];
+    const i = bucket === undefined ? -1 : indexBySeq(bucket, item.seq);
+    if (i >= 0) bucket!.splice(i, 1);
     if (c.byKey.delete(item.key)) this.#size--;
   }
 
+  /** The oldest of the most-sent news of any class. */
   #dropMostSent(): void {
     let worst: Pending | undefined;
-    for (const { list } of this.#classes.values()) {
-      const last = list[list.length - 1];
-      if (
-        last &&
-        (!worst ||
-          last.transmits > worst.transmits ||
-          (last.transmits === worst.transmits && last.seq < worst.seq))
-      )
-        worst = last;
+    for (const { buckets } of this.#classes.values()) {
+      for (let t = buckets.length - 1; t >= 0; t--) {
+        const oldest = buckets[t]?.[0];
+        if (oldest === undefined) continue;
+        if (
+          !worst ||
+          oldest.transmits > worst.transmits ||
+          (oldest.transmits === worst.transmits && oldest.seq < worst.seq)
+        )
+          worst = oldest;
+        break;
+      }
     }
     if (worst) {
       this.#remove(worst);
       this.#droppedAtBound++;
     }
   }
+}
+
+/** Two lists ordered by seq (oldest first) as one. */
+function mergeBySeq(a: readonly Pending[], b: readonly Pending[]): Pending[] {
+  const out: Pending[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]!.seq < b[j]!.seq ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+/** Where the item with `seq` is in a list ordered by seq, or -1. */
+function indexBySeq(list: readonly Pending[], seq: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = list[mid]!.seq;
+    if (m === seq) return mid;
+    if (m < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 function requireShare(cls: string, share: unknown): number {
