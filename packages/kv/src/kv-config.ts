@@ -48,7 +48,7 @@ export function isTableName(name: unknown): name is string {
 export function parseKvConfig(input: Partial<KvConfig> = {}): KvConfig {
   const c = { ...defaultKvConfig, ...input };
   const p = new ConfigProblems();
-  if (c.mode !== 'owned' && c.mode !== 'shared')
+  if ((c.mode as string) !== 'owned' && (c.mode as string) !== 'shared')
     p.add('mode', `must be "owned" or "shared", got ${JSON.stringify(c.mode)}`);
   checkOwnerRegisterConfig(p, c);
   p.integer('keyLengthMax', c.keyLengthMax, 1, 4096);

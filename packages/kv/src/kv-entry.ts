@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@trellis/runtime';
 import type { ViewDiff } from '@trellis/store';
-import { decodeValue } from './kv-value.js';
+import { recordValue } from './kv-record.js';
 
 /** One entry of a table as readers see it. Treat `value` as read-only: replicas share it. */
 export interface KvEntry {
@@ -38,8 +38,7 @@ export function byOwnerThenKey(a: KvEntry, b: KvEntry): number {
 
 /** The entry of a record (decoded once: records are immutable, so callers cache it). */
 export function toKvEntry(r: { readonly k: string; readonly w: string; readonly d: Uint8Array }): KvEntry {
-  const decoded = decodeValue(r.d);
-  return Object.freeze({ key: r.k, value: decoded.ok ? decoded.value : undefined, owner: r.w });
+  return Object.freeze({ key: r.k, value: recordValue(r), owner: r.w });
 }
 
 /** Throws unless `key` is a string of 1 to `max` characters. */

@@ -1,4 +1,4 @@
-import { Hash64, type EntryHash, type RegisterSchema } from '@trellis/membership';
+import { Hash64, type RegisterSchema } from '@trellis/membership';
 import { decodeValue } from './kv-value.js';
 
 /**
@@ -66,7 +66,8 @@ function checkCommon(r: Record<string, unknown>, limits: KvLimits): KvRejectReas
   if (r.st !== 0 && r.st !== 1) return 'malformed';
   if (!(r.d instanceof Uint8Array)) return 'invalidValue';
   if (r.d.length > limits.valueBytesMax) return 'valueTooLarge';
-  if (r.st === kvStates.deleted ? r.d.length !== 0 : !decodeValue(r.d).ok) return 'invalidValue';
+  // A live value's content is checked (decoded) only when it would be stored: see `valueAdmission`.
+  if (r.st === kvStates.deleted ? r.d.length !== 0 : r.d.length === 0) return 'invalidValue';
   return undefined;
 }
 
@@ -141,4 +142,29 @@ function compareBytes(a: Uint8Array, b: Uint8Array): -1 | 0 | 1 {
 
 function cmp(x: string | number, y: string | number): -1 | 0 | 1 {
   return x === y ? 0 : x < y ? -1 : 1;
+}
+
+/**
+ * The content check of a value that is about to be stored (a table's `admit` rule): decoding is
+ * the costly part of validation, so duplicates and older copies, refused before it, skip it.
+ */
+export function valueAdmission(r: {
+  readonly st: KvState;
+  readonly d: Uint8Array;
+}): 'invalidValue' | undefined {
+  if (r.st !== kvStates.set) return undefined;
+  const decoded = decodeValue(r.d);
+  if (!decoded.ok) return 'invalidValue';
+  admitted.set(r, decoded.value);
+  return undefined;
+}
+
+/** Values decoded at admission, by record, so the view does not decode them again. */
+const admitted = new WeakMap<object, unknown>();
+
+/** The value of a record (decoded at admission if it was). */
+export function recordValue(r: { readonly d: Uint8Array }): unknown {
+  if (admitted.has(r)) return admitted.get(r);
+  const decoded = decodeValue(r.d);
+  return decoded.ok ? decoded.value : undefined;
 }

@@ -3,7 +3,13 @@ import { ConvergedView, TableStore, type StoreContext } from '@trellis/store';
 import { HybridClock } from './hlc.js';
 import { byOwnerThenKey, checkKey, toKvEntry, type KvEntry, type KvEvent, type KvStats } from './kv-entry.js';
 import type { KvConfig } from './kv-config.js';
-import { kvStates, sharedSchema, type KvRejectReason, type SharedKvWire } from './kv-record.js';
+import {
+  kvStates,
+  sharedSchema,
+  valueAdmission,
+  type KvRejectReason,
+  type SharedKvWire,
+} from './kv-record.js';
 import { encodeValue } from './kv-value.js';
 
 /**
@@ -32,7 +38,11 @@ export class SharedKvStore extends TableStore<SharedKvWire, KvRejectReason, KvEv
       tag,
       schema,
       config,
-      hooks: { stored: (r) => this.#dirty.add(r.k), removed: (r) => this.#dirty.add(r.k) },
+      hooks: {
+        admit: valueAdmission,
+        stored: (r) => this.#dirty.add(r.k),
+        removed: (r) => this.#dirty.add(r.k),
+      },
     });
     this.config = config;
   }

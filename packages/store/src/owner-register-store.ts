@@ -24,6 +24,8 @@ export interface OwnerRegisterOptions<R, Reason extends string> {
   readonly config: OwnerRegisterConfig;
   /** Keeps an index of the kind's own (records by overlay, say) as records come and go. */
   readonly index?: Pick<RegisterTableHooks<R>, 'stored' | 'removed'>;
+  /** The kind's own last check of a peer record about to be stored (after the owner's). */
+  readonly admit?: (record: R) => Reason | undefined;
 }
 
 /** Counters every owner-register store keeps. */
@@ -81,7 +83,8 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       config,
       hooks: {
         ...opts.index,
-        admit: (r) => (ownerGone(this.#rules, r.w, r.g, this.#now, undefined) ? 'ownerGone' : undefined),
+        admit: (r) =>
+          ownerGone(this.#rules, r.w, r.g, this.#now, undefined) ? 'ownerGone' : opts.admit?.(r),
       },
     });
     this.#config = config;

@@ -30,5 +30,9 @@ export interface StorePlugin<Api, E = unknown> {
 
 /** The APIs of a map of plugins: `{ routes: routeStore() }` gives `{ routes: RoutesApi }`. */
 export type StoreApis<P> = {
-  readonly [K in keyof P]: P[K] extends StorePlugin<infer A, infer _E> ? A : never;
+  readonly [K in keyof P]: [P[K]] extends [never]
+    ? never
+    : P[K] extends StorePlugin<infer A, infer _E>
+      ? A
+      : never;
 };

@@ -42,8 +42,13 @@ export interface Store<E = unknown> {
   /** Every record, for the full exchange on join. */
   allRecords(): unknown[];
 
-  /** A record from a peer (gossip or anti-entropy). Validates; never throws. */
+  /** A record from a peer's gossip. Validates; never throws. */
   handleRecord(now: Instant, from: Address, raw: unknown): void;
+  /**
+   * A batch of records from an anti-entropy exchange (a join or a push-pull). Optional: the node
+   * hands them to `handleRecord` one by one otherwise.
+   */
+  handleRecords?(now: Instant, from: Address, records: readonly unknown[]): void;
   handleSignal(now: Instant, signal: NodeSignal): void;
   /** A stream request of one of `requestTags`; the reply object. Never throws. */
   handleRequest?(now: Instant, from: Address, msg: Readonly<Record<string, unknown>>): object;

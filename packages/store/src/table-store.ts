@@ -22,6 +22,13 @@ export interface TableStoreOptions<R extends object, Reason extends string> {
 }
 
 const sweepIntervalMs = 60_000;
+/**
+ * Records of an anti-entropy batch larger than this are not relayed by gossip: a bulk transfer
+ * (a join, a boot storm, a healed partition) reaches everyone through everyone's own
+ * anti-entropy, and relaying it would fill every node's broadcast queue with news most peers
+ * already have. Small batches are relayed: they are usually fresh news this peer missed.
+ */
+const relayBatchMax = 64;
 const eventsMax = 100_000;
 
 /**
@@ -73,11 +80,20 @@ export abstract class TableStore<R extends object, Reason extends string, E> imp
   }
 
   handleRecord(now: Instant, from: Address, raw: unknown): void {
+    this.#handle(now, from, raw, true);
+  }
+
+  handleRecords(now: Instant, from: Address, records: readonly unknown[]): void {
+    const relay = records.length <= relayBatchMax;
+    for (const raw of records) this.#handle(now, from, raw, relay);
+  }
+
+  #handle(now: Instant, from: Address, raw: unknown, relay: boolean): void {
     const outcome = this.merge(now, raw);
     switch (outcome.kind) {
       case 'applied':
         this.#counts.applied++;
-        this.ctx.broadcast(this.schema.key(outcome.current), outcome.current);
+        if (relay) this.ctx.broadcast(this.schema.key(outcome.current), outcome.current);
         this.onApplied(now, outcome.current);
         this.markDirty(now);
         return;

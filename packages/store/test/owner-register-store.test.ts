@@ -50,7 +50,7 @@ const schema: RegisterSchema<Note, 'malformed'> = {
           : 1
         : a.x === b.x && a.st === b.st
           ? 0
-          : a.x + a.st < b.x + b.st
+          : `${a.x}${a.st}` < `${b.x}${b.st}`
             ? -1
             : 1,
   hash: (r) => new Hash64(1).string(r.w).string(r.k).uint(r.g).uint(r.v).uint(r.st).string(r.x).digest(),
