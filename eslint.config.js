@@ -12,6 +12,8 @@ const sansIoCores = [
   'packages/runtime/src/**/*.ts',
   'packages/membership/src/**/*.ts',
   'packages/swim/src/**/*.ts',
+  'packages/store/src/**/*.ts',
+  'packages/kv/src/**/*.ts',
   'packages/routes/src/**/*.ts',
   'packages/tasks/src/**/*.ts',
   'packages/node/src/core/**/*.ts',

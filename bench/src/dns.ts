@@ -9,6 +9,7 @@ import { createSocket } from 'node:dgram';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as dnsPacket from 'dns-packet';
 import { DnsServer, TaskZone, parseDnsConfig } from '@trellis/dns';
+import { StoreTestbed } from '@trellis/store/testbed';
 import { TaskStore, canonicalIp, type TaskEntry, type TaskWire } from '@trellis/tasks';
 import { appendResult } from './results.js';
 
@@ -113,13 +114,10 @@ function measureRebuild(entries: readonly TaskEntry[]): { medianMs: number; runs
  */
 function measureStoreChange(entries: readonly TaskEntry[]): { viewMs: number; totalMs: number } {
   let now = 1_000_000;
-  const store = new TaskStore({
-    selfId: 'bench',
-    generation: 1,
-    now,
-    liveness: { status: () => 'alive', since: () => 0 },
-    broadcast: () => undefined,
-  });
+  const bed = new StoreTestbed({ selfId: 'bench', generation: 1 });
+  // Every agent is alive (at incarnation 1, the records' generation).
+  for (const agent of new Set(entries.map((e) => e.agent))) bed.member(agent, 'alive', 1);
+  const store = new TaskStore({ ctx: { ...bed.context('tasks'), now } });
   const wire = (e: TaskEntry, v: number): TaskWire => ({
     t: 'k',
     w: e.agent,

@@ -5,9 +5,13 @@
  */
 import { memoryLogger, Rng, type Address } from '@trellis/runtime';
 import { Simulation, type SimHost, type SimulationOptions } from '@trellis/sim';
-import { startNode, WireCodec, type GossipNode } from '@trellis/node';
+import { startNode, WireCodec, type GossipNode as AnyGossipNode } from '@trellis/node';
 import { toMemberMessage, type SwimConfig } from '@trellis/swim';
-import type { Overlay } from '@trellis/routes';
+import { routeStore, type Overlay, type RoutesApi } from '@trellis/routes';
+import { taskStore, type TasksApi } from '@trellis/tasks';
+
+/** A benchmarked node runs what an agent runs: membership, the route store, the task store. */
+export type GossipNode = AnyGossipNode<{ readonly routes: RoutesApi; readonly tasks: TasksApi }>;
 
 export interface BenchClusterOptions {
   readonly seed: number;
@@ -26,9 +30,11 @@ export class BenchCluster {
   readonly #nodes = new Map<number, GossipNode>();
   readonly #silentLogger = memoryLogger([], {}, 0);
   readonly #rng: Rng;
+  readonly #stores: { routes: ReturnType<typeof routeStore>; tasks: ReturnType<typeof taskStore> };
 
   constructor(opts: BenchClusterOptions) {
     this.#opts = opts;
+    this.#stores = { routes: routeStore({ overlays: opts.overlays ?? [] }), tasks: taskStore() };
     this.sim = new Simulation({
       seed: opts.seed,
       ...(opts.network ? { network: opts.network } : {}),
@@ -55,7 +61,7 @@ export class BenchCluster {
       now: host.now(),
       rng: host.rng,
       ...(this.#opts.swim ? { config: this.#opts.swim } : {}),
-      ...(this.#opts.overlays ? { overlays: this.#opts.overlays } : {}),
+      stores: this.#stores,
       transport: host,
       scheduler: host,
       codec: new WireCodec({}),

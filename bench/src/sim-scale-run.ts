@@ -151,12 +151,12 @@ export function runScale(
 
   // (b) a route record: node 1 publishes; the record arrives in the others' replicated tables.
   const publisher = c.node(1);
-  publisher.routes.publish('dcos', { underlayIp: '192.168.0.2' });
+  publisher.stores.routes.publish('dcos', { underlayIp: '192.168.0.2' });
   const routeObservers = c.running().filter((x) => x !== publisher);
   const route = measureSpread(
     c.sim,
     routeObservers,
-    (x) => x.core.routes.table.get('dcos', 'n1') !== undefined,
+    (x) => x.stores.routes.record('dcos', 'n1') !== undefined,
     {
       timeoutMs,
       onCheck,

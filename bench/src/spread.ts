@@ -4,7 +4,7 @@
  * fraction over time (the chart's curve).
  */
 import type { Simulation } from '@trellis/sim';
-import type { GossipNode } from '@trellis/node';
+import type { GossipNode } from './sim-cluster.js';
 
 export interface Spread {
   /** Virtual ms from the cause until 99.9 % / all observers knew; null: not within the timeout. */

@@ -27,16 +27,19 @@ import {
   createUdpTransport,
   realScheduler,
   startNode,
-  type GossipNode,
+  type GossipNode as AnyGossipNode,
   type GossipNodeEvents,
   type TransportStats,
   type UdpTransport,
 } from '@trellis/node';
-import { parseOverlays } from '@trellis/routes';
+import { parseOverlays, routeStore, type RoutesApi } from '@trellis/routes';
+import { taskStore, type TasksApi } from '@trellis/tasks';
 import { Rng, silentLogger } from '@trellis/runtime';
 import { appendResult, readResults, resultsFileFor, type ResultLine } from './results.js';
 
 type Profile = 'lan' | 'local';
+/** A peer runs what an agent runs: membership, the route store, the task store. */
+type GossipNode = AnyGossipNode<{ readonly routes: RoutesApi; readonly tasks: TasksApi }>;
 type MemberEvent = GossipNodeEvents['member'][0];
 type MemberStatus = MemberEvent['member']['status'];
 
@@ -216,7 +219,7 @@ async function startPeer(id: string, profile: Profile): Promise<Peer> {
       now,
       rng: Rng.fromSeed(randomInt(0, 2 ** 32 - 1)),
       profile,
-      overlays,
+      stores: { routes: routeStore({ overlays }), tasks: taskStore() },
       logger: silentLogger,
       envelopeReserveBytes: codec.overheadBytes,
       transport,
@@ -388,7 +391,7 @@ async function runSteady(c: Cluster, plan: Plan): Promise<Record<string, unknown
 
 /**
  * The measure of "the record reached the node" is its arrival in the node's replicated route
- * table (`core.routes.table`), the CRDT every record is merged into, whatever the state of the
+ * table (`stores.routes.record`), the CRDT every record is merged into, whatever the state of the
  * claim. That is what memberlist's broadcast measures: a user message reaching a member. The
  * converged table (`routes.table()`) shows a route only once its owner's claim has settled
  * (settleMs, 3 s, then a digest sync and a second, settled version gossiped): that is the claim
@@ -402,13 +405,13 @@ async function runBroadcast(c: Cluster, plan: Plan): Promise<Record<string, unkn
   const settled = new Map<number, number>();
   let t0 = performance.now();
   const unsubscribe = receivers.map((p, i) =>
-    p.node.routes.subscribe(overlayName, (e) => {
+    p.node.stores.routes.subscribe(overlayName, (e) => {
       if (!settled.has(i) && e.added.some((r) => r.owner === owner)) settled.set(i, performance.now() - t0);
     }),
   );
   const poll = (): boolean => {
     for (let i = 0; i < receivers.length; i++) {
-      if (arrived.has(i) || receivers[i]!.node.core.routes.table.get(overlayName, owner) === undefined)
+      if (arrived.has(i) || receivers[i]!.node.stores.routes.record(overlayName, owner) === undefined)
         continue;
       arrived.set(i, performance.now() - t0);
     }
@@ -416,8 +419,8 @@ async function runBroadcast(c: Cluster, plan: Plan): Promise<Record<string, unkn
   };
   try {
     t0 = performance.now();
-    origin.node.routes.publish(overlayName, { underlayIp: host });
-    const record = origin.node.core.routes.table.get(overlayName, owner);
+    origin.node.stores.routes.publish(overlayName, { underlayIp: host });
+    const record = origin.node.stores.routes.record(overlayName, owner);
     const allArrived = await waitUntil(poll, plan.broadcastDeadlineMs, 2);
     const left = plan.settledDeadlineMs - (performance.now() - t0);
     const allSettled = await waitUntil(() => settled.size === receivers.length, Math.max(0, left), 20);

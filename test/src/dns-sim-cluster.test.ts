@@ -2,6 +2,7 @@ import test from 'ava';
 import { memoryLogger } from '@trellis/runtime';
 import { Simulation, seedFromEnv } from '@trellis/sim';
 import { startNode, WireCodec, type GossipNode } from '@trellis/node';
+import { taskStore, type TasksApi } from '@trellis/tasks';
 import { DnsServer } from '@trellis/dns';
 import { resolve, type Resolution } from './helpers/dns-probe.js';
 
@@ -18,7 +19,8 @@ const addr = (i: number) => `10.0.0.${i + 1}:7946`;
 
 async function simCluster(seed: number) {
   const sim = new Simulation({ seed, network: { lossRate: 0.1 } });
-  const nodes: GossipNode[] = [];
+  const nodes: GossipNode<{ tasks: TasksApi }>[] = [];
+  const tasks = taskStore({ graceMs });
   const servers: DnsServer[] = [];
   for (let i = 0; i < n; i++) {
     const dns = new DnsServer({ host: '127.0.0.1', port: 0, zone });
@@ -32,7 +34,7 @@ async function simCluster(seed: number) {
           now: host.now(),
           rng: host.rng,
           profile: 'lan',
-          tasks: { graceMs },
+          stores: { tasks },
           transport: host,
           scheduler: host,
           codec: new WireCodec({}),
@@ -40,7 +42,7 @@ async function simCluster(seed: number) {
           logger: memoryLogger([], {}, 0),
           seeds: i === 0 ? [] : [addr(0)],
         });
-        node.tasks.on('changed', () => dns.update(node.tasks.list()));
+        node.stores.tasks.on('changed', () => dns.update(node.stores.tasks.list()));
         nodes[i] = node;
       },
     });
@@ -63,7 +65,7 @@ test('names published on the simulated cluster resolve at every node; withdrawn 
 
   t.true(sim.runUntil(() => nodes.every((x) => x.liveMembers().length === n), { timeoutMs: 30_000 }));
   for (let i = 0; i < 10; i++)
-    nodes[i]!.tasks.publish({
+    nodes[i]!.stores.tasks.publish({
       id: `task-${i}`,
       name: i < 5 ? 'web' : `worker-${i}`,
       framework: 'marathon',
@@ -71,7 +73,7 @@ test('names published on the simulated cluster resolve at every node; withdrawn 
       networks: i % 2 === 0 ? [{ name: 'dcos', ipv4: `9.0.${i}.2`, ipv6: `fd01:b::${i}:2` }] : [],
     });
   const published = sim.now;
-  const visible = () => nodes.every((x) => x.tasks.list().length === 10);
+  const visible = () => nodes.every((x) => x.stores.tasks.list().length === 10);
   t.true(sim.runUntil(visible, { timeoutMs: 10_000, checkEveryMs: 10 }));
   t.log(`10 tasks visible at all ${n} nodes ${sim.now - published} ms (virtual) after publishing`);
   t.true(sim.now - published <= 5000);
@@ -97,10 +99,10 @@ test('names published on the simulated cluster resolve at every node; withdrawn 
   t.deepEqual([...uniform(await all('ghost.marathon.agentip'))], [JSON.stringify('NXDOMAIN')]);
 
   // Withdrawal: gone everywhere within 5 s (virtual).
-  nodes[6]!.tasks.withdraw('task-6');
+  nodes[6]!.stores.tasks.withdraw('task-6');
   const withdrawn = sim.now;
   t.true(
-    sim.runUntil(() => nodes.every((x) => !x.tasks.list().some((e) => e.id === 'task-6')), {
+    sim.runUntil(() => nodes.every((x) => !x.stores.tasks.list().some((e) => e.id === 'task-6')), {
       timeoutMs: 5000,
       checkEveryMs: 10,
     }),
@@ -126,10 +128,13 @@ test('names published on the simulated cluster resolve at every node; withdrawn 
     'still answered during the grace period',
   );
   t.true(
-    sim.runUntil(() => nodes.every((x, i) => i === 8 || !x.tasks.list().some((e) => e.id === 'task-8')), {
-      timeoutMs: graceMs + 10_000,
-      checkEveryMs: 10,
-    }),
+    sim.runUntil(
+      () => nodes.every((x, i) => i === 8 || !x.stores.tasks.list().some((e) => e.id === 'task-8')),
+      {
+        timeoutMs: graceMs + 10_000,
+        checkEveryMs: 10,
+      },
+    ),
   );
   t.log(`its task left every view ${sim.now - crashed} ms after the crash`);
   t.true(sim.now - crashed <= 30_000 + graceMs, 'within detection + grace');

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { createNode, type GossipNode } from '@trellis/node';
+import { taskStore, type TasksApi } from '@trellis/tasks';
 import { DnsServer } from '@trellis/dns';
 import { resolve, resolveUntil, same, type Resolution } from './helpers/dns-probe.js';
 
@@ -12,7 +13,7 @@ const graceMs = 2000;
 const zone = 'dcos.thisdcos.directory';
 
 interface Host {
-  readonly node: GossipNode;
+  readonly node: GossipNode<{ tasks: TasksApi }>;
   readonly dns: DnsServer;
   readonly port: number;
 }
@@ -26,10 +27,10 @@ async function cluster(n: number): Promise<Host[]> {
       keyring: null,
       profile: 'local',
       seeds: i === 0 ? [] : [hosts[0]!.node.address],
-      tasks: { graceMs },
+      stores: { tasks: taskStore({ graceMs }) },
     });
     const dns = new DnsServer({ host: '127.0.0.1', port: 0, zone, ttlSeconds: 1 });
-    node.tasks.on('changed', () => dns.update(node.tasks.list()));
+    node.stores.tasks.on('changed', () => dns.update(node.stores.tasks.list()));
     const { port } = await dns.start();
     hosts.push({ node, dns, port });
   }
@@ -77,7 +78,7 @@ test('task names resolve on every node, follow updates, and leave on withdrawal 
   };
 
   // A host-network task: autoip is the agent IP, containerip has no address.
-  a.node.tasks.publish({ id: 'web.1', name: 'Web', framework: 'Marathon', agentIp: '10.0.0.1' });
+  a.node.stores.tasks.publish({ id: 'web.1', name: 'Web', framework: 'Marathon', agentIp: '10.0.0.1' });
   const publishedMs = await check(`web.marathon.autoip.${zone}`, 'A', ['10.0.0.1']);
   t.log(`a task published on one node resolves on all four in ${publishedMs} ms`);
   await check(`web.marathon.agentip.${zone}`, 'A', ['10.0.0.1']);
@@ -85,7 +86,7 @@ test('task names resolve on every node, follow updates, and leave on withdrawal 
   await check(`WEB.Marathon.AutoIP.${zone.toUpperCase()}`, 'A', ['10.0.0.1']);
 
   // It joins the overlay: autoip switches from the agent IP to the container IP.
-  a.node.tasks.publish({
+  a.node.stores.tasks.publish({
     id: 'web.1',
     name: 'Web',
     framework: 'Marathon',
@@ -103,7 +104,7 @@ test('task names resolve on every node, follow updates, and leave on withdrawal 
   await check(`web.marathon.agentip.${zone}`, 'AAAA', 'NODATA');
 
   // A second instance on another agent: one name, two records.
-  b.node.tasks.publish({
+  b.node.stores.tasks.publish({
     id: 'web.2',
     name: 'web',
     framework: 'marathon',
@@ -115,12 +116,12 @@ test('task names resolve on every node, follow updates, and leave on withdrawal 
   await check(`nothing.marathon.autoip.${zone}`, 'A', 'NXDOMAIN');
 
   // Withdrawal: the name loses that instance everywhere.
-  t.true(b.node.tasks.withdraw('web.2'));
+  t.true(b.node.stores.tasks.withdraw('web.2'));
   const withdrawnMs = await check(`web.marathon.containerip.${zone}`, 'A', ['9.0.1.2'], 5000);
   t.log(`withdrawal reflected on all four in ${withdrawnMs} ms`);
 
   // Death: a killed agent's tasks stop resolving after detection plus the grace period.
-  c.node.tasks.publish({ id: 'db.1', name: 'db', framework: 'kafka', agentIp: '10.0.0.3' });
+  c.node.stores.tasks.publish({ id: 'db.1', name: 'db', framework: 'kafka', agentIp: '10.0.0.3' });
   await check(`db.kafka.autoip.${zone}`, 'A', ['10.0.0.3']);
   const killedAt = Date.now();
   await c.dns.close();
@@ -143,7 +144,7 @@ test('a departed agent\u2019s tasks stop resolving at once', async (t) => {
     }
   });
   const [a, b] = hosts as [Host, Host, Host];
-  b.node.tasks.publish({ id: 'x', name: 'api', framework: 'svc', agentIp: '10.0.0.2' });
+  b.node.stores.tasks.publish({ id: 'x', name: 'api', framework: 'svc', agentIp: '10.0.0.2' });
   t.true((await everywhere(hosts, `api.svc.agentip.${zone}`, 'A', ['10.0.0.2'], 10_000)).ok);
   const leftAt = Date.now();
   await b.node.leave();

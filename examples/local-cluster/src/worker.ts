@@ -5,7 +5,8 @@
  * a killed parent never leaves orphans behind).
  */
 import { DnsServer } from '@trellis/dns';
-import { createNode, type GossipNode } from '@trellis/node';
+import { createNode } from '@trellis/node';
+import { taskStore } from '@trellis/tasks';
 import { parseWorkerConfig, type MemberView, type WorkerMessage } from './worker-message.js';
 
 function send(message: WorkerMessage): void {
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = parseWorkerConfig(process.argv[2]);
-  const node: GossipNode = await createNode({
+  const node = await createNode({
     id: config.id,
     bind: '127.0.0.1:0',
     seeds: config.seeds,
@@ -31,15 +32,15 @@ async function main(): Promise<void> {
     label: 'trellis-local-cluster-demo',
     // Unix ms, passed explicitly so a restart supersedes the tombstone of the previous life.
     incarnation: config.incarnation,
-    tasks: { graceMs: 2000 },
+    stores: { tasks: taskStore({ graceMs: 2000 }) },
   });
   // Every node runs one task, "web" of framework "demo", with an overlay address of its own
   // (only DNS answers it: the demo programs no VXLAN), and answers DNS for every node's tasks.
   const dns = new DnsServer({ host: '127.0.0.1', port: 0, ttlSeconds: 1 });
-  node.tasks.on('changed', () => dns.update(node.tasks.list()));
+  node.stores.tasks.on('changed', () => dns.update(node.stores.tasks.list()));
   const { port: dnsPort } = await dns.start();
   const k = Number(/\d+$/.exec(config.id)?.[0] ?? '0');
-  node.tasks.publish({
+  node.stores.tasks.publish({
     id: `web-${config.id}`,
     name: 'web',
     framework: 'demo',

@@ -1,18 +1,25 @@
 /**
- * @trellis/node — the gossip node: the composed sans-IO core, its driver, the wire codec, the
- * keyring, the UDP/TCP transport and `createNode()`.
+ * @trellis/node — the gossip node: the composed sans-IO core with its store registry, its
+ * driver, the wire codec, the keyring, the UDP/TCP transport and `createNode()`.
  */
 export { createNode, type CreateNodeOptions } from './create-node.js';
+export { GossipNode, startNode, type StartNodeOptions, type StorePlugins } from './gossip-node.js';
 export {
-  GossipNode,
-  startNode,
   type GossipNodeEvents,
   type NodeStats,
-  type StartNodeOptions,
-} from './gossip-node.js';
-export { RoutesApi, type RoutesApiEvents, type ContainerHalf } from './routes-api.js';
-export { TasksApi, type TasksApiEvents } from './tasks-api.js';
-export { NodeCore, type NodeCoreOptions, type NodeEvent } from './core/node-core.js';
+  type MemberEvent,
+  type UserMessage,
+} from './gossip-node-events.js';
+export { JoinFailedError } from './join-watch.js';
+export { MessageNotDeliveredError } from './send-error.js';
+export { NodeCore, type NodeCoreOptions, type NodeEvent, type StoreEvent } from './core/node-core.js';
+export { reservedTags, reservedNames } from './core/store-registry.js';
+export {
+  type MessagesConfig,
+  type MessageReceived,
+  defaultMessagesConfig,
+  parseMessagesConfig,
+} from './core/user-messages.js';
 export { Driver, type DriverStats } from './driver.js';
 export { realScheduler } from './real-scheduler.js';
 export { Keyring, KeyringError, type KeyInput, type OpenResult } from './keyring.js';

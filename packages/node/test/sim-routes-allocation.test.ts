@@ -1,7 +1,7 @@
 import test from 'ava';
 import { seedFromEnv } from '@trellis/sim';
 import { parseOverlays } from '@trellis/routes';
-import { SimCluster } from './helpers/sim-cluster.js';
+import { SimCluster, routeEvent } from './helpers/sim-cluster.js';
 import { doubleUsedSlices, ownRoutes, ov16, publisher, tablesMatchTruth } from './helpers/routes-fixtures.js';
 
 test('200 agents booting at once on a /16 never use one /24 slice twice, and all converge', (t) => {
@@ -37,9 +37,9 @@ test('300 agents on one /16: exactly 256 hold a slice and 44 get the exhaustion 
   );
   t.true(ok);
   c.sim.run(5000);
-  const states = c.running().map((n) => n.routes.local('ov')?.state ?? 'none');
+  const states = c.running().map((n) => n.stores.routes.local('ov')?.state ?? 'none');
   t.is(states.filter((s) => s === 'settled').length, 256);
-  const without = c.running().filter((n) => n.routes.local('ov')?.state !== 'settled');
+  const without = c.running().filter((n) => n.stores.routes.local('ov')?.state !== 'settled');
   t.is(without.length, 44);
   // Each of the 44 was told why: an event (or the error from publish) naming the overlay.
   for (const n of without) {
@@ -48,11 +48,11 @@ test('300 agents on one /16: exactly 256 hold a slice and 44 get the exhaustion 
       c.events.some(
         (e) =>
           e.node === n.id &&
-          e.event.type === 'slicesExhausted' &&
-          /overlay ov: all 256/.test(e.event.message),
+          routeEvent(e)?.type === 'slicesExhausted' &&
+          /overlay ov: all 256/.test((routeEvent(e) as { message: string }).message),
       );
     t.true(told, n.id);
-    t.true(n.routes.stats().exhausted > 0 || thrown.has(n.id));
+    t.true(n.stores.routes.stats().exhausted > 0 || thrown.has(n.id));
   }
 });
 
@@ -76,25 +76,28 @@ test('a dead agent\u2019s slice is reused only after the reclaim time', (t) => {
       timeoutMs: 30_000,
     }),
   );
-  const deadSlice = c.node(3).routes.local('tiny')!.route!.slice;
+  const deadSlice = c.node(3).stores.routes.local('tiny')!.route!.slice;
   c.crash(3);
   t.true(c.sim.runUntil(() => c.allSeeDead('n3'), { timeoutMs: 60_000 }));
   const diedAt = c.sim.now;
   // Routes of the dead agent leave the tables after the grace period, but its slice stays taken.
   t.true(
-    c.sim.runUntil(() => c.running().every((n) => n.routes.table('tiny').every((e) => e.owner !== 'n3')), {
-      timeoutMs: 20_000,
-    }),
+    c.sim.runUntil(
+      () => c.running().every((n) => n.stores.routes.table('tiny').every((e) => e.owner !== 'n3')),
+      {
+        timeoutMs: 20_000,
+      },
+    ),
   );
   c.addNode(4, true); // publishes on start, like the others
   const n4 = () => c.node(4);
   c.sim.run(reclaimMs - (c.sim.now - diedAt) - 5000);
-  t.not(n4().routes.local('tiny')?.state, 'settled', 'no slice before the reclaim time');
-  t.true(c.sim.runUntil(() => n4().routes.local('tiny')?.state === 'settled', { timeoutMs: 30_000 }));
+  t.not(n4().stores.routes.local('tiny')?.state, 'settled', 'no slice before the reclaim time');
+  t.true(c.sim.runUntil(() => n4().stores.routes.local('tiny')?.state === 'settled', { timeoutMs: 30_000 }));
   t.true(c.sim.now - diedAt >= reclaimMs, `claimed ${c.sim.now - diedAt} ms after the death`);
-  t.is(n4().routes.local('tiny')?.route?.slice, deadSlice);
+  t.is(n4().stores.routes.local('tiny')?.route?.slice, deadSlice);
   t.true(
-    c.events.some((e) => e.node === 'n4' && e.event.type === 'slicesExhausted'),
+    c.events.some((e) => e.node === 'n4' && routeEvent(e)?.type === 'slicesExhausted'),
     'told it had to wait',
   );
 });

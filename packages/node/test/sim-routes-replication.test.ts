@@ -34,8 +34,8 @@ test('push-pull costs a few bytes when 5,000-record tables agree, and grows with
   const [a, b] = [c.node(0), c.node(1)];
   // The same 5,000 records on both sides, written straight into the tables (no gossip).
   for (let i = 0; i < 5000; i++) {
-    a.core.routes.table.merge(record(i), c.sim.now);
-    b.core.routes.table.merge(record(i), c.sim.now);
+    a.stores.routes.store.table.merge(record(i), c.sim.now);
+    b.stores.routes.store.table.merge(record(i), c.sim.now);
   }
   const exchange = (): number => {
     const before = a.stats().swim.pushPullBytesEstimated;
@@ -46,14 +46,14 @@ test('push-pull costs a few bytes when 5,000-record tables agree, and grows with
   };
   const agree = exchange();
   // Now b holds 10 records a lacks or has older.
-  for (let i = 0; i < 10; i++) b.core.routes.table.merge(record(i * 450 + 7, 5), c.sim.now);
+  for (let i = 0; i < 10; i++) b.stores.routes.store.table.merge(record(i * 450 + 7, 5), c.sim.now);
   const differ = exchange();
-  const fullState = [...b.core.routes.table.all()].reduce((n, r) => n + wireSize(r), 0);
+  const fullState = [...b.stores.routes.store.table.all()].reduce((n, r) => n + wireSize(r), 0);
   t.log(`in sync: ${agree} bytes; 10 records differ: ${differ} bytes; full state ${fullState} bytes`);
   t.true(agree < 200, `in-sync exchange ${agree} bytes`);
   t.true(differ < 30_000, `10-record difference cost ${differ} bytes`);
   t.true(differ > agree);
-  for (let i = 0; i < 10; i++) t.is(a.core.routes.table.get('dcos', `agent-${i * 450 + 7}`)?.v, 5);
+  for (let i = 0; i < 10; i++) t.is(a.stores.routes.record('dcos', `agent-${i * 450 + 7}`)?.v, 5);
   t.is(exchange() < 200, true, 'in sync again');
 });
 
@@ -63,7 +63,7 @@ test('routes replicate to every node, also under 10 % loss', (t) => {
   const c = new SimCluster({ seed, nodes: 100, overlays: dcos, onStart: publisher('dcos') });
   c.sim.setLossRate(0.1);
   t.true(
-    c.sim.runUntil(() => tablesMatchTruth(c, 'dcos') && c.node(0).routes.table('dcos').length === 99, {
+    c.sim.runUntil(() => tablesMatchTruth(c, 'dcos') && c.node(0).stores.routes.table('dcos').length === 99, {
       timeoutMs: 60_000,
       checkEveryMs: 250,
     }),

@@ -39,13 +39,13 @@ test(`${n} nodes each publish a route: every table equals the ground truth withi
   const ms = converge(c, 'boot');
   t.log(`${n} nodes: all tables equal the ground truth ${ms} ms after boot`);
   // A withdrawal reaches everyone.
-  c.node(1).routes.withdraw('dcos');
+  c.node(1).stores.routes.withdraw('dcos');
   t.log(`withdrawal everywhere after ${converge(c, 'withdraw', n - 1)} ms`);
-  t.true(c.running().every((x) => x.routes.table('dcos').every((e) => e.owner !== 'n1')));
+  t.true(c.running().every((x) => x.stores.routes.table('dcos').every((e) => e.owner !== 'n1')));
   // A restarted owner's new generation wins everywhere.
   const old = c
     .node(0)
-    .routes.table('dcos')
+    .stores.routes.table('dcos')
     .find((e) => e.owner === 'n2')!.generation;
   c.crash(2);
   c.sim.run(2000);
@@ -54,7 +54,9 @@ test(`${n} nodes each publish a route: every table equals the ground truth withi
   t.true(
     c
       .running()
-      .every((x) => x.id === 'n2' || x.routes.table('dcos').find((e) => e.owner === 'n2')!.generation > old),
+      .every(
+        (x) => x.id === 'n2' || x.stores.routes.table('dcos').find((e) => e.owner === 'n2')!.generation > old,
+      ),
   );
 });
 
@@ -91,7 +93,7 @@ test(`${n} nodes across a 50/50 partition and repair end with equal tables`, (t)
     ids.slice(half).map((id) => c.addrOf(id)),
   );
   c.sim.run(40_000);
-  t.true(c.node(0).routes.table('dcos').length < n - 1, 'each side stopped routing to the other');
+  t.true(c.node(0).stores.routes.table('dcos').length < n - 1, 'each side stopped routing to the other');
   c.sim.repair();
   t.log(
     `healed: tables equal ${converge(c, 'repair', n, 90_000)} ms after repair (at ${c.sim.now - epoch} ms)`,

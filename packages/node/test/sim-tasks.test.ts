@@ -1,7 +1,7 @@
 import test from 'ava';
 import { seedFromEnv } from '@trellis/sim';
 import { taskKey } from '@trellis/tasks';
-import type { GossipNode } from '../src/gossip-node.js';
+import type { GossipNode } from './helpers/sim-cluster.js';
 import { SimCluster } from './helpers/sim-cluster.js';
 
 const graceMs = 10_000;
@@ -11,7 +11,7 @@ function taskPublisher(tasksPerNode: number) {
   return (node: GossipNode): void => {
     const k = Number(node.id.slice(1));
     for (let j = 0; j < tasksPerNode; j++)
-      node.tasks.publish({
+      node.stores.tasks.publish({
         id: `${node.id}.t${j}`,
         name: j === 0 ? 'shared' : `task-${k}-${j}`,
         framework: 'marathon',
@@ -25,13 +25,13 @@ function taskPublisher(tasksPerNode: number) {
 function truth(c: SimCluster): string {
   return c
     .running()
-    .flatMap((n) => n.tasks.local().map((e) => `${e.agent}/${e.id}@${e.networks[0]?.ipv4 ?? ''}`))
+    .flatMap((n) => n.stores.tasks.local().map((e) => `${e.agent}/${e.id}@${e.networks[0]?.ipv4 ?? ''}`))
     .sort()
     .join(',');
 }
 
 function viewOf(n: GossipNode): string {
-  return n.tasks
+  return n.stores.tasks
     .list()
     .map((e) => `${e.agent}/${e.id}@${e.networks[0]?.ipv4 ?? ''}`)
     .sort()
@@ -43,7 +43,7 @@ const converged = (c: SimCluster) => {
   return c.running().every((n) => viewOf(n) === want);
 };
 
-const sees = (n: GossipNode, agent: string) => n.tasks.list().some((e) => e.agent === agent);
+const sees = (n: GossipNode, agent: string) => n.stores.tasks.list().some((e) => e.agent === agent);
 
 function convergedCluster(seed: number, nodes: number, tasksPerNode: number, lossRate = 0): SimCluster {
   const c = new SimCluster({
@@ -54,7 +54,7 @@ function convergedCluster(seed: number, nodes: number, tasksPerNode: number, los
     onStart: taskPublisher(tasksPerNode),
   });
   if (
-    !c.sim.runUntil(() => converged(c) && c.node(0).tasks.list().length === nodes * tasksPerNode, {
+    !c.sim.runUntil(() => converged(c) && c.node(0).stores.tasks.list().length === nodes * tasksPerNode, {
       timeoutMs: 30_000,
     })
   )
@@ -72,11 +72,11 @@ test('tasks published on 50 agents reach every agent, also at 10 % loss', (t) =>
     t.is(
       c
         .node(17)
-        .tasks.list()
+        .stores.tasks.list()
         .filter((e) => e.name === 'shared').length,
       50,
     );
-    const digests = new Set(c.running().map((n) => JSON.stringify(n.core.tasks.digest().root())));
+    const digests = new Set(c.running().map((n) => JSON.stringify(n.stores.tasks.store.digest().root())));
     t.is(digests.size, 1, 'replicas agree bit for bit');
   }
 });
@@ -86,7 +86,7 @@ test('an update and a withdrawal reach every agent', (t) => {
   t.log(`SEED=${seed}`);
   const c = convergedCluster(seed, 30, 2);
   const start = c.sim.now;
-  c.node(4).tasks.publish({
+  c.node(4).stores.tasks.publish({
     id: 'n4.t0',
     name: 'shared',
     framework: 'marathon',
@@ -97,7 +97,7 @@ test('an update and a withdrawal reach every agent', (t) => {
   t.log(`update everywhere in ${c.sim.now - start} ms`);
   t.true(viewOf(c.node(20)).includes('n4/n4.t0@9.0.4.99'));
   const w = c.sim.now;
-  t.true(c.node(4).tasks.withdraw('n4.t1'));
+  t.true(c.node(4).stores.tasks.withdraw('n4.t1'));
   t.true(c.sim.runUntil(() => converged(c), { timeoutMs: 5000, checkEveryMs: 20 }));
   t.log(`withdrawal everywhere in ${c.sim.now - w} ms`);
   t.false(viewOf(c.node(20)).includes('n4/n4.t1'));
@@ -146,24 +146,31 @@ test('a restarted agent: re-registered tasks never blink, the others leave when 
     onStart: (node, host) => {
       if (node.id !== 'n3' || !restarted) return publishAll(node);
       host.schedule(host.now() + 500, () => {
-        node.tasks.publish({ id: 'n3.t0', name: 'shared', framework: 'marathon', agentIp: '10.0.0.4' });
+        node.stores.tasks.publish({
+          id: 'n3.t0',
+          name: 'shared',
+          framework: 'marathon',
+          agentIp: '10.0.0.4',
+        });
       });
     },
   });
-  t.true(c.sim.runUntil(() => converged(c) && c.node(0).tasks.list().length === 20, { timeoutMs: 30_000 }));
+  t.true(
+    c.sim.runUntil(() => converged(c) && c.node(0).stores.tasks.list().length === 20, { timeoutMs: 30_000 }),
+  );
   c.crash(3);
   t.true(c.sim.runUntil(() => c.node(0).member('n3')?.status === 'dead', { timeoutMs: 60_000 }));
   restarted = true;
   c.restart(3);
   const restartedAt = c.sim.now;
   const peers = () => c.running().filter((n) => n.id !== 'n3');
-  const everyPeerHas = (id: string) => peers().every((n) => n.tasks.list().some((e) => e.id === id));
+  const everyPeerHas = (id: string) => peers().every((n) => n.stores.tasks.list().some((e) => e.id === id));
   let blinked = false;
   let t1Gone: number | undefined;
   c.sim.runUntil(
     () => {
       if (!everyPeerHas('n3.t0')) blinked = true;
-      if (t1Gone === undefined && peers().every((n) => !n.tasks.list().some((e) => e.id === 'n3.t1')))
+      if (t1Gone === undefined && peers().every((n) => !n.stores.tasks.list().some((e) => e.id === 'n3.t1')))
         t1Gone = c.sim.now - restartedAt;
       return t1Gone !== undefined;
     },
@@ -176,8 +183,8 @@ test('a restarted agent: re-registered tasks never blink, the others leave when 
   t.true(t1Gone! <= adoptWindowMs + 10_000);
   t.true(converged(c));
   t.is(
-    c.node(0).core.tasks.table.get(taskKey('n3', 'n3.t0'))?.g,
-    c.node(3).core.tasks.table.get(taskKey('n3', 'n3.t0'))?.g,
+    c.node(0).stores.tasks.store.table.get(taskKey('n3', 'n3.t0'))?.g,
+    c.node(3).stores.tasks.store.table.get(taskKey('n3', 'n3.t0'))?.g,
   );
 });
 
@@ -195,11 +202,13 @@ test('a partition heals: anti-entropy repairs tasks published on both sides', (t
     .map((id) => c.addrOf(id));
   c.sim.partition(left, right);
   c.sim.run(2000);
-  c.node(2).tasks.publish({ id: 'during', name: 'left-side', framework: 'f', agentIp: '10.0.0.3' });
-  c.node(15).tasks.publish({ id: 'during', name: 'right-side', framework: 'f', agentIp: '10.0.0.16' });
+  c.node(2).stores.tasks.publish({ id: 'during', name: 'left-side', framework: 'f', agentIp: '10.0.0.3' });
+  c.node(15).stores.tasks.publish({ id: 'during', name: 'right-side', framework: 'f', agentIp: '10.0.0.16' });
   c.sim.run(20_000);
   c.sim.repair();
   const healedAt = c.sim.now;
-  t.true(c.sim.runUntil(() => converged(c) && c.node(0).tasks.list().length === 22, { timeoutMs: 120_000 }));
+  t.true(
+    c.sim.runUntil(() => converged(c) && c.node(0).stores.tasks.list().length === 22, { timeoutMs: 120_000 }),
+  );
   t.log(`tasks equal everywhere ${c.sim.now - healedAt} ms after repair`);
 });

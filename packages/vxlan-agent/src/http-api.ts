@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { GossipNode } from '@trellis/node';
+import type { AgentNode } from './agent-node.js';
 import { InvalidArgumentError, TrellisError, type Logger } from '@trellis/runtime';
 import type { TaskNetwork } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
@@ -36,7 +36,7 @@ export class HttpError extends TrellisError {
 
 export interface HttpApiOptions {
   readonly listen: string;
-  readonly node: GossipNode;
+  readonly node: AgentNode;
   readonly registry: Registry;
   readonly logger: Logger;
   /** The agent IP tasks are registered with unless the request names one (the underlay IP). */
@@ -91,22 +91,27 @@ function router(opts: HttpApiOptions): (req: Request) => Promise<Reply> {
   const get: Record<string, (req: Request) => Promise<Reply> | Reply> = {
     '/v1/members': () => json(200, node.members()),
     '/v1/routes': () =>
-      json(200, Object.fromEntries(node.overlays.map((o) => [o.name, node.routes.table(o.name)]))),
+      json(
+        200,
+        Object.fromEntries(
+          node.stores.routes.overlays.map((o) => [o.name, node.stores.routes.table(o.name)]),
+        ),
+      ),
     '/v1/overlays': () =>
       json(
         200,
-        node.overlays.map((o) => ({
+        node.stores.routes.overlays.map((o) => ({
           name: o.name,
           subnet: o.subnet,
           prefixLength: o.prefixLength,
           vni: o.vni,
           port: o.port,
           vtepSubnet: o.vtepSubnet,
-          local: node.routes.local(o.name),
+          local: node.stores.routes.local(o.name),
         })),
       ),
     '/v1/tasks': (req) =>
-      json(200, req.query.get('local') === 'true' ? node.tasks.local() : node.tasks.list()),
+      json(200, req.query.get('local') === 'true' ? node.stores.tasks.local() : node.stores.tasks.list()),
     '/metrics': async () => [200, registry.contentType, await registry.metrics()],
   };
   return async (req) => {
@@ -121,17 +126,17 @@ function router(opts: HttpApiOptions): (req: Request) => Promise<Reply> {
   async function task(req: Request, id: string): Promise<Reply> {
     switch (req.method) {
       case 'GET': {
-        const found = node.tasks.list().filter((e) => e.id === id);
+        const found = node.stores.tasks.list().filter((e) => e.id === id);
         return found.length === 0 ? problem(404, `no task ${id}`) : json(200, found);
       }
       case 'PUT': {
         const body = await req.body();
-        const known = node.tasks.local().some((e) => e.id === id);
-        const entry = node.tasks.publish(taskInput(id, body, opts.agentIp));
+        const known = node.stores.tasks.local().some((e) => e.id === id);
+        const entry = node.stores.tasks.publish(taskInput(id, body, opts.agentIp));
         return json(known ? 200 : 201, entry);
       }
       case 'DELETE':
-        return node.tasks.withdraw(id)
+        return node.stores.tasks.withdraw(id)
           ? [204, 'application/json', '']
           : problem(404, `this agent runs no task ${id}`);
       default:

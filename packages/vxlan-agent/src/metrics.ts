@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { GossipNode } from '@trellis/node';
+import type { AgentNode } from './agent-node.js';
 import type { DnsServer } from '@trellis/dns';
 import type { Reconciler } from './reconciler.js';
 
@@ -7,7 +7,7 @@ import type { Reconciler } from './reconciler.js';
  * Prometheus metrics, read from the node's and the reconciler's own counters at scrape time
  * (no second bookkeeping to drift).
  */
-export function createMetrics(node: GossipNode, reconciler: Reconciler, dns?: DnsServer): Registry {
+export function createMetrics(node: AgentNode, reconciler: Reconciler, dns?: DnsServer): Registry {
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
@@ -59,13 +59,14 @@ export function createMetrics(node: GossipNode, reconciler: Reconciler, dns?: Dn
   );
   gauge('trellis_awareness', 'Local health score (0 is healthy)', [], (g) => g.set(node.stats().awareness));
   gauge('trellis_route_records', 'Route records held (all overlays)', [], (g) =>
-    g.set(node.routes.stats().records),
+    g.set(node.stores.routes.stats().records),
   );
   gauge('trellis_routes', 'Routes in the converged table', ['overlay'], (g) => {
-    for (const o of node.overlays) g.set({ overlay: o.name }, node.routes.table(o.name).length);
+    for (const o of node.stores.routes.overlays)
+      g.set({ overlay: o.name }, node.stores.routes.table(o.name).length);
   });
   gauge('trellis_tasks', 'Tasks in the converged view, and those this agent publishes', ['scope'], (g) => {
-    const st = node.tasks.stats();
+    const st = node.stores.tasks.stats();
     g.set({ scope: 'visible' }, st.visible);
     g.set({ scope: 'local' }, st.local);
   });
@@ -73,13 +74,13 @@ export function createMetrics(node: GossipNode, reconciler: Reconciler, dns?: Dn
     'trellis_task_records_rejected_total',
     'Task records dropped, by reason',
     ['reason'],
-    () => node.tasks.stats().rejected,
+    () => node.stores.tasks.stats().rejected,
   );
   counter(
     'trellis_slices_exhausted_total',
     'Times no slice was free',
     [],
-    () => node.routes.stats().exhausted,
+    () => node.stores.routes.stats().exhausted,
   );
   counter(
     'trellis_kernel_ops_total',

@@ -1,6 +1,8 @@
 import test from 'ava';
 import type { AddressInfo } from 'node:net';
 import { createNode } from '@trellis/node';
+import { routeStore } from '@trellis/routes';
+import { taskStore } from '@trellis/tasks';
 import { memoryLogger } from '@trellis/runtime';
 import { startHttpApi } from '../src/http-api.js';
 import { createMetrics } from '../src/metrics.js';
@@ -12,7 +14,7 @@ test('the local HTTP API serves members, routes, overlays and Prometheus metrics
     id: 'api',
     bind: '127.0.0.1:0',
     keyring: null,
-    overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+    stores: { routes: routeStore({ overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }] }), tasks: taskStore() },
   });
   const empty = { vteps: [], bridges: [], neighbors: [], fdb: [], routes: [] };
   const reconciler = new Reconciler({
@@ -26,7 +28,7 @@ test('the local HTTP API serves members, routes, overlays and Prometheus metrics
     desired: () => ({ state: empty, warm: true }),
   });
   await reconciler.runOnce();
-  node.routes.publish('dcos', { underlayIp: '127.0.0.1' });
+  node.stores.routes.publish('dcos', { underlayIp: '127.0.0.1' });
   const server = await startHttpApi({
     listen: '127.0.0.1:0',
     node,

@@ -1,12 +1,19 @@
 import test, { type ExecutionContext } from 'ava';
 import type { AddressInfo } from 'node:net';
 import { createNode } from '@trellis/node';
+import { routeStore } from '@trellis/routes';
+import { taskStore } from '@trellis/tasks';
 import { memoryLogger } from '@trellis/runtime';
 import { Registry } from 'prom-client';
 import { startHttpApi } from '../src/http-api.js';
 
 async function api(t: ExecutionContext) {
-  const node = await createNode({ id: 'agent-a', bind: '127.0.0.1:0', keyring: null });
+  const node = await createNode({
+    id: 'agent-a',
+    bind: '127.0.0.1:0',
+    keyring: null,
+    stores: { routes: routeStore({ overlays: [] }), tasks: taskStore() },
+  });
   const server = await startHttpApi({
     listen: '127.0.0.1:0',
     node,
@@ -52,7 +59,7 @@ test('a runtime hook registers, updates and removes tasks over HTTP', async (t) 
     networks: [{ name: 'dcos', ipv4: '9.0.1.2' }],
   });
   t.deepEqual(
-    node.tasks.local().map((e) => e.id),
+    node.stores.tasks.local().map((e) => e.id),
     ['web.1'],
   );
   const again = await call('PUT', '/v1/tasks/web.1', {
@@ -77,7 +84,7 @@ test('a runtime hook registers, updates and removes tasks over HTTP', async (t) 
   t.is((await call('DELETE', '/v1/tasks/web.1')).status, 204);
   t.is((await call('DELETE', '/v1/tasks/web.1')).status, 404);
   t.deepEqual(
-    node.tasks.local().map((e) => e.id),
+    node.stores.tasks.local().map((e) => e.id),
     ['db:1 x'],
   );
 });
@@ -113,7 +120,7 @@ test('bad registrations get a clear 4xx and change nothing', async (t) => {
   t.is((await call('PUT', '/v1/tasks/a%2Fb', { name: 'a', framework: 'b' })).status, 400);
   t.is((await call('POST', '/v1/tasks/x', { name: 'a', framework: 'b' })).status, 405);
   t.is((await call('GET', '/v1/tasks/none')).status, 404);
-  t.deepEqual(node.tasks.local(), []);
+  t.deepEqual(node.stores.tasks.local(), []);
   // The server still works after all that.
   t.is((await call('PUT', '/v1/tasks/x', { name: 'a', framework: 'b' })).status, 201);
 });

@@ -1,115 +1,156 @@
-import type { Address, Instant } from '@trellis/runtime';
+import { silentLogger, type Address, type Instant } from '@trellis/runtime';
 import { Swim, type SwimEvent, type SwimOptions, type Transmit } from '@trellis/swim';
-import { RouteStore, type Overlay, type RoutesConfig, type RoutesEvent } from '@trellis/routes';
-import { TaskStore, type TasksConfig, type TasksEvent } from '@trellis/tasks';
+import type { NodeSignal, Store, StoreContext } from '@trellis/store';
+import { StoreRegistry } from './store-registry.js';
+import {
+  UserMessages,
+  messagesClass,
+  parseMessagesConfig,
+  type MessageReceived,
+  type MessagesConfig,
+} from './user-messages.js';
 
 export interface NodeCoreOptions extends SwimOptions {
-  /** Overlay networks this node takes part in (none: the route store stays empty). */
-  readonly overlays?: readonly Overlay[];
-  readonly routes?: Partial<RoutesConfig>;
-  readonly tasks?: Partial<TasksConfig>;
+  /** User messages (`broadcast`, `send`): share, size bounds, dedup window. */
+  readonly messages?: Partial<MessagesConfig>;
 }
 
-export type NodeEvent = SwimEvent | RoutesEvent | TasksEvent;
+/** An event of one of the node's stores, tagged with the store's name. */
+export interface StoreEvent {
+  readonly type: 'storeEvent';
+  readonly store: string;
+  readonly event: unknown;
+}
 
-const routesClass = 'routes';
-const tasksClass = 'tasks';
+export type NodeEvent = SwimEvent | StoreEvent | MessageReceived;
 
 /**
- * The gossip node as one sans-IO core: the failure detector with its member table, and the
- * route and task stores plugged into it through Swim's seams — each with its own broadcast
- * class and a guaranteed share of every packet, an anti-entropy section, and its messages (`r`
- * route records, `k` task records) routed to it. Membership changes reach both stores as they
- * happen, with the `now` of the input that caused them.
+ * The gossip node as one sans-IO core: the failure detector with its member table, the node's
+ * user messages, and whatever stores are registered — each with a broadcast class and a
+ * guaranteed share of every packet, an anti-entropy section, its wire tag, its timers and its
+ * events. Membership changes reach every store as signals, with the `now` of the input that
+ * caused them. The core holds no policy of any store.
  */
 export class NodeCore {
   readonly swim: Swim;
-  readonly routes: RouteStore;
-  readonly tasks: TaskStore;
+  readonly generation: number;
+  readonly #stores = new StoreRegistry();
+  readonly #messages: UserMessages;
   readonly #events: NodeEvent[] = [];
+  readonly #options: NodeCoreOptions;
+  /** Drops of the node's own input (user messages) by reason; swim and stores count theirs. */
+  readonly #rejected: Record<string, number> = {};
 
   constructor(options: NodeCoreOptions) {
-    const store = new RouteStore({
+    this.#options = options;
+    // This life's records supersede the previous life's: the same number as our first incarnation.
+    this.generation = Math.floor(options.incarnation ?? options.now);
+    const messages = parseMessagesConfig(options.messages);
+    this.swim = new Swim(options);
+    this.swim.addBroadcastClass(messagesClass, messages.broadcastShare);
+    this.#messages = new UserMessages({
       selfId: options.id,
-      generation: Math.floor(options.incarnation ?? options.now),
-      overlays: options.overlays ?? [],
-      ...(options.routes === undefined ? {} : { config: options.routes }),
-      rng: options.rng.fork('routes'),
-      now: options.now,
-      liveness: {
-        status: (id) => this.swim.table.get(id)?.status,
-        since: (id) => this.swim.table.statusSince(id),
-        addr: (id) => this.swim.table.get(id)?.addr,
-      },
-      broadcast: (key, msg) => this.swim.broadcast(routesClass, key, msg),
-      sync: (now, done) => this.swim.syncWithRandomPeer(now, (at) => done(at)),
-      sendTo: (addr, msg) => this.swim.sendTo(addr, msg),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
-    this.routes = store;
-    const tasks = new TaskStore({
-      selfId: options.id,
-      generation: Math.floor(options.incarnation ?? options.now),
-      ...(options.tasks === undefined ? {} : { config: options.tasks }),
-      now: options.now,
-      liveness: {
-        status: (id) => this.swim.table.get(id)?.status,
-        since: (id) => this.swim.table.statusSince(id),
-      },
-      broadcast: (key, msg) => this.swim.broadcast(tasksClass, key, msg),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
-    this.tasks = tasks;
-    this.swim = new Swim({
-      ...options,
-      broadcastClasses: {
-        ...options.broadcastClasses,
-        [routesClass]: store.config.broadcastShare,
-        [tasksClass]: tasks.config.broadcastShare,
+      generation: this.generation,
+      config: messages,
+      broadcast: (key, msg) => this.swim.broadcast(messagesClass, key, msg),
+      request: (to, msg, timeoutMs, onReply) => this.swim.request(to, msg, timeoutMs, onReply),
+      deliver: (e) => this.#events.push(e),
+      reject: (from, reason) => {
+        this.#rejected[reason] = (this.#rejected[reason] ?? 0) + 1;
+        this.#events.push({ type: 'messageRejected', from, reason });
       },
     });
     this.swim.onUserMessage((now, from, msg) => {
-      if (msg.t === 'r') store.handleRecord(now, from, msg);
-      else if (msg.t === 'k') tasks.handleRecord(now, from, msg);
-      else return false;
+      if (msg.t === 'u') this.#messages.handleMessage(now, from, msg);
+      else if (!this.#stores.routeRecord(now, from, msg)) return false;
       return true;
     });
-    this.swim.addSection({
-      name: routesClass,
-      digest: () => store.table.digest(),
-      records: (keys) => keys.flatMap((k) => store.table.getByKey(k) ?? []),
-      allRecords: () => [...store.table.all()],
-      merge: (now, from, records) => {
-        for (const r of records) store.handleRecord(now, from, r);
-      },
-    });
-    this.swim.addSection({
-      name: tasksClass,
-      digest: () => tasks.digest(),
-      records: (keys) => keys.flatMap((k) => tasks.table.get(k) ?? []),
-      allRecords: () => [...tasks.table.all()],
-      merge: (now, from, records) => {
-        for (const r of records) tasks.handleRecord(now, from, r);
-      },
-    });
+    this.swim.onUserRequest((now, from, msg) =>
+      msg.t === 'us'
+        ? this.#messages.handleRequest(now, from, msg)
+        : this.#stores.routeRequest(now, from, msg),
+    );
   }
 
   get selfId(): string {
     return this.swim.selfId;
   }
 
+  /** The context a store named `name` gets from this node. */
+  storeContext(name: string, now: Instant): StoreContext {
+    const swim = this.swim;
+    return {
+      name,
+      selfId: this.selfId,
+      generation: this.generation,
+      now,
+      rng: this.#options.rng.fork(`store:${name}`),
+      logger: this.#options.logger ?? silentLogger,
+      liveness: { member: (id) => swim.table.get(id), since: (id) => swim.table.statusSince(id) },
+      broadcast: (key, msg) => swim.broadcast(name, key, msg),
+      sendTo: (addr, msg) => swim.sendTo(addr, msg),
+      sync: (at, done) => swim.syncWithRandomPeer(at, done),
+      request: (to, msg, timeoutMs, onReply) => swim.request(to, msg, timeoutMs, onReply),
+    };
+  }
+
+  /**
+   * Plugs a store in: its broadcast class, its anti-entropy section, its wire tags. Throws
+   * `StoreRegistrationError` (and changes nothing) when its name or a tag is taken or reserved.
+   */
+  register(store: Store): void {
+    this.#stores.check(store);
+    this.swim.addBroadcastClass(store.name, store.broadcastShare);
+    this.swim.addSection({
+      name: store.name,
+      digest: () => store.digest(),
+      records: (keys) => store.records(keys),
+      allRecords: () => store.allRecords(),
+      merge: (now, from, records) => {
+        if (store.handleRecords !== undefined) store.handleRecords(now, from, records);
+        else for (const r of records) store.handleRecord(now, from, r);
+      },
+    });
+    this.#stores.add(store);
+  }
+
+  store(name: string): Store | undefined {
+    return this.#stores.get(name);
+  }
+
+  /** Drops of user messages by reason (swim's are in `swim.stats().rejected`). */
+  rejected(): Readonly<Record<string, number>> {
+    return { ...this.#rejected };
+  }
+
   join(now: Instant, seeds: readonly Address[]): void {
-    // Choose slices from the seed's view of the cluster, not from an empty one.
-    if (seeds.length > 0) this.routes.holdClaims();
+    if (seeds.length > 0) this.#stores.signal(now, { type: 'joining' });
     this.swim.join(now, seeds);
     this.#pump(now);
   }
 
-  /** Withdraws our routes and tasks, then gossips that we leave. */
+  /** Withdraws what every store publishes, then gossips that we leave. */
   leave(now: Instant): void {
-    this.routes.withdrawAll(now);
-    this.tasks.withdrawAll(now);
+    this.#stores.leave(now);
     this.swim.leave(now);
+    this.#pump(now);
+  }
+
+  /** Queues a user broadcast (throws on a bad topic or payload: nothing is sent then). */
+  broadcast(now: Instant, topic: string, payload: unknown): void {
+    this.#messages.broadcast(topic, payload);
+    this.#pump(now);
+  }
+
+  /** Sends a user message to `to` over the stream; `done(error?)` when the peer has it (or not). */
+  send(
+    now: Instant,
+    to: Address,
+    topic: string,
+    payload: unknown,
+    done: (error: string | undefined) => void,
+  ): void {
+    this.#messages.send(to, topic, payload, done);
     this.#pump(now);
   }
 
@@ -134,14 +175,11 @@ export class NodeCore {
     const s = this.swim.pollTimeout();
     if (s !== undefined && s <= now) this.swim.handleTimeout(now);
     this.#pump(now);
-    const r = this.routes.pollTimeout();
-    if (r !== undefined && r <= now) this.routes.handleTimeout(now);
-    const k = this.tasks.pollTimeout();
-    if (k !== undefined && k <= now) this.tasks.handleTimeout(now);
+    this.#stores.handleTimeout(now);
     this.#pump(now);
   }
 
-  /** After a local command on the route or task store (publish, withdraw). */
+  /** After a local command on a store (publish, withdraw, set...). */
   afterCommand(now: Instant): void {
     this.#pump(now);
   }
@@ -155,25 +193,39 @@ export class NodeCore {
   }
 
   pollTimeout(): Instant | undefined {
-    let t: Instant | undefined;
-    for (const x of [this.swim.pollTimeout(), this.routes.pollTimeout(), this.tasks.pollTimeout()])
-      if (x !== undefined && (t === undefined || x < t)) t = x;
-    return t;
+    const s = this.swim.pollTimeout();
+    const r = this.#stores.pollTimeout();
+    if (s === undefined) return r;
+    return r === undefined || s < r ? s : r;
   }
 
-  /** Moves events out of the cores; membership changes mark the route tables for recompute. */
+  /** Moves events out of the cores; membership changes and join progress reach every store. */
   #pump(now: Instant): void {
     for (let e = this.swim.pollEvent(); e !== undefined; e = this.swim.pollEvent()) {
-      if (e.type.startsWith('member')) {
-        this.routes.markDirty(now);
-        this.tasks.markDirty(now);
-      }
-      // Joined, or nobody answered for a while: an isolated agent still gets a slice.
-      if (e.type === 'joined' || (e.type === 'joinAttemptFailed' && e.attempt >= 3))
-        this.routes.releaseClaims(now);
+      const signal = signalOf(e);
+      if (signal !== undefined) this.#stores.signal(now, signal);
       this.#events.push(e);
     }
-    for (let e = this.routes.pollEvent(); e !== undefined; e = this.routes.pollEvent()) this.#events.push(e);
-    for (let e = this.tasks.pollEvent(); e !== undefined; e = this.tasks.pollEvent()) this.#events.push(e);
+    this.#stores.drain((store, event) => this.#events.push({ type: 'storeEvent', store, event }));
+  }
+}
+
+/** What a failure-detector event means to the stores, if anything. */
+function signalOf(e: SwimEvent): NodeSignal | undefined {
+  switch (e.type) {
+    case 'memberJoined':
+    case 'memberUpdated':
+    case 'memberSuspected':
+    case 'memberDied':
+    case 'memberLeft':
+      return { type: 'memberChanged', id: e.member.id, status: e.member.status };
+    case 'joined':
+      return { type: 'joined' };
+    case 'joinAttemptFailed':
+      return { type: 'joinAttemptFailed', attempt: e.attempt };
+    case 'joinFailed':
+      return { type: 'joinFailed' };
+    default:
+      return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { parseOverlays, type Overlay, type RouteEntry } from '@trellis/routes';
-import type { GossipNode } from '../../src/gossip-node.js';
+import type { GossipNode } from './sim-cluster.js';
 import type { SimCluster } from './sim-cluster.js';
 
 /** A /16 cut in /24 slices: 256 slices, as the allocation scenarios ask. */
@@ -22,7 +22,7 @@ export function underlayOf(id: string): string {
 export function publisher(overlay: string, exhausted?: Set<string>) {
   return (node: GossipNode): void => {
     try {
-      node.routes.publish(overlay, { underlayIp: underlayOf(node.id) });
+      node.stores.routes.publish(overlay, { underlayIp: underlayOf(node.id) });
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_TRELLIS_SLICES_EXHAUSTED') throw error;
       exhausted?.add(node.id);
@@ -34,7 +34,7 @@ export function publisher(overlay: string, exhausted?: Set<string>) {
 export function ownRoutes(c: SimCluster, overlay: string): Map<string, RouteEntry> {
   const out = new Map<string, RouteEntry>();
   for (const n of c.running()) {
-    const l = n.routes.local(overlay);
+    const l = n.stores.routes.local(overlay);
     if (l?.state === 'settled' && l.route !== undefined) out.set(n.id, l.route);
   }
   return out;
@@ -44,7 +44,7 @@ export function ownRoutes(c: SimCluster, overlay: string): Map<string, RouteEntr
 export function tablesMatchTruth(c: SimCluster, overlay: string): boolean {
   const truth = ownRoutes(c, overlay);
   return c.running().every((n) => {
-    const table = n.routes.table(overlay);
+    const table = n.stores.routes.table(overlay);
     const expected = [...truth.keys()].filter((id) => id !== n.id);
     return (
       table.length === expected.length &&

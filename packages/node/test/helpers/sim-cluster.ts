@@ -1,9 +1,19 @@
 import { memoryLogger, type LogRecord, type Address } from '@trellis/runtime';
 import { Simulation, type SimHost, type SimulationOptions } from '@trellis/sim';
 import type { SwimConfig, SwimProfile } from '@trellis/swim';
-import type { Overlay, RoutesConfig } from '@trellis/routes';
-import type { TasksConfig } from '@trellis/tasks';
-import { startNode, type GossipNode } from '../../src/gossip-node.js';
+import {
+  routeStore,
+  type Overlay,
+  type RoutesApi,
+  type RoutesConfig,
+  type RoutesEvent,
+} from '@trellis/routes';
+import { taskStore, type TasksApi, type TasksConfig } from '@trellis/tasks';
+import type { MessagesConfig } from '../../src/core/user-messages.js';
+import { startNode, type GossipNode as AnyGossipNode } from '../../src/gossip-node.js';
+
+/** Every simulated node runs the route store (with the cluster's overlays) and the task store. */
+export type GossipNode = AnyGossipNode<{ readonly routes: RoutesApi; readonly tasks: TasksApi }>;
 import type { NodeEvent } from '../../src/core/node-core.js';
 import { WireCodec } from '../../src/wire/wire-codec.js';
 
@@ -19,6 +29,7 @@ export interface SimClusterOptions {
   readonly overlays?: readonly Overlay[];
   readonly routes?: Partial<RoutesConfig>;
   readonly tasks?: Partial<TasksConfig>;
+  readonly messages?: Partial<MessagesConfig>;
   /** Record every node's events in `events` (default true; off for 1,000-node runs: memory). */
   readonly recordEvents?: boolean;
   /** Runs after every node (re)start, e.g. to publish its routes. */
@@ -31,6 +42,13 @@ export interface RecordedEvent {
   readonly event: NodeEvent;
 }
 
+/** The route-store event inside a recorded node event, if it is one. */
+export function routeEvent(e: RecordedEvent): RoutesEvent | undefined {
+  return e.event.type === 'storeEvent' && e.event.store === 'routes'
+    ? (e.event.event as RoutesEvent)
+    : undefined;
+}
+
 /** N gossip nodes on the simulator, each a real GossipNode driven by a SimHost. */
 export class SimCluster {
   readonly sim: Simulation;
@@ -38,9 +56,15 @@ export class SimCluster {
   readonly events: RecordedEvent[] = [];
   readonly #opts: SimClusterOptions;
   readonly #incarnations = new Map<string, number>();
+  /** Plug-ins are configured (and validated) once, and create a fresh store for every node. */
+  readonly #stores: { routes: ReturnType<typeof routeStore>; tasks: ReturnType<typeof taskStore> };
 
   constructor(opts: SimClusterOptions) {
     this.#opts = opts;
+    this.#stores = {
+      routes: routeStore({ overlays: opts.overlays ?? [], ...(opts.routes ? { config: opts.routes } : {}) }),
+      tasks: taskStore(opts.tasks ?? {}),
+    };
     this.sim = new Simulation({ seed: opts.seed, ...(opts.network ? { network: opts.network } : {}) });
     for (let i = 0; i < opts.nodes; i++) this.addNode(i, opts.join ?? true);
   }
@@ -72,9 +96,8 @@ export class SimCluster {
       rng: host.rng,
       ...(this.#opts.profile ? { profile: this.#opts.profile } : {}),
       ...(this.#opts.swim ? { config: this.#opts.swim } : {}),
-      ...(this.#opts.overlays ? { overlays: this.#opts.overlays } : {}),
-      ...(this.#opts.routes ? { routes: this.#opts.routes } : {}),
-      ...(this.#opts.tasks ? { tasks: this.#opts.tasks } : {}),
+      stores: this.#stores,
+      ...(this.#opts.messages ? { messages: this.#opts.messages } : {}),
       transport: host,
       scheduler: host,
       codec: new WireCodec({}),
