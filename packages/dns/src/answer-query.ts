@@ -1,8 +1,15 @@
 import * as dnsPacket from 'dns-packet';
 import { asciiLower, relativeName, withoutRootDot } from './dns-name.js';
-import type { AnswerKind, ErrorReason, Outcome } from './outcome.js';
+import type { AnswerKind, DropReason, ErrorReason, Outcome } from './outcome.js';
 import { type DecodedMessage, type QueryHeader, peekHeader } from './query-header.js';
-import { CLASSIC_UDP_BYTES, Rcode, type ResponseSpec, type SizeLimit, encodeResponse } from './response.js';
+import {
+  CLASSIC_UDP_BYTES,
+  Rcode,
+  type ResponseSpec,
+  type SizeLimit,
+  encodeResponse,
+  encodeSlip,
+} from './response.js';
 import type { TaskZone } from './task-zone.js';
 import { zoneRecords } from './zone-records.js';
 
@@ -11,6 +18,22 @@ export interface AnswerOptions {
   /** The most we send over UDP to an EDNS0 client, whatever it offers (config `udpPayloadMax`). */
   readonly udpPayloadMax: number;
 }
+
+/**
+ * A response decided but not yet encoded, so that a rate limiter can look at it first and skip
+ * the encoding when it sends nothing. `rateClass` is what it is charged to, as in BIND: answers
+ * and NODATA per name and type, every NXDOMAIN of the zone together (random names must not each
+ * get a fresh account), every error together.
+ */
+export type PreparedAnswer =
+  | { readonly kind: 'drop'; readonly reason: DropReason }
+  | {
+      readonly kind: 'reply';
+      readonly spec: ResponseSpec;
+      readonly limit: SizeLimit;
+      readonly result: AnswerKind | ErrorReason;
+      readonly rateClass: string;
+    };
 
 /** RFC 6891: BADVERS is rcode 16, sent as 1 in the OPT's extended rcode (its upper 8 bits). */
 const BADVERS_EXTENDED = 1;
@@ -23,6 +46,23 @@ type Opt = { readonly udpPayloadSize: number; readonly extendedRcode: number } |
  * each with a reason to count.
  */
 export function answerQuery(zone: TaskZone, message: Uint8Array, options: AnswerOptions): Outcome {
+  return finishAnswer(prepareAnswer(zone, message, options));
+}
+
+/** Encodes a prepared answer in full (truncated only to fit its size limit). */
+export function finishAnswer(prepared: PreparedAnswer): Outcome {
+  if (prepared.kind === 'drop') return prepared;
+  const { bytes, truncated } = encodeResponse(prepared.spec, prepared.limit);
+  return { kind: 'reply', response: bytes, result: prepared.result, truncated };
+}
+
+/** The rate limiter's truncated stand-in for a prepared answer: header, question, OPT, TC. */
+export function slipAnswer(prepared: PreparedAnswer & { kind: 'reply' }): Uint8Array {
+  return encodeSlip(prepared.spec);
+}
+
+/** Everything `answerQuery` does but the encoding. */
+export function prepareAnswer(zone: TaskZone, message: Uint8Array, options: AnswerOptions): PreparedAnswer {
   const header = peekHeader(message);
   if (header === undefined) return { kind: 'drop', reason: 'short' };
   if (header.isResponse) return { kind: 'drop', reason: 'response' };
@@ -67,7 +107,8 @@ export function answerQuery(zone: TaskZone, message: Uint8Array, options: Answer
 
   const relative = relativeName(asciiLower(withoutRootDot(question.name)), zone.settings.zone);
   if (relative === undefined) return refuse(header, Rcode.REFUSED, 'outside-zone', question, opt, options);
-  const found = zoneRecords(zone, relative, question);
+  // RFC 8482: over UDP, where the source is unproven, ANY gets one small record, not everything.
+  const found = zoneRecords(zone, relative, question, options.via === 'udp');
   const result: AnswerKind = found.kind;
   const spec: ResponseSpec = {
     header,
@@ -79,8 +120,8 @@ export function answerQuery(zone: TaskZone, message: Uint8Array, options: Answer
     additionals: found.additionals,
     opt,
   };
-  const { bytes, truncated } = encodeResponse(spec, limit);
-  return { kind: 'reply', response: bytes, result, truncated };
+  const rateClass = result === 'nxdomain' ? 'nxdomain' : `${result}/${question.type}/${relative}`;
+  return { kind: 'reply', spec, limit, result, rateClass };
 }
 
 /** An error response: never authoritative, never with records, so it always fits in 512 bytes. */
@@ -91,12 +132,11 @@ function refuse(
   question: dnsPacket.Question | undefined,
   opt: Opt,
   options: AnswerOptions,
-): Outcome {
+): PreparedAnswer {
   const spec = { header, rcode, authoritative: false, question, opt };
   const limit: SizeLimit =
     options.via === 'tcp' ? { via: 'tcp' } : { via: 'udp', bytesMax: CLASSIC_UDP_BYTES };
-  const { bytes, truncated } = encodeResponse(spec, limit);
-  return { kind: 'reply', response: bytes, result: reason, truncated };
+  return { kind: 'reply', spec, limit, result: reason, rateClass: 'error' };
 }
 
 /**

@@ -1,17 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { RemoteInfo, SocketAsPromised } from 'dgram-as-promised';
 import { InvalidStateError, type Logger, silentLogger } from '@trellis/runtime';
 import type { TaskEntry } from '@trellis/tasks';
-import { answerQuery } from './answer-query.js';
+import { answerQuery, finishAnswer, prepareAnswer, slipAnswer } from './answer-query.js';
 import { bindUdpAndTcp, closeQuietly } from '@trellis/node';
+import { clientPrefix, type PrefixLengths } from './client-prefix.js';
 import { type DnsConfig, type DnsConfigInput, parseDnsConfig } from './dns-config.js';
 import {
   type DnsStats,
   type SocketEventKind,
   copyDnsStats,
+  countLimited,
   countOutcome,
   emptyDnsStats,
 } from './dns-stats.js';
+import { ResponseRateLimiter } from './response-rate-limiter.js';
 import { TcpConnections } from './tcp-connections.js';
 import { TaskZone } from './task-zone.js';
 
@@ -22,6 +26,7 @@ export interface DnsServerOptions {
 }
 
 const SERIAL_MODULUS = 2 ** 32;
+const RRL_SECRET_BYTES = 16;
 
 /**
  * Virtual Network Service DNS on one host:port, UDP and TCP, answered from a `TaskZone` that the
@@ -33,6 +38,10 @@ export class DnsServer {
   readonly #log: Logger;
   readonly #stats = emptyDnsStats();
   readonly #tcpConnections: TcpConnections;
+  /** Undefined when `rrlResponsesPerSecond` is 0. */
+  readonly #rrl: ResponseRateLimiter | undefined;
+  readonly #prefixLengths: PrefixLengths;
+  #lastClient = { address: '', prefix: '' };
   #zone: TaskZone;
   #udp: SocketAsPromised | undefined;
   #tcp: Server | undefined;
@@ -44,12 +53,29 @@ export class DnsServer {
     this.config = parseDnsConfig(config);
     this.#log = (options.logger ?? silentLogger).child({ component: 'dns' });
     this.#zone = TaskZone.build(options.entries ?? [], this.config, 1);
+    const c = this.config;
+    this.#rrl =
+      c.rrlResponsesPerSecond === 0
+        ? undefined
+        : new ResponseRateLimiter(
+            {
+              responsesPerSecond: c.rrlResponsesPerSecond,
+              windowSeconds: c.rrlWindowSeconds,
+              slip: c.rrlSlip,
+              tableSize: c.rrlTableSize,
+            },
+            // Secret per server, so no one can aim a flood at another client's buckets.
+            randomBytes(RRL_SECRET_BYTES),
+          );
+    this.#prefixLengths = { ipv4: c.rrlIpv4PrefixLength, ipv6: c.rrlIpv6PrefixLength };
     this.#tcpConnections = new TcpConnections({
       connectionsMax: this.config.tcpConnectionsMax,
+      connectionsPerClientMax: this.config.tcpConnectionsPerClientMax,
+      firstQueryMs: this.config.tcpFirstQueryMs,
       idleMs: this.config.tcpIdleMs,
       queryBytesMax: this.config.tcpQueryBytesMax,
       backlogBytesMax: this.config.tcpBacklogBytesMax,
-      onQuery: (query) => this.#answer(query, 'tcp'),
+      onQuery: (query) => this.#answerTcp(query),
       count: (kind, cause) => this.#count(kind, cause),
     });
   }
@@ -120,14 +146,46 @@ export class DnsServer {
   #onDatagram(message: Buffer, from: RemoteInfo): void {
     const udp = this.#udp;
     if (udp === undefined || this.#state !== 'running') return;
-    const response = this.#answer(message, 'udp');
+    const response = this.#answerUdp(message, from.address);
     if (response === undefined) return;
     udp.send(response, from.port, from.address).catch((error: unknown) => this.#count('udp-send', error));
   }
 
-  #answer(query: Uint8Array, via: 'udp' | 'tcp'): Uint8Array | undefined {
-    const outcome = answerQuery(this.#zone, query, { via, udpPayloadMax: this.config.udpPayloadMax });
-    countOutcome(this.#stats, outcome, via);
+  /**
+   * Over UDP the source address is unproven, so every response is charged to the client's prefix
+   * first: after the zone lookup, before the encoding and the send that a limited one skips.
+   */
+  #answerUdp(query: Uint8Array, address: string): Uint8Array | undefined {
+    const prepared = prepareAnswer(this.#zone, query, {
+      via: 'udp',
+      udpPayloadMax: this.config.udpPayloadMax,
+    });
+    if (prepared.kind === 'reply' && this.#rrl !== undefined) {
+      const key = `${this.#prefixOf(address)} ${prepared.rateClass}`;
+      const decision = this.#rrl.check(performance.now(), key);
+      if (decision !== 'send') {
+        // As in BIND, errors never slip: a TC would only bring the same error over TCP.
+        const slip = decision === 'slip' && prepared.rateClass !== 'error';
+        countLimited(this.#stats, slip);
+        return slip ? slipAnswer(prepared) : undefined;
+      }
+    }
+    const outcome = finishAnswer(prepared);
+    countOutcome(this.#stats, outcome, 'udp');
+    return outcome.kind === 'reply' ? outcome.response : undefined;
+  }
+
+  /** Floods and busy clients send from one address over and over: remember the last one. */
+  #prefixOf(address: string): string {
+    if (address !== this.#lastClient.address)
+      this.#lastClient = { address, prefix: clientPrefix(address, this.#prefixLengths) };
+    return this.#lastClient.prefix;
+  }
+
+  /** TCP proves the source address (the handshake), so it is never rate-limited. */
+  #answerTcp(query: Uint8Array): Uint8Array | undefined {
+    const outcome = answerQuery(this.#zone, query, { via: 'tcp', udpPayloadMax: this.config.udpPayloadMax });
+    countOutcome(this.#stats, outcome, 'tcp');
     return outcome.kind === 'reply' ? outcome.response : undefined;
   }
 

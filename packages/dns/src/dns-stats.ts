@@ -19,7 +19,9 @@ export type SocketEventKind =
   | 'tcp-socket'
   /** A connection was refused at accept: `tcpConnectionsMax` were open. */
   | 'tcp-limit'
-  /** A connection was closed after `tcpIdleMs` without a complete query. */
+  /** A connection was refused at accept: its address had `tcpConnectionsPerClientMax` open. */
+  | 'tcp-client-limit'
+  /** A connection was closed without a complete query for `tcpFirstQueryMs` (the first) or `tcpIdleMs`. */
   | 'tcp-idle'
   /** A length prefix shorter than a DNS header or longer than `tcpQueryBytesMax`: connection closed. */
   | 'tcp-bad-frame'
@@ -39,6 +41,13 @@ export interface DnsStats {
   drops: Partial<Record<DropReason, number>>;
   /** Responses sent with TC set (answers left out to fit). */
   truncated: number;
+  /**
+   * UDP responses over the rate limit, not counted in `answers` or `errors`: each was either
+   * dropped or, one in `rrlSlip`, slipped.
+   */
+  limited: number;
+  /** Limited responses sent as an empty TC answer instead, so a real client retries over TCP. */
+  slipped: number;
   socket: Partial<Record<SocketEventKind, number>>;
   tcpConnectionsAccepted: number;
   tcpConnectionsActive: number;
@@ -52,6 +61,8 @@ export function emptyDnsStats(): DnsStats {
     errors: {},
     drops: {},
     truncated: 0,
+    limited: 0,
+    slipped: 0,
     socket: {},
     tcpConnectionsAccepted: 0,
     tcpConnectionsActive: 0,
@@ -69,6 +80,13 @@ export function countOutcome(stats: DnsStats, outcome: Outcome, via: 'udp' | 'tc
   const result = outcome.result;
   if (isAnswerKind(result)) stats.answers[result]++;
   else stats.errors[result] = (stats.errors[result] ?? 0) + 1;
+}
+
+/** A UDP query whose response the rate limiter withheld (`slipped`: sent as TC instead). */
+export function countLimited(stats: DnsStats, slipped: boolean): void {
+  stats.queriesUdp++;
+  stats.limited++;
+  if (slipped) stats.slipped++;
 }
 
 function isAnswerKind(result: AnswerKind | ErrorReason): result is AnswerKind {

@@ -61,6 +61,23 @@ export function encodeResponse(spec: ResponseSpec, limit: SizeLimit): { bytes: B
   return { bytes, truncated: true };
 }
 
+/**
+ * What a rate limiter sends instead of a limited answer (BIND's "slip"): header, question and
+ * OPT with TC set, no records, NOERROR and not authoritative, so it says nothing about the data
+ * and is never larger than the query; a real client retries over TCP, which is not limited.
+ */
+export function encodeSlip(spec: ResponseSpec): Buffer {
+  const packet = toPacket({
+    ...spec,
+    rcode: Rcode.NOERROR,
+    authoritative: false,
+    answers: [],
+    authorities: [],
+    additionals: [],
+  });
+  return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE });
+}
+
 function toPacket(spec: ResponseSpec): dnsPacket.Packet {
   const flags =
     (spec.header.flags & (OPCODE_MASK | ECHOED_FLAGS)) |

@@ -7,6 +7,9 @@ const HEADER_BYTES = 12;
 
 export interface TcpConnectionsOptions {
   readonly connectionsMax: number;
+  readonly connectionsPerClientMax: number;
+  /** Until the first complete query; `idleMs` applies between queries. */
+  readonly firstQueryMs: number;
   readonly idleMs: number;
   readonly queryBytesMax: number;
   readonly backlogBytesMax: number;
@@ -17,13 +20,16 @@ export interface TcpConnectionsOptions {
 
 /**
  * DNS over TCP, server side (RFC 7766): length-prefixed queries, several per connection, answered
- * in order. Everything a client can make us hold is bounded: `connectionsMax` sockets, one
- * partial query of at most `queryBytesMax` each, `backlogBytesMax` of unread replies, and
- * `idleMs` without a complete query.
+ * in order. Everything a client can make us hold is bounded: `connectionsMax` sockets and
+ * `connectionsPerClientMax` of them per client address (so one client cannot take them all), one
+ * partial query of at most `queryBytesMax` each, `backlogBytesMax` of unread replies,
+ * `firstQueryMs` to send a first complete query and `idleMs` between queries.
  */
 export class TcpConnections {
   readonly #o: TcpConnectionsOptions;
   readonly #sockets = new Set<Socket>();
+  /** Open connections per client address; an address leaves the map with its last connection. */
+  readonly #perClient = new Map<string, number>();
   accepted = 0;
 
   constructor(options: TcpConnectionsOptions) {
@@ -35,25 +41,51 @@ export class TcpConnections {
   }
 
   accept(socket: Socket): void {
-    const o = this.#o;
-    socket.on('error', (error) => o.count('tcp-socket', error));
-    if (this.#sockets.size >= o.connectionsMax) {
-      o.count('tcp-limit');
+    socket.on('error', (error) => this.#o.count('tcp-socket', error));
+    const client = this.#admit(socket);
+    if (client === undefined) {
       socket.destroy();
       return;
     }
     this.accepted++;
     this.#sockets.add(socket);
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      const left = (this.#perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.#perClient.set(client, left);
+      else this.#perClient.delete(client);
+    });
     socket.setNoDelay(true);
-    // Refreshed on each complete query only: trickling bytes does not keep a connection alive.
-    const idle = setTimeout(() => {
+    this.#serve(socket);
+  }
+
+  /** The client address if the connection may stay; else undefined, counted by reason. */
+  #admit(socket: Socket): string | undefined {
+    // Undefined once the peer has already gone: nothing to serve, nothing to count against it.
+    const client = socket.remoteAddress;
+    if (client === undefined) return undefined;
+    if (this.#sockets.size >= this.#o.connectionsMax) {
+      this.#o.count('tcp-limit');
+      return undefined;
+    }
+    if ((this.#perClient.get(client) ?? 0) >= this.#o.connectionsPerClientMax) {
+      this.#o.count('tcp-client-limit');
+      return undefined;
+    }
+    return client;
+  }
+
+  #serve(socket: Socket): void {
+    const o = this.#o;
+    const close = (): void => {
       o.count('tcp-idle');
       socket.destroy();
-    }, o.idleMs);
-    socket.on('close', () => {
-      clearTimeout(idle);
-      this.#sockets.delete(socket);
-    });
+    };
+    // Re-armed on each complete query only: trickling bytes does not keep a connection alive.
+    let idle = setTimeout(close, o.firstQueryMs);
+    let queried = false;
+    socket.on('close', () => clearTimeout(idle));
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -67,7 +99,13 @@ export class TcpConnections {
         if (pending.length < LENGTH_BYTES + length) return;
         const query = pending.subarray(LENGTH_BYTES, LENGTH_BYTES + length);
         pending = pending.subarray(LENGTH_BYTES + length);
-        idle.refresh();
+        if (queried) idle.refresh();
+        else {
+          // From now on the (longer) idle timeout between queries applies.
+          queried = true;
+          clearTimeout(idle);
+          idle = setTimeout(close, o.idleMs);
+        }
         this.#answer(socket, query);
       }
     });

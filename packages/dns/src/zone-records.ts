@@ -16,17 +16,25 @@ const SOA_RETRY_SECONDS = 600;
 const SOA_EXPIRE_SECONDS = 604_800;
 
 /**
- * The records for one in-zone question. ANY is answered with every record the name has (RFC
- * 8482 would allow less; the sets here are small). Records carry the owner name as asked, so a
- * client that randomises case (DNS 0x20) sees its own spelling back.
+ * The records for one in-zone question. Records carry the owner name as asked, so a client that
+ * randomises case (DNS 0x20) sees its own spelling back. ANY gets every record the name has,
+ * unless `minimalAny`: then RFC 8482's one synthesized HINFO, about twice the size of the query
+ * (its owner repeats the name; the apex with SOA, NS and 16 glue records was 21 times it).
  */
-export function zoneRecords(zone: TaskZone, relative: string, question: dnsPacket.Question): ZoneAnswer {
+export function zoneRecords(
+  zone: TaskZone,
+  relative: string,
+  question: dnsPacket.Question,
+  minimalAny = false,
+): ZoneAnswer {
   const records = zone.lookup(relative);
   if (records === undefined)
     return { kind: 'nxdomain', answers: [], authorities: [soa(zone)], additionals: [] };
   // dns-packet decodes type 255 as 'ANY'; its types do not list it.
   const type: string = question.type;
   const any = type === 'ANY';
+  if (any && minimalAny && (relative === '' || records.a.length + records.aaaa.length > 0))
+    return { kind: 'answer', answers: [rfc8482(zone, question.name)], authorities: [], additionals: [] };
   const answers: dnsPacket.Answer[] = [];
   const additionals: dnsPacket.Answer[] = [];
   const ttl = zone.settings.ttlSeconds;
@@ -41,6 +49,11 @@ export function zoneRecords(zone: TaskZone, relative: string, question: dnsPacke
   }
   if (answers.length === 0) return { kind: 'nodata', answers, authorities: [soa(zone)], additionals: [] };
   return { kind: 'answer', answers, authorities: [], additionals };
+}
+
+/** RFC 8482 §4.2: CPU "RFC8482", OS empty; the TTL is left to us: the zone's, like its records. */
+function rfc8482(zone: TaskZone, name: string): dnsPacket.Answer {
+  return { type: 'HINFO', name, ttl: zone.settings.ttlSeconds, data: { cpu: 'RFC8482', os: '' } };
 }
 
 /** The SOA that goes in the authority section of negative answers; its minimum is the negative TTL. */

@@ -117,13 +117,13 @@ test('SOA and NS at the apex; the NS name gets its configured A as glue and on i
   t.is(reply(answerQuery(bare, query(ZONE, 'NS'), udp)).packet.additionals?.length, 0);
 });
 
-test('ANY gives every record of the name', (t) => {
+test('ANY over TCP gives every record of the name (UDP gets RFC 8482 HINFO, see minimal-any)', (t) => {
   t.deepEqual(
-    ask(query(`web.marathon.containerip.${ZONE}`, 'ANY')).packet.answers?.map((a) => a.type),
+    ask(query(`web.marathon.containerip.${ZONE}`, 'ANY'), tcp).packet.answers?.map((a) => a.type),
     ['A', 'A', 'AAAA'],
   );
   t.deepEqual(
-    ask(query(ZONE, 'ANY')).packet.answers?.map((a) => a.type),
+    ask(query(ZONE, 'ANY'), tcp).packet.answers?.map((a) => a.type),
     ['SOA', 'NS'],
   );
 });

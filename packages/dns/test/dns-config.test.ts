@@ -90,3 +90,46 @@ test('non-object input is a ConfigError, not a crash', (t) => {
   t.regex(problemsOf(t, { nsAddresses: 'x' })[0]!, /^nsAddresses: must be an array/);
   t.regex(problemsOf(t, { nsAddresses: Array(17).fill('10.0.0.1') })[0]!, /at most 16/);
 });
+
+test('rate limiting and TCP limits: defaults, and every problem listed at once', (t) => {
+  t.like(parseDnsConfig(), {
+    rrlResponsesPerSecond: 20,
+    rrlWindowSeconds: 15,
+    rrlSlip: 2,
+    rrlIpv4PrefixLength: 24,
+    rrlIpv6PrefixLength: 56,
+    rrlTableSize: 65_536,
+    tcpConnectionsPerClientMax: 8,
+    tcpFirstQueryMs: 2500,
+  });
+  t.is(parseDnsConfig({ rrlResponsesPerSecond: 0 }).rrlResponsesPerSecond, 0, '0 turns RRL off');
+  const problems = problemsOf(t, {
+    rrlResponsesPerSecond: -1,
+    rrlWindowSeconds: 0,
+    rrlSlip: 11,
+    rrlIpv4PrefixLength: 33,
+    rrlIpv6PrefixLength: 129,
+    rrlTableSize: 10,
+    tcpConnectionsPerClientMax: 0,
+    tcpFirstQueryMs: 50,
+  });
+  t.deepEqual(problems.map((p) => p.split(':')[0]).sort(), [
+    'rrlIpv4PrefixLength',
+    'rrlIpv6PrefixLength',
+    'rrlResponsesPerSecond',
+    'rrlSlip',
+    'rrlTableSize',
+    'rrlWindowSeconds',
+    'tcpConnectionsPerClientMax',
+    'tcpFirstQueryMs',
+  ]);
+});
+
+test('the first-query timeout follows a shorter idle timeout, and may not exceed it', (t) => {
+  t.is(parseDnsConfig({ tcpIdleMs: 300 }).tcpFirstQueryMs, 300);
+  t.is(parseDnsConfig({ tcpIdleMs: 60_000 }).tcpFirstQueryMs, 2500);
+  t.is(parseDnsConfig({ tcpFirstQueryMs: 1000 }).tcpFirstQueryMs, 1000);
+  t.deepEqual(problemsOf(t, { tcpIdleMs: 1000, tcpFirstQueryMs: 2000 }), [
+    'tcpFirstQueryMs: must be at most tcpIdleMs (1000), got 2000',
+  ]);
+});

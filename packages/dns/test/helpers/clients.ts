@@ -28,6 +28,33 @@ export async function udpExchange(port: number, message: Uint8Array, timeoutMs =
   }
 }
 
+/**
+ * Sends `messages` at once from a UDP socket bound to `from`, then collects whatever comes back
+ * until `settled()` holds (polled) or `timeoutMs` passes.
+ */
+export async function udpBurst(
+  port: number,
+  from: string,
+  messages: readonly Uint8Array[],
+  settled: () => boolean,
+  timeoutMs = 5000,
+): Promise<Decoded[]> {
+  const socket = createSocket('udp4');
+  const replies: Decoded[] = [];
+  socket.on('message', (reply) => replies.push(decode(reply)));
+  try {
+    await new Promise<void>((resolve) => socket.bind(0, from, resolve));
+    for (const m of messages) socket.send(m, port, '127.0.0.1');
+    const deadline = Date.now() + timeoutMs;
+    while (!settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Replies to the last queries may still be in flight.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return replies;
+  } finally {
+    socket.close();
+  }
+}
+
 /** A raw TCP connection that collects length-prefixed DNS replies. */
 export class TcpClient {
   readonly socket: Socket;
@@ -53,9 +80,11 @@ export class TcpClient {
     socket.on('error', () => {});
   }
 
-  static connect(port: number): Promise<TcpClient> {
+  /** `from`: the local address to connect from (any 127.x.y.z is local on Linux). */
+  static connect(port: number, from?: string): Promise<TcpClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new TcpClient(socket)));
+      const options = { host: '127.0.0.1', port, ...(from === undefined ? {} : { localAddress: from }) };
+      const socket = connect(options, () => resolve(new TcpClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -1,0 +1,90 @@
+import { Resolver } from 'node:dns/promises';
+import test from 'ava';
+import type { TaskEntry } from '@trellis/tasks';
+import { DnsServer } from '../src/dns-server.js';
+import { ZONE, query, task } from './helpers/fixtures.js';
+import { udpBurst } from './helpers/clients.js';
+
+const entries: TaskEntry[] = [task('web', 'marathon', '10.0.0.1', { ipv4: '9.0.1.2' })];
+const NAME = `web.marathon.containerip.${ZONE}`;
+
+async function started(t: { teardown: (fn: () => Promise<void>) => void }, extra = {}) {
+  const server = new DnsServer({ host: '127.0.0.1', port: 0, ...extra }, { entries });
+  const { port } = await server.start();
+  t.teardown(() => server.close());
+  return { server, port };
+}
+
+/** `n` copies of one query with distinct ids. */
+function copies(n: number, bytes: Buffer): Buffer[] {
+  return Array.from({ length: n }, (_, i) => {
+    const b = Buffer.from(bytes);
+    b.writeUInt16BE(i, 0);
+    return b;
+  });
+}
+
+test('UDP past the rate: every other limited response slips as TC, the rest are dropped; all counted', async (t) => {
+  const { server, port } = await started(t, { rrlResponsesPerSecond: 5 });
+  const replies = await udpBurst(
+    port,
+    '127.0.1.1',
+    copies(40, query(NAME, 'A')),
+    () => server.stats().queriesUdp >= 40,
+  );
+  const stats = server.stats();
+  const full = replies.filter((r) => !r.flag_tc && r.answers?.length === 1);
+  const slips = replies.filter((r) => r.flag_tc && r.answers?.length === 0);
+  t.log(
+    `40 queries at once: ${full.length} answered, ${slips.length} slipped, ${40 - replies.length} dropped`,
+  );
+  // 5 credits to start with, and 5 more a second: the burst takes well under a second.
+  t.true(full.length >= 5 && full.length <= 10, `${full.length} answered`);
+  t.is(full.length + slips.length, replies.length);
+  t.like(stats, { queriesUdp: 40, limited: 40 - full.length, slipped: slips.length });
+  t.is(stats.answers.answer, full.length);
+  t.true(Math.abs(slips.length - (40 - full.length) / 2) <= 1, 'one in two limited responses slips');
+});
+
+test('another prefix is not affected, and a real resolver in the limited prefix still gets its answer over TCP', async (t) => {
+  const { server, port } = await started(t, { rrlResponsesPerSecond: 5 });
+  await udpBurst(port, '127.0.1.1', copies(40, query(NAME, 'A')), () => server.stats().queriesUdp >= 40);
+  const other = await udpBurst(port, '127.0.2.1', [query(NAME, 'A')], () => server.stats().queriesUdp >= 41);
+  t.like(other, [{ flag_tc: false, answers: [{ data: '9.0.1.2' }] }]);
+
+  // A real client tries again after a dropped response, as every stub resolver does.
+  const resolver = new Resolver({ timeout: 1000, tries: 3 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  resolver.setLocalAddress('127.0.1.2');
+  const before = server.stats();
+  t.deepEqual(await resolver.resolve4(NAME), ['9.0.1.2']);
+  const after = server.stats();
+  t.true(after.limited > before.limited, 'its UDP query was limited');
+  t.true(after.queriesTcp > before.queriesTcp, 'and it retried over TCP');
+});
+
+test('errors are limited too, and never slip', async (t) => {
+  const { server, port } = await started(t, { rrlResponsesPerSecond: 5 });
+  const replies = await udpBurst(
+    port,
+    '127.0.1.1',
+    copies(40, query('example.com', 'A')),
+    () => server.stats().queriesUdp >= 40,
+  );
+  const stats = server.stats();
+  t.true(replies.every((r) => r.rcode === 'REFUSED' && !r.flag_tc));
+  t.true(replies.length >= 5 && replies.length <= 10, `${replies.length} refusals`);
+  t.like(stats, { limited: 40 - replies.length, slipped: 0, errors: { 'outside-zone': replies.length } });
+});
+
+test('rrlResponsesPerSecond 0 turns rate limiting off', async (t) => {
+  const { server, port } = await started(t, { rrlResponsesPerSecond: 0 });
+  const replies = await udpBurst(
+    port,
+    '127.0.1.1',
+    copies(40, query(NAME, 'A')),
+    () => server.stats().queriesUdp >= 40,
+  );
+  t.is(replies.filter((r) => !r.flag_tc && r.answers?.length === 1).length, 40);
+  t.like(server.stats(), { limited: 0, slipped: 0 });
+});
