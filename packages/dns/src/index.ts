@@ -5,7 +5,14 @@
  */
 export { type DnsConfig, type DnsConfigInput, defaultDnsConfig, parseDnsConfig } from './dns-config.js';
 export { TaskZone, type ZoneSettings, type NameRecords, type ZoneSkips, nameForms } from './task-zone.js';
-export { answerQuery, type AnswerOptions } from './answer-query.js';
+export {
+  answerQuery,
+  prepareAnswer,
+  finishAnswer,
+  slipAnswer,
+  type AnswerOptions,
+  type PreparedAnswer,
+} from './answer-query.js';
 export {
   type Outcome,
   type DropReason,
@@ -15,6 +22,13 @@ export {
   errorReasons,
   answerKinds,
 } from './outcome.js';
-export { type DnsStats, type SocketEventKind, emptyDnsStats, countOutcome, errorCount } from './dns-stats.js';
+export {
+  type DnsStats,
+  type SocketEventKind,
+  emptyDnsStats,
+  countOutcome,
+  countLimited,
+  errorCount,
+} from './dns-stats.js';
 export { DnsServer, type DnsServerOptions } from './dns-server.js';
 export { BindError } from '@trellis/node';
