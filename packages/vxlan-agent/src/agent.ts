@@ -1,27 +1,25 @@
-import type { Server } from 'node:http';
-import { createNode } from '@trellis/node';
-import { routeStore } from '@trellis/routes';
-import { taskStore } from '@trellis/tasks';
-import type { AgentNode } from './agent-node.js';
+import { createNode, type GossipNode } from '@trellis/node';
 import { DnsServer } from '@trellis/dns';
 import type { Logger } from '@trellis/runtime';
-import type { AgentConfig } from './agent-config.js';
-import { startHttpApi } from './http-api.js';
-import { loadKeyring } from './keyring-file.js';
+import type { AgentConfig } from './config/agent-config.js';
+import type { LoadedAgentConfig } from './config/load-config.js';
+import type { Underlay } from './config/underlay.js';
+import { nodeApiSource } from './http/api-source.js';
+import { startHttpApi, type HttpApi } from './http/http-api.js';
+import { HttpStats } from './http/http-stats.js';
 import { createMetrics } from './metrics.js';
 import { desiredState } from './planner/desired-state.js';
 import { plan } from './planner/plan.js';
 import { Reconciler, type KernelExecutor } from './reconciler.js';
 import { resumeSlices } from './resume.js';
-import { resolveUnderlay, type Underlay } from './underlay.js';
 
 const settleViewMs = 1000;
 
 export interface Agent {
-  readonly node: AgentNode;
+  readonly node: GossipNode;
   readonly reconciler: Reconciler;
   readonly underlay: Underlay;
-  readonly http: Server;
+  readonly http: HttpApi;
   /** The DNS server, when the config has a `dns` section. */
   readonly dns: DnsServer | undefined;
   /** Graceful: withdraw our routes, gossip the leave, stop reconciling (kernel state stays). */
@@ -37,26 +35,24 @@ export interface StartAgentOptions {
 
 /**
  * The daemon's composition: a gossip node routing the configured overlays, this host's route
- * published on each, and a reconciler keeping the kernel equal to the converged tables.
+ * published on each, and a reconciler keeping the kernel equal to the converged tables. Takes
+ * a config `loadAgentConfig` has checked with everything it names.
  */
-export async function startAgent(config: AgentConfig, opts: StartAgentOptions): Promise<Agent> {
+export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOptions): Promise<Agent> {
   const log = opts.logger;
-  const underlay = await resolveUnderlay(config.underlay, config.underlayMtu);
-  const keyring = config.keyringFile === undefined ? null : await loadKeyring(config.keyringFile);
+  const { config, keyring, underlay } = loaded;
   const node = await createNode({
     id: config.nodeId,
     bind: config.bind,
     ...(config.advertise === undefined ? {} : { advertise: config.advertise }),
     seeds: config.seeds,
     profile: config.profile,
-    // An agent never gives up joining: its seeds may come up after it (a cluster booting).
-    swim: { joinAttemptsMax: 0, ...config.swim },
+    swim: config.swim,
+    routes: config.routes,
+    tasks: config.tasks,
     keyring,
     label: config.label,
-    stores: {
-      routes: routeStore({ overlays: config.overlays, config: config.routes }),
-      tasks: taskStore(config.tasks),
-    },
+    overlays: config.overlays,
     logger: log,
   });
   // Deletions wait until our view of the cluster is complete: a join (full state from a seed)
@@ -76,7 +72,7 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
   for (const o of config.overlays) {
     const slice = resume.get(o.name);
     const v = config.vtep[o.name];
-    node.stores.routes.publish(o.name, {
+    node.routes.publish(o.name, {
       underlayIp: underlay.ip,
       ...(slice === undefined ? {} : { resumeSlice: slice }),
       ...(v?.mac === undefined ? {} : { vtepMac: v.mac }),
@@ -90,7 +86,7 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
     Date.now() - startedAt > warmupMaxMs ||
     (syncedAt !== undefined &&
       Date.now() - syncedAt >= settleViewMs &&
-      config.overlays.every((o) => node.stores.routes.local(o.name)?.state === 'settled'));
+      config.overlays.every((o) => node.routes.local(o.name)?.state === 'settled'));
   const reconciler = new Reconciler({
     executor: opts.executor,
     plan,
@@ -100,11 +96,11 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
       warm: isWarm(),
       state: desiredState(
         config.overlays.map((overlay) => {
-          const local = node.stores.routes.local(overlay.name);
+          const local = node.routes.local(overlay.name);
           return {
             overlay,
             local: local?.state === 'settled' ? local.route : undefined,
-            remotes: node.stores.routes.table(overlay.name),
+            remotes: node.routes.table(overlay.name),
             underlayMtu: underlay.mtu,
             bridges: config.bridges,
           };
@@ -112,22 +108,25 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
       ).state,
     }),
   });
-  node.stores.routes.on('changed', () => reconciler.trigger('routes changed'));
-  node.stores.routes.on('slice', (e) => {
+  node.routes.on('changed', () => reconciler.trigger('routes changed'));
+  node.routes.on('slice', (e) => {
     log.info({ event: e.type, overlay: e.overlay }, 'own slice');
     reconciler.trigger(e.type);
   });
   reconciler.start();
   let dns: DnsServer | undefined;
-  let http: Server;
+  let http: HttpApi;
   try {
-    dns = config.dns === undefined ? undefined : await startDns(node, config, log);
+    dns = config.dns === undefined ? undefined : await startDns(node, config, underlay, log);
+    const httpStats = new HttpStats();
     http = await startHttpApi({
-      listen: config.httpListen,
-      node,
-      registry: createMetrics(node, reconciler, dns),
-      logger: log,
+      http: config.http,
+      token: loaded.httpToken,
+      socketGid: loaded.socketGid,
+      source: nodeApiSource(node, createMetrics(node, reconciler, dns, httpStats), reconciler),
       agentIp: underlay.ip,
+      logger: log,
+      stats: httpStats,
     });
   } catch (error) {
     // A port in use, no permission for port 53: undo what started, the caller reports the error.
@@ -141,7 +140,7 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
       node: config.nodeId,
       address: node.address,
       underlay,
-      http: config.httpListen,
+      http: { socket: http.socketPath, tcp: config.http.listen ?? 'off' },
       dns: dns?.address === undefined ? 'off' : `${dns.address.host}:${dns.address.port}`,
     },
     'trellis-agent started',
@@ -156,23 +155,35 @@ export async function startAgent(config: AgentConfig, opts: StartAgentOptions): 
       await node.leave();
       await reconciler.stop();
       await dns?.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close();
       await node.close();
     },
   };
 }
 
-/** Serves the converged task view; every change of it (coalesced by the store) swaps the zone. */
-async function startDns(node: AgentNode, config: AgentConfig, log: Logger): Promise<DnsServer> {
-  const dns = new DnsServer(config.dns, { logger: log, entries: node.stores.tasks.list() });
-  const update = (): void => void dns.update(node.stores.tasks.list());
+/**
+ * Serves the converged task view; every change of it (coalesced by the store) swaps the zone.
+ * Listens on the underlay IP unless the config names a host: agents' resolvers are pointed at
+ * that address, and a wildcard would also answer on interfaces nobody meant to serve.
+ */
+async function startDns(
+  node: GossipNode,
+  config: AgentConfig,
+  underlay: Underlay,
+  log: Logger,
+): Promise<DnsServer> {
+  const dns = new DnsServer(
+    { ...config.dns, host: config.dns?.host ?? underlay.ip },
+    { logger: log, entries: node.tasks.list() },
+  );
+  const update = (): void => void dns.update(node.tasks.list());
   try {
     await dns.start();
   } catch (error) {
     await dns.close();
     throw error;
   }
-  node.stores.tasks.on('changed', update);
+  node.tasks.on('changed', update);
   // Changes while binding: the listener was not there yet.
   update();
   return dns;

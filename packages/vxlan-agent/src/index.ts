@@ -42,7 +42,15 @@ export {
   ExecutorClosedError,
 } from './executor/errors.js';
 export { Reconciler, type KernelExecutor, type DesiredSnapshot, type ReconcileStats } from './reconciler.js';
-export { parseAgentConfig, type AgentConfig } from './agent-config.js';
+export { parseAgentConfig, type AgentConfig, type AgentDnsConfig } from './config/agent-config.js';
+export { defaultHttpConfig, type HttpConfig } from './config/http-config.js';
+export { loadAgentConfig, type LoadedAgentConfig } from './config/load-config.js';
+export { ConfigAccessError } from './config/file-problems.js';
 export { startAgent, type Agent, type StartAgentOptions } from './agent.js';
-export { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
+export { startHttpApi, type HttpApi, type HttpApiOptions } from './http/http-api.js';
+export { nodeApiSource, type ApiSource, type AgentStatus, type KernelSync } from './http/api-source.js';
+export { HttpStats } from './http/http-stats.js';
+export { HttpError } from './http/reply.js';
+export { HttpListenError } from './http/listeners.js';
+export { resolveUnderlay, UnderlayError, type Underlay } from './config/underlay.js';
 export { resumeSlices } from './resume.js';

@@ -1,13 +1,19 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { AgentNode } from './agent-node.js';
+import type { GossipNode } from '@trellis/node';
 import type { DnsServer } from '@trellis/dns';
+import type { HttpStats } from './http/http-stats.js';
 import type { Reconciler } from './reconciler.js';
 
 /**
  * Prometheus metrics, read from the node's and the reconciler's own counters at scrape time
  * (no second bookkeeping to drift).
  */
-export function createMetrics(node: AgentNode, reconciler: Reconciler, dns?: DnsServer): Registry {
+export function createMetrics(
+  node: GossipNode,
+  reconciler: Reconciler,
+  dns?: DnsServer,
+  http?: HttpStats,
+): Registry {
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
@@ -59,14 +65,13 @@ export function createMetrics(node: AgentNode, reconciler: Reconciler, dns?: Dns
   );
   gauge('trellis_awareness', 'Local health score (0 is healthy)', [], (g) => g.set(node.stats().awareness));
   gauge('trellis_route_records', 'Route records held (all overlays)', [], (g) =>
-    g.set(node.stores.routes.stats().records),
+    g.set(node.routes.stats().records),
   );
   gauge('trellis_routes', 'Routes in the converged table', ['overlay'], (g) => {
-    for (const o of node.stores.routes.overlays)
-      g.set({ overlay: o.name }, node.stores.routes.table(o.name).length);
+    for (const o of node.overlays) g.set({ overlay: o.name }, node.routes.table(o.name).length);
   });
   gauge('trellis_tasks', 'Tasks in the converged view, and those this agent publishes', ['scope'], (g) => {
-    const st = node.stores.tasks.stats();
+    const st = node.tasks.stats();
     g.set({ scope: 'visible' }, st.visible);
     g.set({ scope: 'local' }, st.local);
   });
@@ -74,13 +79,13 @@ export function createMetrics(node: AgentNode, reconciler: Reconciler, dns?: Dns
     'trellis_task_records_rejected_total',
     'Task records dropped, by reason',
     ['reason'],
-    () => node.stores.tasks.stats().rejected,
+    () => node.tasks.stats().rejected,
   );
   counter(
     'trellis_slices_exhausted_total',
     'Times no slice was free',
     [],
-    () => node.stores.routes.stats().exhausted,
+    () => node.routes.stats().exhausted,
   );
   counter(
     'trellis_kernel_ops_total',
@@ -122,6 +127,22 @@ export function createMetrics(node: AgentNode, reconciler: Reconciler, dns?: Dns
     gauge('trellis_dns_tcp_connections', 'Open DNS TCP connections', [], (g) =>
       g.set(dns.stats().tcpConnectionsActive),
     );
+  }
+  if (http !== undefined) {
+    counter('trellis_http_requests_total', 'API requests, by listener', ['listener'], () => ({
+      ...http.requests,
+    }));
+    counter(
+      'trellis_http_rejected_total',
+      'API requests and connections refused, by reason',
+      ['reason'],
+      () => ({
+        ...http.rejected,
+      }),
+    );
+    gauge('trellis_http_connections', 'Open API connections, by listener', ['listener'], (g) => {
+      for (const [listener, n] of Object.entries(http.connections)) g.set({ listener }, n);
+    });
   }
   return registry;
 }

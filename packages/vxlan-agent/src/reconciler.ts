@@ -43,6 +43,12 @@ export interface ReconcileStats {
   lastOps: number;
   objectsOwned: number;
   deletesHeldBack: number;
+  /** Wall-clock ms of the last pass, and of the last one without error (0: none yet). */
+  lastPassAt: number;
+  lastSuccessAt: number;
+  consecutiveFailures: number;
+  /** Why the last pass failed; '' after a pass without error. */
+  lastError: string;
 }
 
 /**
@@ -59,6 +65,10 @@ export class Reconciler {
     lastOps: 0,
     objectsOwned: 0,
     deletesHeldBack: 0,
+    lastPassAt: 0,
+    lastSuccessAt: 0,
+    consecutiveFailures: 0,
+    lastError: '',
   };
   readonly #o: ReconcilerOptions;
   readonly #log: Logger;
@@ -73,6 +83,11 @@ export class Reconciler {
   constructor(opts: ReconcilerOptions) {
     this.#o = opts;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'reconciler' });
+  }
+
+  /** The executor lost kernel messages since the last full pass. */
+  get needsResync(): boolean {
+    return this.#o.executor.needsResync;
   }
 
   start(): void {
@@ -147,17 +162,23 @@ export class Reconciler {
       if (result.errors.length > 0)
         throw new AggregateError(result.errors, `${result.errors.length} kernel operations failed`);
       this.#failures = 0;
+      this.stats.consecutiveFailures = 0;
+      this.stats.lastError = '';
+      this.stats.lastSuccessAt = Date.now();
       // This pass was a full resync (everything read back and diffed), whatever triggered it.
       this.#o.executor.clearResync?.();
       if (ops.length > 0) this.#log.info({ reason, ops: ops.length, warm }, 'kernel state reconciled');
     } catch (error) {
       this.stats.errors++;
       this.#failures++;
+      this.stats.consecutiveFailures = this.#failures;
+      this.stats.lastError = error instanceof Error ? error.message : String(error);
       const retryMs = Math.min(30_000, 500 * 2 ** Math.min(this.#failures, 6));
       this.#log.warn({ err: error, reason, retryMs }, 'reconcile pass failed; full resync scheduled');
       setTimeout(() => this.trigger('retry after error'), retryMs).unref();
     } finally {
       this.stats.lastDurationMs = Date.now() - started;
+      this.stats.lastPassAt = Date.now();
     }
   }
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ConfigError } from '@trellis/runtime';
-import { parseAgentConfig } from '../src/agent-config.js';
+import { parseAgentConfig } from '../src/config/agent-config.js';
 
 const valid = {
   nodeId: 'agent-1',
@@ -15,7 +15,12 @@ test('a valid config gets defaults for everything else', (t) => {
   const c = parseAgentConfig(valid);
   t.is(c.nodeId, 'agent-1');
   t.is(c.profile, 'lan');
-  t.is(c.httpListen, '127.0.0.1:8124');
+  t.like(c.http, {
+    socket: '/run/trellis/agent.sock',
+    socketMode: 0o660,
+    listen: undefined,
+    allowRemote: false,
+  });
   t.true(c.bridges);
   t.false(c.enableIpForwarding);
   t.is(c.resyncIntervalMs, 30_000);

@@ -1,126 +1,94 @@
-import test, { type ExecutionContext } from 'ava';
-import type { AddressInfo } from 'node:net';
-import { createNode } from '@trellis/node';
-import { routeStore } from '@trellis/routes';
-import { taskStore } from '@trellis/tasks';
-import { memoryLogger } from '@trellis/runtime';
-import { Registry } from 'prom-client';
-import { startHttpApi } from '../src/http-api.js';
+import test from 'ava';
+import { startApiHarness } from './fixtures/api-harness.js';
+import { call } from './fixtures/http-client.js';
 
-async function api(t: ExecutionContext) {
-  const node = await createNode({
-    id: 'agent-a',
-    bind: '127.0.0.1:0',
-    keyring: null,
-    stores: { routes: routeStore({ overlays: [] }), tasks: taskStore() },
-  });
-  const server = await startHttpApi({
-    listen: '127.0.0.1:0',
-    node,
-    registry: new Registry(),
-    logger: memoryLogger(),
-    agentIp: '10.0.0.7',
-  });
-  t.teardown(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
-    await node.close();
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : {
-            body: typeof body === 'string' ? body : JSON.stringify(body),
-            headers: { 'content-type': type },
-          }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  };
-  return { node, call };
-}
-
-test('a runtime hook registers, updates and removes tasks over HTTP', async (t) => {
-  const { node, call } = await api(t);
-  const put = await call('PUT', '/v1/tasks/web.1', {
-    name: 'web',
-    framework: 'marathon',
-    networks: [{ name: 'dcos', ipv4: '9.0.1.2' }],
+test('a runtime hook registers, updates and removes tasks over the socket', async (t) => {
+  const { node, socket } = await startApiHarness(t);
+  const put = await call(socket, 'PUT', '/v1/tasks/web.1', {
+    body: { name: 'web', framework: 'marathon', networks: [{ name: 'dcos', ipv4: '9.0.1.2' }] },
   });
   t.is(put.status, 201);
-  t.deepEqual(put.body, {
+  const entry = {
     id: 'web.1',
     name: 'web',
     framework: 'marathon',
     agent: 'agent-a',
     agentIp: '10.0.0.7',
     networks: [{ name: 'dcos', ipv4: '9.0.1.2' }],
-  });
+  };
+  t.deepEqual(put.body, entry);
+  // At once, not after the converged view's recompute: the hook may read back what it wrote.
+  t.deepEqual((await call(socket, 'GET', '/v1/tasks/web.1')).body, [entry]);
+  t.deepEqual((await call(socket, 'GET', '/v1/tasks')).body, [entry]);
   t.deepEqual(
-    node.stores.tasks.local().map((e) => e.id),
+    node.tasks.local().map((e) => e.id),
     ['web.1'],
   );
-  const again = await call('PUT', '/v1/tasks/web.1', {
-    name: 'web',
-    framework: 'marathon',
-    agentIp: '10.0.0.8',
+  const again = await call(socket, 'PUT', '/v1/tasks/web.1', {
+    body: { name: 'web', framework: 'marathon', agentIp: '10.0.0.8' },
   });
   t.is(again.status, 200, 'an update');
   t.like(again.body, { agentIp: '10.0.0.8', networks: [] });
+  t.like((await call(socket, 'GET', '/v1/tasks/web.1')).body, [{ agentIp: '10.0.0.8' }]);
   // An id with a slash-free, URL-encoded odd character.
-  t.is(
-    (await call('PUT', `/v1/tasks/${encodeURIComponent('db:1 x')}`, { name: 'db', framework: 'f' })).status,
-    201,
-  );
+  const odd = `/v1/tasks/${encodeURIComponent('db:1 x')}`;
+  t.is((await call(socket, 'PUT', odd, { body: { name: 'db', framework: 'f' } })).status, 201);
   t.deepEqual(
-    ((await call('GET', '/v1/tasks?local=true')).body as { id: string }[]).map((e) => e.id),
+    ((await call(socket, 'GET', '/v1/tasks?local=true')).body as { id: string }[]).map((e) => e.id),
     ['db:1 x', 'web.1'],
   );
   await new Promise((r) => setTimeout(r, 150)); // the converged view is recomputed after 50 ms
-  t.is(((await call('GET', '/v1/tasks')).body as unknown[]).length, 2);
-  t.like(await call('GET', '/v1/tasks/web.1'), { status: 200, body: [{ id: 'web.1' }] });
-  t.is((await call('DELETE', '/v1/tasks/web.1')).status, 204);
-  t.is((await call('DELETE', '/v1/tasks/web.1')).status, 404);
+  t.is(((await call(socket, 'GET', '/v1/tasks')).body as unknown[]).length, 2);
+  t.is((await call(socket, 'DELETE', '/v1/tasks/web.1')).status, 204);
+  t.is((await call(socket, 'GET', '/v1/tasks/web.1')).status, 404, 'gone at once');
+  t.is((await call(socket, 'DELETE', '/v1/tasks/web.1')).status, 404);
   t.deepEqual(
-    node.stores.tasks.local().map((e) => e.id),
+    node.tasks.local().map((e) => e.id),
     ['db:1 x'],
   );
 });
 
 test('bad registrations get a clear 4xx and change nothing', async (t) => {
-  const { node, call } = await api(t);
-  const bad = await call('PUT', '/v1/tasks/x', {
-    name: '***',
-    framework: '',
-    networks: [{ name: 'dcos', ipv4: 'fd00::1' }],
-  });
+  const { node, socket } = await startApiHarness(t);
+  const put = (body: unknown, type?: string, path = '/v1/tasks/x') =>
+    call(socket, 'PUT', path, { body, ...(type === undefined ? {} : { type }) });
+  const bad = await put({ name: '***', framework: '', networks: [{ name: 'dcos', ipv4: 'fd00::1' }] });
   t.is(bad.status, 400);
   const message = (bad.body as { error: string }).error;
   t.regex(message, /name "\*\*\*" has no letter/);
   t.regex(message, /framework must be/);
   t.regex(message, /networks\[0\]\.ipv4/);
-  t.like(await call('PUT', '/v1/tasks/x', '{"name":'), {
-    status: 400,
-    body: { error: 'the body is not valid JSON' },
-  });
-  t.is((await call('PUT', '/v1/tasks/x', { name: 'a', framework: 'b' }, 'text/plain')).status, 415);
-  t.like(await call('PUT', '/v1/tasks/x', { name: 'a', framework: 'b', color: 'red' }), {
+  t.like(await put('{"name":'), { status: 400, body: { error: 'the body is not valid JSON' } });
+  t.is((await put({ name: 'a', framework: 'b' }, 'text/plain')).status, 415);
+  t.is((await put({ name: 'a', framework: 'b' }, 'application/jsonx')).status, 415, 'jsonx is not JSON');
+  t.is((await put({ name: 'a', framework: 'b' }, 'application/json-patch+json')).status, 415);
+  t.is((await put({ name: 'a', framework: 'b' }, 'Application/JSON; charset=utf-8')).status, 201);
+  t.is((await call(socket, 'DELETE', '/v1/tasks/x')).status, 204);
+  t.like(await put({ name: 'a', framework: 'b', color: 'red' }), {
     status: 400,
     body: { error: 'unknown field(s): color' },
   });
-  t.is((await call('PUT', '/v1/tasks/x', [1, 2])).status, 400);
-  t.like(await call('PUT', '/v1/tasks/x', { name: 'a'.repeat(70_000), framework: 'b' }), {
+  const foreign = await put({
+    name: 'a',
+    framework: 'b',
+    networks: [{ name: 'dcos' }, { name: 'blue', ipv4: '9.0.0.9' }],
+  });
+  t.is(foreign.status, 400, 'a network that is not a configured overlay');
+  t.regex(
+    (foreign.body as { error: string }).error,
+    /networks\[1\]\.name "blue": not an overlay of this agent \(dcos\)/,
+  );
+  t.is((await put([1, 2])).status, 400);
+  t.like(await put({ name: 'a'.repeat(70_000), framework: 'b' }), {
     status: 413,
     body: { error: 'the body may be at most 65536 bytes' },
   });
-  t.is((await call('PUT', '/v1/tasks/x', { name: 'a'.repeat(2_000_000), framework: 'b' })).status, 413);
-  t.is((await call('PUT', '/v1/tasks/%E0%A4%A', { name: 'a', framework: 'b' })).status, 400);
-  t.is((await call('PUT', '/v1/tasks/a%2Fb', { name: 'a', framework: 'b' })).status, 400);
-  t.is((await call('POST', '/v1/tasks/x', { name: 'a', framework: 'b' })).status, 405);
-  t.is((await call('GET', '/v1/tasks/none')).status, 404);
-  t.deepEqual(node.stores.tasks.local(), []);
+  t.is((await put({ name: 'a'.repeat(2_000_000), framework: 'b' })).status, 413);
+  t.is((await put({ name: 'a', framework: 'b' }, undefined, '/v1/tasks/%E0%A4%A')).status, 400);
+  t.is((await put({ name: 'a', framework: 'b' }, undefined, '/v1/tasks/a%2Fb')).status, 400);
+  t.is((await call(socket, 'POST', '/v1/tasks/x', { body: { name: 'a', framework: 'b' } })).status, 405);
+  t.is((await call(socket, 'GET', '/v1/tasks/none')).status, 404);
+  t.deepEqual(node.tasks.local(), []);
   // The server still works after all that.
-  t.is((await call('PUT', '/v1/tasks/x', { name: 'a', framework: 'b' })).status, 201);
+  t.is((await put({ name: 'a', framework: 'b' })).status, 201);
 });

@@ -1,0 +1,84 @@
+import { ConfigError } from '@trellis/runtime';
+import type { Keyring } from '@trellis/node';
+import { collectAgentConfig, type AgentConfig } from './agent-config.js';
+import { parseJsonText, readSmallFile } from './config-file.js';
+import { FileProblems } from './file-problems.js';
+import { groupId } from './group-id.js';
+import { loadKeyringFile } from './keyring-file.js';
+import { loadTokenFile } from './token-file.js';
+import { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
+
+/** A config with everything it names read and checked: what the agent starts from. */
+export interface LoadedAgentConfig {
+  readonly config: AgentConfig;
+  /** null: plaintext, on purpose. */
+  readonly keyring: Keyring | null;
+  readonly underlay: Underlay;
+  /** The bearer token TCP writes must present; undefined: no writes over TCP. */
+  readonly httpToken: string | undefined;
+  /** The group the API socket is given; undefined: the agent's own. */
+  readonly socketGid: number | undefined;
+}
+
+const what = 'trellis-agent config';
+
+/**
+ * Everything `--check` and the start path check, in one place, before any side effect: the
+ * config file (a regular file of at most 1 MiB, JSON whose errors name a line and column), every
+ * setting, the files it names (keyring, token) and the host facts it relies on (the underlay,
+ * the socket's group). Every problem is listed at once: `ConfigError`, or `ConfigAccessError`
+ * when a file could not be read for lack of permission.
+ */
+export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> {
+  const p = new FileProblems();
+  const read = await readSmallFile(file);
+  if (!read.ok) {
+    p.file('(file)', file, read);
+    p.throwIfAny(what);
+  }
+  const json = parseJsonText((read as { text: string }).text);
+  if (!json.ok) throw new ConfigError(what, [{ path: '(file)', message: `${file} ${json.message}` }]);
+  const config = collectAgentConfig(json.value, p.list);
+  const raw = (typeof json.value === 'object' && json.value !== null ? json.value : {}) as Record<
+    string,
+    unknown
+  >;
+  // The files are checked even when other settings are wrong, so one run lists everything.
+  const keyringFile =
+    typeof raw.keyringFile === 'string' && raw.keyringFile !== '' ? raw.keyringFile : undefined;
+  const http = (typeof raw.http === 'object' && raw.http !== null ? raw.http : {}) as Record<string, unknown>;
+  const keyring = keyringFile === undefined ? null : await loadKeyringFile(keyringFile, 'keyringFile', p);
+  const httpToken =
+    typeof http.tokenFile === 'string' && http.tokenFile !== ''
+      ? await loadTokenFile(http.tokenFile, 'http.tokenFile', p)
+      : undefined;
+  const socketGid =
+    config?.http.socketGroup === undefined ? undefined : await gid(config.http.socketGroup, p);
+  const underlay = config === undefined ? undefined : await underlayOf(config, p);
+  p.throwIfAny(what);
+  return {
+    config: config!,
+    keyring: keyring ?? null,
+    underlay: underlay!,
+    httpToken,
+    socketGid,
+  };
+}
+
+async function gid(group: string | number, p: FileProblems): Promise<number | undefined> {
+  const found = await groupId(group);
+  if (typeof found === 'number') return found;
+  p.add('http.socketGroup', found);
+  return undefined;
+}
+
+/** The underlay must exist here: an unknown interface or address fails the start, so check it. */
+async function underlayOf(config: AgentConfig, p: FileProblems): Promise<Underlay | undefined> {
+  try {
+    return await resolveUnderlay(config.underlay, config.underlayMtu);
+  } catch (error) {
+    if (!(error instanceof UnderlayError)) throw error;
+    p.add('underlay', error.message);
+    return undefined;
+  }
+}

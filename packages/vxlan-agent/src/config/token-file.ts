@@ -1,0 +1,31 @@
+import { readSmallFile } from './config-file.js';
+import type { FileProblems } from './file-problems.js';
+
+const tokenCharsMin = 16;
+const tokenCharsMax = 4096;
+
+/**
+ * Reads the bearer token TCP writes must present: one line of 16-4096 printable ASCII
+ * characters, in a file only its owner may read (mode 0600 or 0400), since whoever reads it can
+ * write to every agent's DNS.
+ */
+export async function loadTokenFile(
+  file: string,
+  path: string,
+  p: FileProblems,
+): Promise<string | undefined> {
+  const read = await readSmallFile(file, tokenCharsMax + 2);
+  if (!read.ok) return p.file(path, file, read);
+  if ((read.mode & 0o077) !== 0)
+    return p.content(
+      path,
+      `${file} has mode 0${read.mode.toString(8)}: others can read the token; chmod 600 ${file}`,
+    );
+  const token = read.text.replace(/\r?\n$/, '');
+  if (!/^[\x21-\x7e]*$/.test(token) || token.length < tokenCharsMin || token.length > tokenCharsMax)
+    return p.content(
+      path,
+      `${file} must hold one line of ${tokenCharsMin}-${tokenCharsMax} printable characters without spaces (e.g. openssl rand -hex 32)`,
+    );
+  return token;
+}

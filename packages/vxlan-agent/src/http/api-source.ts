@@ -1,0 +1,117 @@
+import type { GossipNode } from '@trellis/node';
+import type { TaskEntry, TaskInput } from '@trellis/tasks';
+import type { Registry } from 'prom-client';
+import type { Reconciler } from '../reconciler.js';
+
+/** How the kernel follows the converged tables: what `trellis-agent status` shows. */
+export interface KernelSync {
+  /** The last pass read, diffed and applied everything without error, and nothing was lost since. */
+  readonly inSync: boolean;
+  readonly passes: number;
+  readonly errors: number;
+  readonly consecutiveFailures: number;
+  readonly lastPassAt: string | null;
+  readonly lastSuccessAt: string | null;
+  readonly lastError: string | null;
+  readonly lastDurationMs: number;
+  readonly objectsOwned: number;
+  readonly deletesHeldBack: number;
+}
+
+export interface AgentStatus {
+  readonly node: string;
+  readonly address: string;
+  readonly members: Readonly<Record<'alive' | 'suspect' | 'dead' | 'left', number>>;
+  readonly overlays: readonly { name: string; routes: number; slice: string | null; state: string }[];
+  readonly tasks: { readonly visible: number; readonly local: number };
+  readonly kernel: KernelSync | null;
+}
+
+/**
+ * What the HTTP API reads and writes. The one place that knows the node's shape, so the API
+ * follows a reorganised node by changing this file alone.
+ */
+export interface ApiSource {
+  readonly selfId: string;
+  status(): AgentStatus;
+  members(): readonly unknown[];
+  overlays(): readonly unknown[];
+  overlayNames(): readonly string[];
+  routes(): Readonly<Record<string, readonly unknown[]>>;
+  /** Every live agent's tasks, with ours as published this instant (not as last converged). */
+  tasks(localOnly: boolean): readonly TaskEntry[];
+  hasLocalTask(id: string): boolean;
+  /** Throws InvalidArgumentError (every problem listed) for a bad task. */
+  publishTask(input: TaskInput): TaskEntry;
+  withdrawTask(id: string): boolean;
+  metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+export function nodeApiSource(node: GossipNode, registry: Registry, reconciler?: Reconciler): ApiSource {
+  const routesOf = (name: string) => node.routes.table(name);
+  return {
+    selfId: node.id,
+    status: () => ({
+      node: node.id,
+      address: node.address,
+      members: node.stats().members,
+      overlays: node.overlays.map((o) => {
+        const local = node.routes.local(o.name);
+        return {
+          name: o.name,
+          routes: routesOf(o.name).length,
+          slice: local?.route?.agentSubnet ?? null,
+          state: local?.state ?? 'unpublished',
+        };
+      }),
+      tasks: { visible: node.tasks.stats().visible, local: node.tasks.stats().local },
+      kernel: reconciler === undefined ? null : kernelSync(reconciler),
+    }),
+    members: () => node.members(),
+    overlays: () =>
+      node.overlays.map((o) => ({
+        name: o.name,
+        subnet: o.subnet,
+        prefixLength: o.prefixLength,
+        vni: o.vni,
+        port: o.port,
+        vtepSubnet: o.vtepSubnet,
+        local: node.routes.local(o.name),
+      })),
+    overlayNames: () => node.overlays.map((o) => o.name),
+    routes: () => Object.fromEntries(node.overlays.map((o) => [o.name, routesOf(o.name)])),
+    tasks: (localOnly) => {
+      const local = node.tasks.local();
+      if (localOnly) return local;
+      // The converged view is recomputed shortly after a change; ours are known at once.
+      const others = node.tasks.list().filter((e) => e.agent !== node.id);
+      return [...others, ...local].sort(byAgentThenId);
+    },
+    hasLocalTask: (id) => node.tasks.local().some((e) => e.id === id),
+    publishTask: (input) => node.tasks.publish(input),
+    withdrawTask: (id) => node.tasks.withdraw(id),
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+  };
+}
+
+function kernelSync(r: Reconciler): KernelSync {
+  const s = r.stats;
+  const iso = (ms: number) => (ms === 0 ? null : new Date(ms).toISOString());
+  return {
+    inSync: s.lastSuccessAt !== 0 && s.consecutiveFailures === 0 && !r.needsResync,
+    passes: s.passes,
+    errors: s.errors,
+    consecutiveFailures: s.consecutiveFailures,
+    lastPassAt: iso(s.lastPassAt),
+    lastSuccessAt: iso(s.lastSuccessAt),
+    lastError: s.lastError === '' ? null : s.lastError,
+    lastDurationMs: s.lastDurationMs,
+    objectsOwned: s.objectsOwned,
+    deletesHeldBack: s.deletesHeldBack,
+  };
+}
+
+function byAgentThenId(a: TaskEntry, b: TaskEntry): number {
+  if (a.agent !== b.agent) return a.agent < b.agent ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
