@@ -10,7 +10,7 @@ import type { HttpStats, ListenerName } from './http-stats.js';
  */
 export class ConnectionLimit {
   /** In least-recently-used order: Map iteration follows insertion, and use re-inserts. */
-  readonly #open = new Map<Socket, { inFlight: number }>();
+  readonly #open = new Map<Socket, { inFlight: number; idle: (() => void)[] }>();
   readonly #max: number;
   readonly #stats: HttpStats;
   readonly #name: ListenerName;
@@ -29,8 +29,18 @@ export class ConnectionLimit {
       state.inFlight++;
       this.#open.delete(req.socket);
       this.#open.set(req.socket, state);
-      res.once('close', () => state.inFlight--);
+      res.once('close', () => {
+        if (--state.inFlight > 0) return;
+        for (const f of state.idle.splice(0)) f();
+      });
     });
+  }
+
+  /** Runs `f` once `socket` has no response in progress: at once if it has none. */
+  whenIdle(socket: Socket, f: () => void): void {
+    const state = this.#open.get(socket);
+    if (state === undefined || state.inFlight === 0) f();
+    else state.idle.push(f);
   }
 
   get size(): number {
@@ -49,7 +59,7 @@ export class ConnectionLimit {
       this.#forget(idle);
       idle.destroy();
     }
-    this.#open.set(socket, { inFlight: 0 });
+    this.#open.set(socket, { inFlight: 0, idle: [] });
     socket.once('close', () => this.#forget(socket));
     this.#count();
   }

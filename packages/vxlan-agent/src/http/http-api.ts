@@ -83,6 +83,12 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     await close();
     throw error;
   }
+  for (const server of servers)
+    // After listening, errors are accept failures (EMFILE): the listener stays, the process too.
+    server.on('error', (error) => {
+      stats.reject('acceptError');
+      opts.logger.warn({ err: error }, 'http listener error');
+    });
   return { socketPath: opts.http.socket, tcp, stats, close };
 }
 
@@ -97,20 +103,24 @@ function createApiServer(http: HttpConfig, stats: HttpStats, name: ListenerName)
   });
   // A connection that sends nothing at all is closed after the idle timeout as well.
   server.setTimeout(http.idleTimeoutMs);
-  new ConnectionLimit(http.connectionsMax, stats, name).attach(server);
+  const limit = new ConnectionLimit(http.connectionsMax, stats, name);
+  limit.attach(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const status = clientErrorStatus(error.code);
     stats.reject(
       status === 408 ? 'timeout' : status === 431 ? 'headersTooLarge' : status === 0 ? 'reset' : 'malformed',
     );
-    if (status === 0 || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
-    );
-    setTimeout(() => socket.destroy(), 1000).unref();
+    // Garbage after a good request: that request is still answered, then the connection ends.
+    limit.whenIdle(socket, () => {
+      if (status === 0 || !socket.writable || socket.bytesWritten > 0) {
+        socket.destroy();
+        return;
+      }
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
   });
   return server;
 }
