@@ -4,6 +4,7 @@
  * overlay, then one host killed and dropped by the others. Needs root; cleans up at exit.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import {
   Topology,
   identity,
@@ -21,7 +22,8 @@ const bin = createRequire(import.meta.url)
   .replace(/index\.js$/, 'bin/trellis-agent.js');
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
-function config(i: number, ip: string): object {
+/** Host i's agent config; its API socket goes in the topology's directory, not /run/trellis. */
+function config(dir: string, i: number, ip: string): object {
   return {
     nodeId: `h${i}`,
     bind: `${ip}:7946`,
@@ -33,6 +35,7 @@ function config(i: number, ip: string): object {
     enableIpForwarding: true,
     resyncIntervalMs: 5000,
     routes: { settleMs: 500, graceMs: 3000 },
+    http: { socket: join(dir, `h${i}.sock`) },
   };
 }
 
@@ -50,7 +53,7 @@ async function main(): Promise<number> {
   });
   try {
     for (const i of [1, 2, 3]) {
-      topo.startAgent(i, bin, config(i, topo.host(i).ip));
+      topo.startAgent(i, bin, config(topo.dir, i, topo.host(i).ip));
       say(`  h${i}: ${topo.host(i).ip}, trellis-agent started (namespace ${topo.host(i).ns})`);
     }
     say('[2/5] agents gossip, claim /24 slices of 9.0.0.0/8 and program their kernels');

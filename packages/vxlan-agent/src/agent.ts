@@ -63,7 +63,7 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
   const onSynced = (): void => {
     if (syncedAt !== undefined) return;
     syncedAt = Date.now();
-    setTimeout(() => reconciler.trigger('view complete'), settleViewMs).unref();
+    setTimeout(() => trigger('view complete'), settleViewMs).unref();
   };
   node.on('joined', onSynced);
   node.on('synced', onSynced);
@@ -80,6 +80,11 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     });
     if (slice !== undefined) log.info({ overlay: o.name, slice }, 'resuming the slice found in the kernel');
   }
+  // Kernel passes wait until every listener is up (see below).
+  let live = false;
+  const trigger = (why: string): void => {
+    if (live) reconciler.trigger(why);
+  };
   const startedAt = Date.now();
   const warmupMaxMs = opts.warmupMaxMs ?? 60_000;
   const isWarm = (): boolean =>
@@ -108,12 +113,11 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
       ).state,
     }),
   });
-  node.routes.on('changed', () => reconciler.trigger('routes changed'));
+  node.routes.on('changed', () => trigger('routes changed'));
   node.routes.on('slice', (e) => {
     log.info({ event: e.type, overlay: e.overlay }, 'own slice');
-    reconciler.trigger(e.type);
+    trigger(e.type);
   });
-  reconciler.start();
   let dns: DnsServer | undefined;
   let http: HttpApi;
   try {
@@ -128,6 +132,9 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
       logger: log,
       stats: httpStats,
     });
+    // Only now: a start that fails on a listener leaves the kernel as it found it.
+    live = true;
+    reconciler.start();
   } catch (error) {
     // A port in use, no permission for port 53: undo what started, the caller reports the error.
     await dns?.close();

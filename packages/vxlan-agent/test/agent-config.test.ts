@@ -119,3 +119,120 @@ test('DNS is off without a dns section, on with one, and its problems are listed
   t.true(paths.includes('tasks'), paths.join());
   t.throws(() => parseAgentConfig({ ...valid, dns: true }), { message: /dns: must be an object/ });
 });
+
+const problemsOf = (input: object): Record<string, string> => {
+  const e = (() => {
+    try {
+      parseAgentConfig(input);
+    } catch (error) {
+      return error as ConfigError;
+    }
+    throw new Error('no ConfigError');
+  })();
+  return Object.fromEntries(e.problems.map((p) => [p.path, p.message]));
+};
+
+test('ports are 1-65535 in bind, http.listen and every seed; bind takes an IP, not a host name', (t) => {
+  const p = problemsOf({
+    ...valid,
+    bind: '10.0.0.5:99999',
+    seeds: ['10.0.0.1:0', 'seed.example:7946', 'fd00::1:7946'],
+    http: { listen: '127.0.0.1:70000' },
+  });
+  t.regex(p['bind']!, /port from 1 to 65535, got "99999"/);
+  t.regex(p['seeds[0]']!, /port from 1 to 65535/);
+  t.is(p['seeds[1]'], undefined, 'seeds may be names: they are dialled, not bound');
+  t.regex(p['seeds[2]']!, /brackets, like "\[fd00::1\]:7946"/);
+  t.regex(p['http.listen']!, /port from 1 to 65535/);
+  t.regex(
+    problemsOf({ ...valid, bind: 'myhost:7946' })['bind']!,
+    /"myhost" is a host name.*write an address of this host, or 0\.0\.0\.0:7946/,
+  );
+  t.regex(problemsOf({ ...valid, bind: 'localhost:7946' })['bind']!, /write 127\.0\.0\.1:7946/);
+  t.regex(
+    problemsOf({ ...valid, http: { listen: 'localhost:8124' } })['http.listen']!,
+    /write 127\.0\.0\.1:8124/,
+  );
+  t.is(
+    parseAgentConfig({ ...valid, bind: '[fd00::5]:7946', advertise: 'agent-1.example:7946' }).bind,
+    '[fd00::5]:7946',
+  );
+});
+
+test('nodeId without control characters, a label of at most 255 bytes, swim checked as the node will', (t) => {
+  t.regex(problemsOf({ ...valid, nodeId: 'a\u0007b' })['nodeId']!, /without control characters/);
+  t.regex(problemsOf({ ...valid, nodeId: 'x'.repeat(129) })['nodeId']!, /1-128 characters/);
+  t.regex(problemsOf({ ...valid, label: 'é'.repeat(128) })['label']!, /at most 255 bytes, got 256/);
+  const swim = problemsOf({
+    ...valid,
+    profile: 'local',
+    swim: { probeTimeoutMs: 5000, gossipNodes: -1, tempo: 1 },
+  });
+  t.regex(swim['swim.probeTimeoutMs']!, /less than probeIntervalMs/);
+  t.truthy(swim['swim.gossipNodes']);
+  t.regex(swim['swim.tempo']!, /not a swim setting/);
+  t.deepEqual(parseAgentConfig({ ...valid, swim: { probeIntervalMs: 2000 } }).swim, {
+    probeIntervalMs: 2000,
+  });
+});
+
+test('vtep entries must be objects', (t) => {
+  t.regex(problemsOf({ ...valid, vtep: { dcos: 5 } })['vtep.dcos']!, /must be \{ "mac"\?/);
+  t.regex(problemsOf({ ...valid, vtep: [] })['vtep']!, /keyed by overlay name/);
+});
+
+test('the http section: socket, mode, group, TCP listener, token and limits', (t) => {
+  const c = parseAgentConfig({
+    ...valid,
+    http: {
+      socket: '/run/x/a.sock',
+      socketMode: '0600',
+      socketGroup: 'trellis',
+      listen: '127.0.0.1:8124',
+      connectionsMax: 16,
+    },
+  });
+  t.like(c.http, {
+    socket: '/run/x/a.sock',
+    socketMode: 0o600,
+    socketGroup: 'trellis',
+    listen: '127.0.0.1:8124',
+    connectionsMax: 16,
+  });
+  const p = problemsOf({
+    ...valid,
+    http: { socket: 'relative.sock', socketMode: 660, socketGroup: 'bad group', idleTimeoutMs: 1, tls: true },
+  });
+  t.regex(p['http.socket']!, /absolute path/);
+  t.regex(p['http.socketMode']!, /octal string like "0660"/);
+  t.regex(p['http.socketGroup']!, /group name or a numeric gid/);
+  t.truthy(p['http.idleTimeoutMs']);
+  t.regex(p['http.tls']!, /not an http setting/);
+  t.regex(problemsOf({ ...valid, http: { socketMode: '0666' } })['http.socketMode']!, /every local user/);
+  t.regex(
+    problemsOf({ ...valid, http: { socket: `/${'a'.repeat(100)}` } })['http.socket']!,
+    /at most 96 bytes/,
+  );
+});
+
+test('a TCP listener beyond loopback needs allowRemote and a token', (t) => {
+  t.regex(
+    problemsOf({ ...valid, http: { listen: '0.0.0.0:8124' } })['http.listen']!,
+    /reachable from other hosts: listen on 127\.0\.0\.1, or set "allowRemote": true and a "tokenFile"/,
+  );
+  t.truthy(
+    problemsOf({ ...valid, http: { listen: '10.0.0.5:8124', allowRemote: true } })['http.allowRemote'],
+  );
+  const ok = parseAgentConfig({
+    ...valid,
+    http: { listen: '10.0.0.5:8124', allowRemote: true, tokenFile: '/etc/t' },
+  });
+  t.like(ok.http, { listen: '10.0.0.5:8124', allowRemote: true, tokenFile: '/etc/t' });
+  t.is(parseAgentConfig({ ...valid, http: { listen: '[::1]:8124' } }).http.listen, '[::1]:8124');
+});
+
+test('DNS listens on the underlay IP unless the config names a host', (t) => {
+  t.is(parseAgentConfig({ ...valid, dns: {} }).dns?.host, undefined);
+  t.is(parseAgentConfig({ ...valid, dns: { host: '0.0.0.0' } }).dns?.host, '0.0.0.0');
+  t.truthy(problemsOf({ ...valid, dns: { host: 'dns.example' } })['dns.host']);
+});

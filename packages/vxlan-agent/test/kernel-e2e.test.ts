@@ -1,8 +1,11 @@
-import test, { type ExecutionContext } from 'ava';
-import { execFileSync, spawn } from 'node:child_process';
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Topology, isRoot, sh, until } from '../src/testing/netns.js';
+import { Topology, isRoot, sh } from '../src/testing/netns.js';
 import { fdb, identity, link, neighbors, programmedFor, tcpEcho } from '../src/testing/overlay-checks.js';
+import { resolveIn, step } from './fixtures/e2e-steps.js';
+import { call } from './fixtures/http-client.js';
 
 /**
  * The whole product on real kernels: three hosts as network namespaces on an underlay bridge,
@@ -13,7 +16,8 @@ import { fdb, identity, link, neighbors, programmedFor, tcpEcho } from '../src/t
 const bin = fileURLToPath(new URL('../src/bin/trellis-agent.js', import.meta.url));
 const ov2 = { name: 'ov2', subnet: '10.77.0.0/16', vni: 1025, port: 64001, vtepSubnet: '44.129.0.0/24' };
 
-function config(i: number, ip: string, overlays: object[]): object {
+/** Host i's agent config; its API socket lives in the topology's directory, never in /run. */
+function config(dir: string, i: number, ip: string, overlays: object[]): object {
   return {
     nodeId: `h${i}`,
     bind: `${ip}:7946`,
@@ -26,63 +30,12 @@ function config(i: number, ip: string, overlays: object[]): object {
     resyncIntervalMs: 2000,
     logLevel: 'debug',
     routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
-    dns: { host: ip, port: 5353 },
+    dns: { port: 5353 },
+    http: { socket: socketOf(dir, i), listen: '127.0.0.1:8124' },
   };
 }
 
-/** Runs an ES module snippet with this node binary inside a namespace; returns its stdout. */
-function nodeIn(ns: string, code: string): string {
-  return execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', code], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  }).trim();
-}
-
-/** The agent's HTTP API inside its namespace (loopback there): the status code. */
-function httpIn(ns: string, method: string, path: string, body?: object): number {
-  const init = JSON.stringify(
-    body === undefined
-      ? { method }
-      : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-  );
-  return Number(
-    nodeIn(ns, `const r = await fetch('http://127.0.0.1:8124${path}', ${init}); console.log(r.status);`),
-  );
-}
-
-/** What a resolver in `ns` gets for an A query to the DNS server at `server`: addresses or an error code. */
-function resolveIn(ns: string, server: string, name: string): string {
-  return nodeIn(
-    ns,
-    `import { Resolver } from 'node:dns/promises';
-     const r = new Resolver({ timeout: 500, tries: 1 });
-     r.setServers([${JSON.stringify(`${server}:5353`)}]);
-     try { console.log(JSON.stringify((await r.resolve4(${JSON.stringify(name)})).sort())); }
-     catch (e) { console.log(e.code); }`,
-  );
-}
-
-async function step(
-  t: ExecutionContext,
-  topo: Topology,
-  what: string,
-  check: () => boolean,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const started = Date.now();
-  const ok = await until(check, timeoutMs);
-  if (!ok) {
-    for (const h of topo.hosts)
-      if (h !== undefined)
-        t.log(
-          `--- h${h.index} log\n${topo.logs(h.index)}\nfdb ${JSON.stringify(fdb(h.ns))}\nroutes ${sh('ip', '-n', h.ns, 'route', 'show', 'proto', '44')}`,
-        );
-  }
-  t.log(`${what}: ${Date.now() - started} ms`);
-  // Later phases build on this one: stop at the first failure.
-  if (!ok) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
-  t.pass(what);
-}
+const socketOf = (dir: string, i: number) => join(dir, `h${i}.sock`);
 
 const kernelTest = isRoot() ? test.serial : test.skip;
 if (!isRoot())
@@ -95,7 +48,7 @@ kernelTest(
     const topo = new Topology(3);
     t.teardown(() => topo.destroy());
     const dcos = [{ name: 'dcos', subnet: '9.0.0.0/8' }];
-    for (const i of [1, 2, 3]) topo.startAgent(i, bin, config(i, topo.host(i).ip, dcos));
+    for (const i of [1, 2, 3]) topo.startAgent(i, bin, config(topo.dir, i, topo.host(i).ip, dcos));
 
     // (a) every host holds exactly the entries for the two others.
     await step(
@@ -130,14 +83,10 @@ kernelTest(
 
     // (h) DNS: a task registered over HTTP on host 2 resolves at every agent's DNS server.
     const zone = 'dcos.thisdcos.directory';
-    t.is(
-      httpIn(topo.host(2).ns, 'PUT', '/v1/tasks/web.1', {
-        name: 'web',
-        framework: 'marathon',
-        networks: [{ name: 'dcos', ipv4: ips[2] }],
-      }),
-      201,
-    );
+    // Over host 2's socket, as a container runtime hook would; DNS listens on the underlay IP.
+    const api2 = { socketPath: socketOf(topo.dir, 2) };
+    const web = { name: 'web', framework: 'marathon', networks: [{ name: 'dcos', ipv4: ips[2] }] };
+    t.is((await call(api2, 'PUT', '/v1/tasks/web.1', { body: web })).status, 201);
     const answers = (name: string) =>
       [1, 2, 3].map((i) => resolveIn(topo.host(i).ns, topo.host(i).ip, `${name}.${zone}`));
     await step(t, topo, '(h) containerip resolves at every agent', () =>
@@ -145,7 +94,7 @@ kernelTest(
     );
     t.deepEqual(answers('web.marathon.agentip'), Array(3).fill(JSON.stringify([topo.host(2).ip])));
     t.deepEqual(answers('web.marathon.autoip'), Array(3).fill(JSON.stringify([ips[2]])));
-    t.is(httpIn(topo.host(2).ns, 'DELETE', '/v1/tasks/web.1'), 204);
+    t.is((await call(api2, 'DELETE', '/v1/tasks/web.1')).status, 204);
     await step(t, topo, '(h) a removed task stops resolving everywhere', () =>
       answers('web.marathon.containerip').every((a) => a === 'ENOTFOUND'),
     );
@@ -175,7 +124,7 @@ kernelTest(
     let events = '';
     monitor.stdout.on('data', (d: Buffer) => (events += d.toString()));
     t.is(await topo.stopAgent(1, 'SIGKILL'), null);
-    topo.startAgent(1, bin, config(1, topo.host(1).ip, dcos));
+    topo.startAgent(1, bin, config(topo.dir, 1, topo.host(1).ip, dcos));
     await step(
       t,
       topo,
@@ -192,7 +141,7 @@ kernelTest(
     // Config changes take a restart; SIGKILL, so the other overlay's routes are not withdrawn.
     for (const i of [1, 2, 3]) {
       await topo.stopAgent(i, 'SIGKILL');
-      topo.startAgent(i, bin, config(i, topo.host(i).ip, [...dcos, ov2]));
+      topo.startAgent(i, bin, config(topo.dir, i, topo.host(i).ip, [...dcos, ov2]));
     }
     await step(
       t,
@@ -215,7 +164,7 @@ kernelTest(
     );
     for (const i of [1, 2, 3]) {
       await topo.stopAgent(i, 'SIGKILL');
-      topo.startAgent(i, bin, config(i, topo.host(i).ip, dcos));
+      topo.startAgent(i, bin, config(topo.dir, i, topo.host(i).ip, dcos));
     }
     await step(t, topo, '(g) ov2 removed everywhere', () =>
       [1, 2, 3].every((i) => !sh('ip', '-n', topo.host(i).ns, 'link', 'show').includes('vtep1025')),
@@ -241,7 +190,7 @@ kernelTest(
     sh('ip', '-n', h2.ns, 'addr', 'del', '192.168.77.2/24', 'dev', 'eth0');
     sh('ip', '-n', h2.ns, 'addr', 'add', '192.168.77.22/24', 'dev', 'eth0');
     h2.ip = '192.168.77.22';
-    topo.startAgent(2, bin, config(2, h2.ip, dcos));
+    topo.startAgent(2, bin, config(topo.dir, 2, h2.ip, dcos));
     await step(
       t,
       topo,
@@ -258,7 +207,7 @@ kernelTest(
     const oldMac = identity(topo, 1).mac;
     await topo.stopAgent(1, 'SIGKILL');
     topo.startAgent(1, bin, {
-      ...config(1, topo.host(1).ip, dcos),
+      ...config(topo.dir, 1, topo.host(1).ip, dcos),
       vtep: { dcos: { mac: '70:b3:d5:aa:bb:01' } },
     });
     await step(

@@ -239,7 +239,7 @@ function parseDnsSection(v: unknown, p: ConfigProblems): AgentDnsConfig | undefi
   return parsed === undefined ? undefined : Object.freeze({ ...parsed, host: input.host });
 }
 
-function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['underlay'] | undefined {
+export function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['underlay'] | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     p.add('underlay', `must be { "ip": "a.b.c.d" } or { "interface": "eth0" }, got ${describe(v)}`);
     return undefined;

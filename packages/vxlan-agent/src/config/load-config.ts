@@ -1,9 +1,10 @@
-import { ConfigError } from '@trellis/runtime';
+import { ConfigError, ConfigProblems } from '@trellis/runtime';
 import type { Keyring } from '@trellis/node';
-import { collectAgentConfig, type AgentConfig } from './agent-config.js';
+import { collectAgentConfig, parseUnderlay, type AgentConfig } from './agent-config.js';
 import { parseJsonText, readSmallFile } from './config-file.js';
 import { FileProblems } from './file-problems.js';
 import { groupId } from './group-id.js';
+import { parseHttpConfig } from './http-config.js';
 import { loadKeyringFile } from './keyring-file.js';
 import { loadTokenFile } from './token-file.js';
 import { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
@@ -46,15 +47,14 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
   // The files are checked even when other settings are wrong, so one run lists everything.
   const keyringFile =
     typeof raw.keyringFile === 'string' && raw.keyringFile !== '' ? raw.keyringFile : undefined;
-  const http = (typeof raw.http === 'object' && raw.http !== null ? raw.http : {}) as Record<string, unknown>;
+  // Their own problems are already listed: these only ask what the files and the host hold.
+  const http = parseHttpConfig(raw.http, new ConfigProblems());
   const keyring = keyringFile === undefined ? null : await loadKeyringFile(keyringFile, 'keyringFile', p);
   const httpToken =
-    typeof http.tokenFile === 'string' && http.tokenFile !== ''
-      ? await loadTokenFile(http.tokenFile, 'http.tokenFile', p)
-      : undefined;
-  const socketGid =
-    config?.http.socketGroup === undefined ? undefined : await gid(config.http.socketGroup, p);
-  const underlay = config === undefined ? undefined : await underlayOf(config, p);
+    http.tokenFile === undefined ? undefined : await loadTokenFile(http.tokenFile, 'http.tokenFile', p);
+  const socketGid = http.socketGroup === undefined ? undefined : await gid(http.socketGroup, p);
+  const spec = parseUnderlay(raw.underlay, new ConfigProblems());
+  const underlay = spec === undefined ? undefined : await underlayOf(spec, config?.underlayMtu, p);
   p.throwIfAny(what);
   return {
     config: config!,
@@ -73,9 +73,13 @@ async function gid(group: string | number, p: FileProblems): Promise<number | un
 }
 
 /** The underlay must exist here: an unknown interface or address fails the start, so check it. */
-async function underlayOf(config: AgentConfig, p: FileProblems): Promise<Underlay | undefined> {
+async function underlayOf(
+  spec: AgentConfig['underlay'],
+  mtu: number | undefined,
+  p: FileProblems,
+): Promise<Underlay | undefined> {
   try {
-    return await resolveUnderlay(config.underlay, config.underlayMtu);
+    return await resolveUnderlay(spec, mtu);
   } catch (error) {
     if (!(error instanceof UnderlayError)) throw error;
     p.add('underlay', error.message);

@@ -1,0 +1,261 @@
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBin } from './fixtures/run-bin.js';
+
+/**
+ * `trellis-agent --check` through the real bin: each hostile or broken config with the exit code
+ * and the message it must get. The old form `--check --config FILE` is used on purpose: it is
+ * what scripts and the systemd unit run.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'trellis-cli-'));
+chmodSync(dir, 0o755);
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = {
+  nodeId: 'cli',
+  bind: '127.0.0.1:7946',
+  plaintext: true,
+  underlay: { ip: '127.0.0.1' },
+  overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+  http: { socket: join(dir, 'agent.sock') },
+};
+const key = Buffer.alloc(32, 9).toString('base64');
+let n = 0;
+const file = (content: string | Buffer, mode = 0o644): string => {
+  const f = join(dir, `c${n++}.json`);
+  writeFileSync(f, content, { mode });
+  return f;
+};
+const config = (extra: object): string => file(JSON.stringify({ ...base, ...extra }));
+const { plaintext: _p, ...keyed } = base;
+
+interface Row {
+  readonly name: string;
+  readonly path: () => string;
+  readonly code: number;
+  readonly message: RegExp;
+  readonly absent?: RegExp;
+}
+
+const rows: Row[] = [
+  { name: 'a valid config', path: () => config({}), code: 0, message: /: ok$/m },
+  { name: 'a UTF-8 BOM', path: () => file(`\ufeff${JSON.stringify(base)}`), code: 0, message: /: ok$/m },
+  {
+    name: 'a missing file',
+    path: () => join(dir, 'nope.json'),
+    code: 2,
+    message: /nope\.json does not exist/,
+  },
+  {
+    name: '/dev/urandom',
+    path: () => '/dev/urandom',
+    code: 2,
+    message: /is a character device, not a regular file/,
+  },
+  {
+    name: 'a FIFO (no hang)',
+    path: () => {
+      const f = join(dir, `fifo${n++}`);
+      execFileSync('mkfifo', [f]);
+      return f;
+    },
+    code: 2,
+    message: /is a FIFO, not a regular file/,
+  },
+  { name: 'a directory', path: () => dir, code: 2, message: /is a directory/ },
+  {
+    name: 'over 1 MiB',
+    path: () => file(' '.repeat(1024 * 1024 + 1)),
+    code: 2,
+    message: /over the 1048576-byte limit/,
+  },
+  {
+    name: 'a shadow file given by mistake',
+    path: () => file('root:$6$secretsalt$hashhash:19000:0:99999:7:::\n'),
+    code: 2,
+    message: /is not valid JSON: invalid symbol at line 1, column 1/,
+    absent: /secretsalt|root:/,
+  },
+  {
+    name: 'a JSON error on line 3',
+    path: () => file('{\n  "nodeId": "a",\n  "bind": 7946,,\n}'),
+    code: 2,
+    message: /property name expected at line 3, column 16/,
+  },
+  {
+    name: 'a bad swim section',
+    path: () => config({ profile: 'local', swim: { probeTimeoutMs: 9000 } }),
+    code: 2,
+    message: /swim\.probeTimeoutMs: must be less than probeIntervalMs/,
+  },
+  {
+    name: 'bind port 99999',
+    path: () => config({ bind: '127.0.0.1:99999' }),
+    code: 2,
+    message: /bind: needs a port from 1 to 65535/,
+  },
+  {
+    name: 'a seed with port 0',
+    path: () => config({ seeds: ['10.0.0.1:0'] }),
+    code: 2,
+    message: /seeds\[0\]: needs a port/,
+  },
+  {
+    name: 'http.listen port 70000',
+    path: () => config({ http: { ...base.http, listen: '127.0.0.1:70000' } }),
+    code: 2,
+    message: /http\.listen: needs a port/,
+  },
+  {
+    name: 'a host name in bind',
+    path: () => config({ bind: 'agent-17.example:7946' }),
+    code: 2,
+    message: /bind: "agent-17\.example" is a host name; this setting takes an IP address: write/,
+  },
+  {
+    name: 'a 300-byte label',
+    path: () => config({ label: 'x'.repeat(300) }),
+    code: 2,
+    message: /label: must be at most 255 bytes/,
+  },
+  {
+    name: 'a control character in nodeId',
+    path: () => config({ nodeId: 'a\u001bb' }),
+    code: 2,
+    message: /nodeId: must be 1-128 characters without control characters/,
+  },
+  {
+    name: 'a vtep entry of the wrong shape',
+    path: () => config({ vtep: { dcos: 'x' } }),
+    code: 2,
+    message: /vtep\.dcos: must be \{/,
+  },
+  {
+    name: 'a missing keyring file',
+    path: () => config({ ...keyed, keyringFile: join(dir, 'none.json') }),
+    code: 2,
+    message: /keyringFile: .*none\.json does not exist/,
+  },
+  {
+    name: 'a keyring that is a directory',
+    path: () => config({ ...keyed, keyringFile: dir }),
+    code: 2,
+    message: /keyringFile: .* is a directory/,
+  },
+  {
+    name: 'a keyring with a bad key',
+    path: () => config({ ...keyed, keyringFile: file(JSON.stringify({ keys: [key, 'AAAA'] })) }),
+    code: 2,
+    message: /keys\[1\]: a key must be 32 bytes/,
+  },
+  {
+    name: 'a keyring that is not JSON',
+    path: () => config({ ...keyed, keyringFile: file('secret-key-material') }),
+    code: 2,
+    message: /keyringFile: .* is not valid JSON: .* at line 1, column 1/,
+    absent: /secret-key-material/,
+  },
+  {
+    name: 'a token file others can read',
+    path: () =>
+      config({
+        http: {
+          ...base.http,
+          listen: '127.0.0.1:8124',
+          tokenFile: file('a-token-of-enough-length\n', 0o644),
+        },
+      }),
+    code: 2,
+    message: /http\.tokenFile: .* has mode 0644: others can read the token; chmod 600/,
+  },
+  {
+    name: 'a TCP listener on every interface',
+    path: () => config({ http: { ...base.http, listen: '0.0.0.0:8124' } }),
+    code: 2,
+    message: /http\.listen: 0\.0\.0\.0:8124 is reachable from other hosts/,
+  },
+  {
+    name: 'a socket for everyone',
+    path: () => config({ http: { ...base.http, socketMode: '0666' } }),
+    code: 2,
+    message: /every local user/,
+  },
+  {
+    name: 'an underlay this host lacks',
+    path: () => config({ underlay: { interface: 'nosuch0' } }),
+    code: 2,
+    message: /underlay: underlay interface nosuch0 does not exist here/,
+  },
+  {
+    name: 'several problems at once',
+    path: () => config({ bind: 'x:1', label: 5, vtep: { dcos: 1 }, surprise: true }),
+    code: 2,
+    message: /^(?=[^]*- bind: )(?=[^]*- label: )(?=[^]*- vtep\.dcos: )(?=[^]*- surprise: )/,
+  },
+];
+
+for (const row of rows)
+  test(`--check: ${row.name} -> exit ${row.code}`, async (t) => {
+    const r = await runBin(['--check', '--config', row.path()], {}, 15_000);
+    const output = `${r.stdout}${r.stderr}`;
+    t.is(r.code, row.code, output);
+    t.regex(output, row.message);
+    if (row.absent !== undefined) t.notRegex(output, row.absent);
+    t.notRegex(output, /\n\s+at /, 'no stack trace');
+  });
+
+test('a config that fails the checks fails the start the same way, before touching anything: exit 2', async (t) => {
+  const r = await runBin(['--config', config({ profile: 'local', swim: { probeTimeoutMs: 9000 } })]);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /swim\.probeTimeoutMs/);
+  t.notRegex(`${r.stdout}${r.stderr}`, /\n\s+at |"level"/, 'no stack, no pino line: nothing was started');
+});
+
+test('every command has --help; unknown options and commands are usage errors (exit 2)', async (t) => {
+  for (const argv of [['--help'], ['run', '--help'], ['status', '--help'], ['help', 'status']]) {
+    const r = await runBin(argv);
+    t.is(r.code, 0, argv.join(' '));
+    t.regex(r.stdout, /^Usage: trellis-agent/m, argv.join(' '));
+  }
+  t.regex((await runBin(['run', '--help'])).stdout, /Exit codes: 0 .* 1 .*\n?.*2 bad config.* 3 permission/s);
+  t.regex(
+    (await runBin(['status', '--help'])).stdout,
+    /Exit codes: 0 the agent answered, 1 no agent answered/,
+  );
+  const bad = await runBin(['--frobnicate']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /unknown option '--frobnicate'/);
+  t.is((await runBin(['status', '--timeout', 'soon', '--socket', join(dir, 'x.sock')])).code, 2);
+});
+
+test('status with no agent behind the socket: exit 1, says what to check', async (t) => {
+  const r = await runBin(['status', '--socket', join(dir, 'nobody-home.sock')]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /cannot reach .*nobody-home\.sock: no trellis-agent is listening there/);
+});
+
+const rootTest = process.getuid?.() === 0 ? test : test.skip;
+
+rootTest('as a user who may not read the config: exit 3', async (t) => {
+  const secret = file(JSON.stringify(base), 0o600);
+  const r = await runBin(['--check', '--config', secret], { uid: 65534, gid: 65534 });
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /cannot be read by uid 65534: permission denied/);
+});
+
+rootTest(
+  'without CAP_NET_ADMIN, a valid config stops at the netlink check: exit 3 with what to do',
+  async (t) => {
+    const sub = join(dir, 'nobody');
+    mkdirSync(sub, { mode: 0o777 });
+    chmodSync(sub, 0o777);
+    const readable = config({ http: { socket: join(sub, 'agent.sock') } });
+    const r = await runBin(['--config', readable], { uid: 65534, gid: 65534 });
+    t.is(r.code, 3, r.stderr);
+    t.regex(r.stderr, /needs CAP_NET_ADMIN/);
+    t.notRegex(r.stderr, /\n\s+at /);
+  },
+);
