@@ -20,7 +20,8 @@ const base = {
   plaintext: true,
   underlay: { ip: '127.0.0.1' },
   overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
-  http: { socket: join(dir, 'agent.sock') },
+  // listen: older agents required it whenever the http section was present.
+  http: { socket: join(dir, 'agent.sock'), listen: '127.0.0.1:8124' },
 };
 const key = Buffer.alloc(32, 9).toString('base64');
 let n = 0;
@@ -252,7 +253,7 @@ rootTest(
     const sub = join(dir, 'nobody');
     mkdirSync(sub, { mode: 0o777 });
     chmodSync(sub, 0o777);
-    const readable = config({ http: { socket: join(sub, 'agent.sock') } });
+    const readable = config({ http: { socket: join(sub, 'agent.sock'), listen: '127.0.0.1:8124' } });
     const r = await runBin(['--config', readable], { uid: 65534, gid: 65534 });
     t.is(r.code, 3, r.stderr);
     t.regex(r.stderr, /needs CAP_NET_ADMIN/);

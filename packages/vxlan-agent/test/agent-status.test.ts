@@ -54,7 +54,7 @@ rootTest('a start that fails at run time (a port taken) exits 1 with the reason,
       plaintext: true,
       underlay: { ip: '127.0.0.1' },
       overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
-      http: { socket: join(agent.dir, 'second.sock') },
+      http: { socket: join(agent.dir, 'second.sock'), listen: '127.0.0.1:8125' },
     }),
   );
   const r = await runBin(['--config', second], {}, 30_000, [
@@ -77,7 +77,7 @@ rootTest('a start that fails at run time (a port taken) exits 1 with the reason,
       plaintext: true,
       underlay: { ip: '127.0.0.1' },
       overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
-      http: { socket: agent.socketPath },
+      http: { socket: agent.socketPath, listen: '127.0.0.1:8126' },
     }),
   );
   const c = await runBin(['--config', clash], {}, 30_000, [
