@@ -15,34 +15,7 @@ export function createMetrics(
   http?: HttpStats,
 ): Registry {
   const registry = new Registry();
-  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        collect(this);
-      },
-    });
-  const counter = (
-    name: string,
-    help: string,
-    labelNames: string[],
-    read: () => Record<string, number> | number,
-  ) =>
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const v = read();
-        if (typeof v === 'number') this.inc(v);
-        else for (const [k, n] of Object.entries(v)) this.inc({ [labelNames[0]!]: k }, n);
-      },
-    });
+  const { gauge, counter } = instruments(registry);
   gauge('trellis_members', 'Members by status', ['status'], (g) => {
     for (const [status, n] of Object.entries(node.stats().members)) g.set({ status }, n);
   });
@@ -87,6 +60,53 @@ export function createMetrics(
     [],
     () => node.routes.stats().exhausted,
   );
+  reconcilerMetrics(registry, reconciler);
+  if (dns !== undefined) dnsMetrics(registry, dns);
+  if (http !== undefined) httpMetrics(registry, http);
+  return registry;
+}
+
+function numbers(r: Partial<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => e[1] !== undefined));
+}
+
+type Instruments = ReturnType<typeof instruments>;
+
+/** Gauges and counters that read their values at scrape time. */
+function instruments(registry: Registry) {
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        collect(this);
+      },
+    });
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => Record<string, number> | number,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const v = read();
+        if (typeof v === 'number') this.inc(v);
+        else for (const [k, n] of Object.entries(v)) this.inc({ [labelNames[0]!]: k }, n);
+      },
+    });
+  return { gauge, counter };
+}
+
+function reconcilerMetrics(registry: Registry, reconciler: Reconciler): void {
+  const { gauge, counter }: Instruments = instruments(registry);
   counter(
     'trellis_kernel_ops_total',
     'Kernel operations applied, by kind',
@@ -101,52 +121,51 @@ export function createMetrics(
   gauge('trellis_kernel_objects_owned', 'Kernel objects the agent owns', [], (g) =>
     g.set(reconciler.stats.objectsOwned),
   );
-  if (dns !== undefined) {
-    counter('trellis_dns_queries_total', 'DNS queries received', ['transport'], () => ({
-      udp: dns.stats().queriesUdp,
-      tcp: dns.stats().queriesTcp,
-    }));
-    counter(
-      'trellis_dns_answers_total',
-      'DNS answers from the zone, by kind',
-      ['kind'],
-      () => dns.stats().answers,
-    );
-    counter('trellis_dns_errors_total', 'DNS error responses, by reason', ['reason'], () =>
-      numbers(dns.stats().errors),
-    );
-    counter('trellis_dns_dropped_total', 'DNS messages not answered, by reason', ['reason'], () =>
-      numbers(dns.stats().drops),
-    );
-    counter(
-      'trellis_dns_truncated_total',
-      'Responses sent with TC set: answers left out to fit (UDP size, or 64 KiB over TCP)',
-      [],
-      () => dns.stats().truncated,
-    );
-    gauge('trellis_dns_tcp_connections', 'Open DNS TCP connections', [], (g) =>
-      g.set(dns.stats().tcpConnectionsActive),
-    );
-  }
-  if (http !== undefined) {
-    counter('trellis_http_requests_total', 'API requests, by listener', ['listener'], () => ({
-      ...http.requests,
-    }));
-    counter(
-      'trellis_http_rejected_total',
-      'API requests and connections refused, by reason',
-      ['reason'],
-      () => ({
-        ...http.rejected,
-      }),
-    );
-    gauge('trellis_http_connections', 'Open API connections, by listener', ['listener'], (g) => {
-      for (const [listener, n] of Object.entries(http.connections)) g.set({ listener }, n);
-    });
-  }
-  return registry;
 }
 
-function numbers(r: Partial<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => e[1] !== undefined));
+function dnsMetrics(registry: Registry, dns: DnsServer): void {
+  const { gauge, counter }: Instruments = instruments(registry);
+  counter('trellis_dns_queries_total', 'DNS queries received', ['transport'], () => ({
+    udp: dns.stats().queriesUdp,
+    tcp: dns.stats().queriesTcp,
+  }));
+  counter(
+    'trellis_dns_answers_total',
+    'DNS answers from the zone, by kind',
+    ['kind'],
+    () => dns.stats().answers,
+  );
+  counter('trellis_dns_errors_total', 'DNS error responses, by reason', ['reason'], () =>
+    numbers(dns.stats().errors),
+  );
+  counter('trellis_dns_dropped_total', 'DNS messages not answered, by reason', ['reason'], () =>
+    numbers(dns.stats().drops),
+  );
+  counter(
+    'trellis_dns_truncated_total',
+    'Responses sent with TC set: answers left out to fit (UDP size, or 64 KiB over TCP)',
+    [],
+    () => dns.stats().truncated,
+  );
+  gauge('trellis_dns_tcp_connections', 'Open DNS TCP connections', [], (g) =>
+    g.set(dns.stats().tcpConnectionsActive),
+  );
+}
+
+function httpMetrics(registry: Registry, http: HttpStats): void {
+  const { gauge, counter }: Instruments = instruments(registry);
+  counter('trellis_http_requests_total', 'API requests, by listener', ['listener'], () => ({
+    ...http.requests,
+  }));
+  counter(
+    'trellis_http_rejected_total',
+    'API requests and connections refused, by reason',
+    ['reason'],
+    () => ({
+      ...http.rejected,
+    }),
+  );
+  gauge('trellis_http_connections', 'Open API connections, by listener', ['listener'], (g) => {
+    for (const [listener, n] of Object.entries(http.connections)) g.set({ listener }, n);
+  });
 }
