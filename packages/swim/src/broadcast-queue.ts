@@ -21,7 +21,7 @@ interface Pending {
  */
 interface BroadcastClass {
   readonly share: number;
-  readonly buckets: Pending[][];
+  readonly buckets: (Pending[] | undefined)[];
   readonly byKey: Map<string, Pending>;
 }
 
@@ -163,7 +163,15 @@ export class BroadcastQueue {
       left -= this.#fill(c, Math.min(share, left), overheadBytes, picked);
     }
     for (const c of pending) left -= this.#fill(c, left, overheadBytes, picked);
-    for (const c of pending) this.#advance(c, picked, limit);
+    // The buckets each class's picked news came from (its transmit count before this packet).
+    const touched = new Map<BroadcastClass, Set<number>>();
+    for (const item of picked) {
+      const c = this.#classes.get(item.cls)!;
+      let ts = touched.get(c);
+      if (ts === undefined) touched.set(c, (ts = new Set()));
+      ts.add(item.transmits);
+    }
+    for (const [c, ts] of touched) this.#advance(c, picked, ts, limit);
     return [...picked].map((p) => p.msg);
   }
 
@@ -195,11 +203,16 @@ export class BroadcastQueue {
   }
 
   /** The picked news of `c` moves up one bucket, or out once sent `limit` times. */
-  #advance(c: BroadcastClass, picked: ReadonlySet<Pending>, limit: number): void {
-    const moved: Pending[][] = [];
-    for (let t = 0; t < c.buckets.length; t++) {
+  #advance(
+    c: BroadcastClass,
+    picked: ReadonlySet<Pending>,
+    touched: ReadonlySet<number>,
+    limit: number,
+  ): void {
+    const moved: (Pending[] | undefined)[] = [];
+    for (const t of [...touched].sort((a, b) => a - b)) {
       const bucket = c.buckets[t];
-      if (bucket === undefined || !bucket.some((item) => picked.has(item))) continue;
+      if (bucket === undefined) continue;
       const stay: Pending[] = [];
       for (const item of bucket) {
         if (!picked.has(item)) stay.push(item);
@@ -211,7 +224,9 @@ export class BroadcastQueue {
       }
       c.buckets[t] = stay;
     }
-    moved.forEach((items, t) => (c.buckets[t] = mergeBySeq(c.buckets[t] ?? [], items)));
+    moved.forEach((items, t) => {
+      if (items !== undefined) c.buckets[t] = mergeBySeq(c.buckets[t] ?? [], items);
+    });
   }
 
   #class(cls: string): BroadcastClass {

@@ -66,6 +66,7 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
       if (live.add(id)) prober.add(id);
     },
     down: (id) => live.remove(id),
+    returned: (now, id) => pushPull.syncWithReturned(now, id),
   });
   const prober = new Prober(ctx, (now, target) => news.suspectLocally(now, target));
   const section = membershipSection(

@@ -17,6 +17,8 @@ export interface NewsHooks {
   up(id: string): void;
   /** `id` is now dead or left. */
   down(id: string): void;
+  /** `id` was dead and is alive again: a partition healed, or we were wrong. */
+  returned(now: Instant, id: string): void;
 }
 
 /**
@@ -122,6 +124,7 @@ export class News {
         if (wasUp) this.#ctx.emit({ type: 'memberUpdated', member: current, previous });
         else {
           this.#hooks.up(current.id);
+          if (previous?.status === 'dead') this.#hooks.returned(now, current.id);
           this.#ctx.emit({ type: 'memberJoined', member: current });
         }
         return;

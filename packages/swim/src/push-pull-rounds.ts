@@ -15,6 +15,7 @@ export class PushPullRounds {
   readonly #live: LiveSet;
   readonly #antiEntropy: AntiEntropy;
   readonly #learnedAt = new Map<Address, Instant>();
+  #returnedSyncAt = -Infinity;
 
   constructor(ctx: SwimContext, live: LiveSet, antiEntropy: AntiEntropy) {
     this.#ctx = ctx;
@@ -48,6 +49,22 @@ export class PushPullRounds {
     if (this.#learnedAt.size >= learnedMax) this.#learnedAt.clear();
     this.#learnedAt.set(addr, now);
     this.#syncWith(now, addr, () => undefined);
+  }
+
+  /**
+   * A member we held as dead is alive again — most often a partition healed, and the two sides
+   * changed their tables apart. Gossip does not carry what was written on the other side while
+   * it was away, and the periodic push-pull may be minutes off in a large cluster: sync with the
+   * returned member now. At most once per probe interval, so a healed partition of hundreds of
+   * members costs each node one exchange with the other side, not hundreds.
+   */
+  syncWithReturned(now: Instant, id: string): void {
+    if (this.#ctx.leaving || now - this.#returnedSyncAt < this.#ctx.config.probeIntervalMs) return;
+    const member = this.#ctx.table.get(id);
+    if (member === undefined) return;
+    this.#returnedSyncAt = now;
+    this.#ctx.stats.returnSyncs++;
+    this.#syncWith(now, member.addr, () => undefined);
   }
 
   /** The push-pull timer. */

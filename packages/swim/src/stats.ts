@@ -19,6 +19,8 @@ export interface SwimStats {
   gossipPackets: number;
   pushPulls: number;
   reconnects: number;
+  /** Push-pulls with a member that came back from the dead (a healed partition). */
+  returnSyncs: number;
   pushPullBytesEstimated: number;
   joinAttempts: number;
   eventsDropped: number;
@@ -47,6 +49,7 @@ export function emptySwimStats(): SwimStats {
     gossipPackets: 0,
     pushPulls: 0,
     reconnects: 0,
+    returnSyncs: 0,
     pushPullBytesEstimated: 0,
     joinAttempts: 0,
     eventsDropped: 0,

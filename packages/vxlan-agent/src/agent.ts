@@ -1,4 +1,7 @@
-import { createNode, type GossipNode } from '@trellis/node';
+import { createNode } from '@trellis/node';
+import { routeStore } from '@trellis/routes';
+import { taskStore } from '@trellis/tasks';
+import type { AgentNode } from './agent-node.js';
 import { DnsServer } from '@trellis/dns';
 import type { Logger } from '@trellis/runtime';
 import type { AgentConfig } from './config/agent-config.js';
@@ -16,7 +19,7 @@ import { resumeSlices } from './resume.js';
 const settleViewMs = 1000;
 
 export interface Agent {
-  readonly node: GossipNode;
+  readonly node: AgentNode;
   readonly reconciler: Reconciler;
   readonly underlay: Underlay;
   readonly http: HttpApi;
@@ -47,12 +50,14 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     ...(config.advertise === undefined ? {} : { advertise: config.advertise }),
     seeds: config.seeds,
     profile: config.profile,
-    swim: config.swim,
-    routes: config.routes,
-    tasks: config.tasks,
+    // An agent never gives up joining: its seeds may come up after it (a cluster booting).
+    swim: { joinAttemptsMax: 0, ...config.swim },
     keyring,
     label: config.label,
-    overlays: config.overlays,
+    stores: {
+      routes: routeStore({ overlays: config.overlays, config: config.routes }),
+      tasks: taskStore(config.tasks),
+    },
     logger: log,
   });
   // Deletions wait until our view of the cluster is complete: a join (full state from a seed)
@@ -72,7 +77,7 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
   for (const o of config.overlays) {
     const slice = resume.get(o.name);
     const v = config.vtep[o.name];
-    node.routes.publish(o.name, {
+    node.stores.routes.publish(o.name, {
       underlayIp: underlay.ip,
       ...(slice === undefined ? {} : { resumeSlice: slice }),
       ...(v?.mac === undefined ? {} : { vtepMac: v.mac }),
@@ -91,7 +96,7 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     Date.now() - startedAt > warmupMaxMs ||
     (syncedAt !== undefined &&
       Date.now() - syncedAt >= settleViewMs &&
-      config.overlays.every((o) => node.routes.local(o.name)?.state === 'settled'));
+      config.overlays.every((o) => node.stores.routes.local(o.name)?.state === 'settled'));
   const reconciler = new Reconciler({
     executor: opts.executor,
     plan,
@@ -101,11 +106,11 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
       warm: isWarm(),
       state: desiredState(
         config.overlays.map((overlay) => {
-          const local = node.routes.local(overlay.name);
+          const local = node.stores.routes.local(overlay.name);
           return {
             overlay,
             local: local?.state === 'settled' ? local.route : undefined,
-            remotes: node.routes.table(overlay.name),
+            remotes: node.stores.routes.table(overlay.name),
             underlayMtu: underlay.mtu,
             bridges: config.bridges,
           };
@@ -113,8 +118,8 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
       ).state,
     }),
   });
-  node.routes.on('changed', () => trigger('routes changed'));
-  node.routes.on('slice', (e) => {
+  node.stores.routes.on('changed', () => trigger('routes changed'));
+  node.stores.routes.on('slice', (e) => {
     log.info({ event: e.type, overlay: e.overlay }, 'own slice');
     trigger(e.type);
   });
@@ -174,23 +179,23 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
  * that address, and a wildcard would also answer on interfaces nobody meant to serve.
  */
 async function startDns(
-  node: GossipNode,
+  node: AgentNode,
   config: AgentConfig,
   underlay: Underlay,
   log: Logger,
 ): Promise<DnsServer> {
   const dns = new DnsServer(
     { ...config.dns, host: config.dns?.host ?? underlay.ip },
-    { logger: log, entries: node.tasks.list() },
+    { logger: log, entries: node.stores.tasks.list() },
   );
-  const update = (): void => void dns.update(node.tasks.list());
+  const update = (): void => void dns.update(node.stores.tasks.list());
   try {
     await dns.start();
   } catch (error) {
     await dns.close();
     throw error;
   }
-  node.tasks.on('changed', update);
+  node.stores.tasks.on('changed', update);
   // Changes while binding: the listener was not there yet.
   update();
   return dns;

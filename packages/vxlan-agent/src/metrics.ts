@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { GossipNode } from '@trellis/node';
+import type { AgentNode } from './agent-node.js';
 import type { DnsServer } from '@trellis/dns';
 import type { HttpStats } from './http/http-stats.js';
 import type { Reconciler } from './reconciler.js';
@@ -9,7 +9,7 @@ import type { Reconciler } from './reconciler.js';
  * (no second bookkeeping to drift).
  */
 export function createMetrics(
-  node: GossipNode,
+  node: AgentNode,
   reconciler: Reconciler,
   dns?: DnsServer,
   http?: HttpStats,
@@ -38,13 +38,14 @@ export function createMetrics(
   );
   gauge('trellis_awareness', 'Local health score (0 is healthy)', [], (g) => g.set(node.stats().awareness));
   gauge('trellis_route_records', 'Route records held (all overlays)', [], (g) =>
-    g.set(node.routes.stats().records),
+    g.set(node.stores.routes.stats().records),
   );
   gauge('trellis_routes', 'Routes in the converged table', ['overlay'], (g) => {
-    for (const o of node.overlays) g.set({ overlay: o.name }, node.routes.table(o.name).length);
+    for (const o of node.stores.routes.overlays)
+      g.set({ overlay: o.name }, node.stores.routes.table(o.name).length);
   });
   gauge('trellis_tasks', 'Tasks in the converged view, and those this agent publishes', ['scope'], (g) => {
-    const st = node.tasks.stats();
+    const st = node.stores.tasks.stats();
     g.set({ scope: 'visible' }, st.visible);
     g.set({ scope: 'local' }, st.local);
   });
@@ -52,13 +53,13 @@ export function createMetrics(
     'trellis_task_records_rejected_total',
     'Task records dropped, by reason',
     ['reason'],
-    () => node.tasks.stats().rejected,
+    () => node.stores.tasks.stats().rejected,
   );
   counter(
     'trellis_slices_exhausted_total',
     'Times no slice was free',
     [],
-    () => node.routes.stats().exhausted,
+    () => node.stores.routes.stats().exhausted,
   );
   reconcilerMetrics(registry, reconciler);
   if (dns !== undefined) dnsMetrics(registry, dns);

@@ -5,7 +5,7 @@ import { call } from './fixtures/http-client.js';
 test('the API serves members, routes, overlays, status and Prometheus metrics, on TCP and the socket', async (t) => {
   const { node, reconciler, socket, tcp } = await startApiHarness(t);
   await reconciler.runOnce();
-  node.routes.publish('dcos', { underlayIp: '127.0.0.1' });
+  node.stores.routes.publish('dcos', { underlayIp: '127.0.0.1' });
   for (const target of [tcp, socket]) {
     const members = (await call(target, 'GET', '/v1/members')).body as { id: string; status: string }[];
     t.like(members[0], { id: 'agent-a', status: 'alive' });

@@ -3,13 +3,13 @@ import { execFile } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createNode } from '@trellis/node';
 import { memoryLogger } from '@trellis/runtime';
 import { Registry } from 'prom-client';
 import { defaultHttpConfig } from '../src/config/http-config.js';
 import { nodeApiSource } from '../src/http/api-source.js';
 import { startHttpApi } from '../src/http/http-api.js';
 import { HttpListenError } from '../src/http/listeners.js';
+import { agentNode } from './fixtures/agent-node.js';
 import { startApiHarness, testToken } from './fixtures/api-harness.js';
 import { call, raw, statusOf } from './fixtures/http-client.js';
 
@@ -34,7 +34,7 @@ test('TCP writes need the bearer token: 401 without, 403 with a wrong one; reads
       authorization,
     );
   t.is((await call(tcp, 'DELETE', '/v1/tasks/a')).status, 401);
-  t.deepEqual(node.tasks.local(), []);
+  t.deepEqual(node.stores.tasks.local(), []);
   t.is(
     (await call(tcp, 'PUT', '/v1/tasks/a', { body: task, headers: { authorization: `bearer ${testToken}` } }))
       .status,
@@ -86,7 +86,7 @@ test('the socket is created with its mode and group, replaces a stale one, refus
   t.true(st.isSocket());
   t.is(st.mode & 0o777, 0o660);
   if (isRoot) t.is(st.gid, 65534);
-  const node = await createNode({ id: 'b', bind: '127.0.0.1:0', keyring: null });
+  const node = await agentNode('b');
   t.teardown(() => node.close());
   const start = (socket: string) =>
     startHttpApi({

@@ -21,7 +21,7 @@ test('a runtime hook registers, updates and removes tasks over the socket', asyn
   t.deepEqual((await call(socket, 'GET', '/v1/tasks/web.1')).body, [entry]);
   t.deepEqual((await call(socket, 'GET', '/v1/tasks')).body, [entry]);
   t.deepEqual(
-    node.tasks.local().map((e) => e.id),
+    node.stores.tasks.local().map((e) => e.id),
     ['web.1'],
   );
   const again = await call(socket, 'PUT', '/v1/tasks/web.1', {
@@ -43,7 +43,7 @@ test('a runtime hook registers, updates and removes tasks over the socket', asyn
   t.is((await call(socket, 'GET', '/v1/tasks/web.1')).status, 404, 'gone at once');
   t.is((await call(socket, 'DELETE', '/v1/tasks/web.1')).status, 404);
   t.deepEqual(
-    node.tasks.local().map((e) => e.id),
+    node.stores.tasks.local().map((e) => e.id),
     ['db:1 x'],
   );
 });
@@ -88,7 +88,7 @@ test('bad registrations get a clear 4xx and change nothing', async (t) => {
   t.is((await put({ name: 'a', framework: 'b' }, undefined, '/v1/tasks/a%2Fb')).status, 400);
   t.is((await call(socket, 'POST', '/v1/tasks/x', { body: { name: 'a', framework: 'b' } })).status, 405);
   t.is((await call(socket, 'GET', '/v1/tasks/none')).status, 404);
-  t.deepEqual(node.tasks.local(), []);
+  t.deepEqual(node.stores.tasks.local(), []);
   // The server still works after all that.
   t.is((await put({ name: 'a', framework: 'b' })).status, 201);
 });

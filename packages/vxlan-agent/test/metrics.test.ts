@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createNode } from '@trellis/node';
+import { agentNode } from './fixtures/agent-node.js';
 import { DnsServer } from '@trellis/dns';
 import { createMetrics } from '../src/metrics.js';
 import { plan } from '../src/planner/plan.js';
@@ -7,7 +7,7 @@ import { Reconciler } from '../src/reconciler.js';
 import { HttpStats } from '../src/http/http-stats.js';
 
 test('the registry has the node, reconciler, DNS and API families, read at scrape time', async (t) => {
-  const node = await createNode({ id: 'm', bind: '127.0.0.1:0', keyring: null });
+  const node = await agentNode('m');
   t.teardown(() => node.close());
   const empty = { vteps: [], bridges: [], neighbors: [], fdb: [], routes: [] };
   const reconciler = new Reconciler({

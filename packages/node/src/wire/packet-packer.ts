@@ -1,5 +1,20 @@
 import { arrayHeaderBytes, encodeMessage } from './msgpack-body.js';
 
+/**
+ * Encoded messages by message object. A piece of news is piggybacked a dozen times or more (the
+ * retransmit limit), always the same object: encode it once. Messages handed to the wire are
+ * never changed afterwards (records are frozen, the rest is built per send), which is what
+ * makes the object a valid key.
+ */
+const encoded = new WeakMap<object, Uint8Array>();
+
+function encodeOnce(message: unknown): Uint8Array {
+  if (typeof message !== 'object' || message === null) return encodeMessage(message);
+  let bytes = encoded.get(message);
+  if (bytes === undefined) encoded.set(message, (bytes = encodeMessage(message)));
+  return bytes;
+}
+
 export interface PackedMessages {
   /** Groups of encoded messages, each group fitting one packet. */
   readonly groups: Uint8Array[][];
@@ -24,20 +39,20 @@ export function packMessages(
   let current: Uint8Array[] = [];
   let currentBytes = 0;
   for (const message of messages) {
-    const encoded = encodeMessage(message);
-    if (overheadBytes + arrayHeaderBytes(1) + encoded.length > budgetBytes) {
+    const bytes = encodeOnce(message);
+    if (overheadBytes + arrayHeaderBytes(1) + bytes.length > budgetBytes) {
       oversized.push(message);
       continue;
     }
     const count = current.length + 1;
-    const size = overheadBytes + arrayHeaderBytes(count) + currentBytes + encoded.length;
+    const size = overheadBytes + arrayHeaderBytes(count) + currentBytes + bytes.length;
     if (current.length > 0 && (size > budgetBytes || count > messagesPerPacketMax)) {
       groups.push(current);
       current = [];
       currentBytes = 0;
     }
-    current.push(encoded);
-    currentBytes += encoded.length;
+    current.push(bytes);
+    currentBytes += bytes.length;
   }
   if (current.length > 0) groups.push(current);
   return { groups, oversized };

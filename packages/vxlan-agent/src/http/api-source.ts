@@ -1,4 +1,4 @@
-import type { GossipNode } from '@trellis/node';
+import type { AgentNode } from '../agent-node.js';
 import type { TaskEntry, TaskInput } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
 import type { Reconciler } from '../reconciler.js';
@@ -47,16 +47,16 @@ export interface ApiSource {
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
 }
 
-export function nodeApiSource(node: GossipNode, registry: Registry, reconciler?: Reconciler): ApiSource {
-  const routesOf = (name: string) => node.routes.table(name);
+export function nodeApiSource(node: AgentNode, registry: Registry, reconciler?: Reconciler): ApiSource {
+  const routesOf = (name: string) => node.stores.routes.table(name);
   return {
     selfId: node.id,
     status: () => ({
       node: node.id,
       address: node.address,
       members: node.stats().members,
-      overlays: node.overlays.map((o) => {
-        const local = node.routes.local(o.name);
+      overlays: node.stores.routes.overlays.map((o) => {
+        const local = node.stores.routes.local(o.name);
         return {
           name: o.name,
           routes: routesOf(o.name).length,
@@ -64,32 +64,32 @@ export function nodeApiSource(node: GossipNode, registry: Registry, reconciler?:
           state: local?.state ?? 'unpublished',
         };
       }),
-      tasks: { visible: node.tasks.stats().visible, local: node.tasks.stats().local },
+      tasks: { visible: node.stores.tasks.stats().visible, local: node.stores.tasks.stats().local },
       kernel: reconciler === undefined ? null : kernelSync(reconciler),
     }),
     members: () => node.members(),
     overlays: () =>
-      node.overlays.map((o) => ({
+      node.stores.routes.overlays.map((o) => ({
         name: o.name,
         subnet: o.subnet,
         prefixLength: o.prefixLength,
         vni: o.vni,
         port: o.port,
         vtepSubnet: o.vtepSubnet,
-        local: node.routes.local(o.name),
+        local: node.stores.routes.local(o.name),
       })),
-    overlayNames: () => node.overlays.map((o) => o.name),
-    routes: () => Object.fromEntries(node.overlays.map((o) => [o.name, routesOf(o.name)])),
+    overlayNames: () => node.stores.routes.overlays.map((o) => o.name),
+    routes: () => Object.fromEntries(node.stores.routes.overlays.map((o) => [o.name, routesOf(o.name)])),
     tasks: (localOnly) => {
-      const local = node.tasks.local();
+      const local = node.stores.tasks.local();
       if (localOnly) return local;
       // The converged view is recomputed shortly after a change; ours are known at once.
-      const others = node.tasks.list().filter((e) => e.agent !== node.id);
+      const others = node.stores.tasks.list().filter((e) => e.agent !== node.id);
       return [...others, ...local].sort(byAgentThenId);
     },
-    hasLocalTask: (id) => node.tasks.local().some((e) => e.id === id),
-    publishTask: (input) => node.tasks.publish(input),
-    withdrawTask: (id) => node.tasks.withdraw(id),
+    hasLocalTask: (id) => node.stores.tasks.local().some((e) => e.id === id),
+    publishTask: (input) => node.stores.tasks.publish(input),
+    withdrawTask: (id) => node.stores.tasks.withdraw(id),
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }
