@@ -83,8 +83,12 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       config,
       hooks: {
         ...opts.index,
+        // A tombstone is always taken, even from an owner gone for good: it is that owner's last
+        // word, and it makes any stale live copy lose. Live records of such an owner are not.
         admit: (r) =>
-          ownerGone(this.#rules, r.w, r.g, this.#now, undefined) ? 'ownerGone' : opts.admit?.(r),
+          !opts.schema.isTombstone(r) && ownerGone(this.#rules, r.w, r.g, this.#now, undefined)
+            ? 'ownerGone'
+            : opts.admit?.(r),
       },
     });
     this.#config = config;
