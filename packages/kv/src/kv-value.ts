@@ -1,19 +1,12 @@
 import { Packr } from 'msgpackr';
-import { InvalidArgumentError, LimitError } from '@trellis/runtime';
+import { InvalidArgumentError, LimitError, plainMsgpackOptions } from '@trellis/runtime';
 
 /**
  * Values are stored and gossiped as plain msgpack (the wire's own settings: no msgpackr
  * extensions), so every replica holds the same bytes, the digest hashes them, and any msgpack
  * implementation can read them.
  */
-const packr = new Packr({
-  useRecords: false,
-  moreTypes: false,
-  bundleStrings: false,
-  variableMapSize: true,
-  mapsAsObjects: true,
-  int64AsType: 'number',
-});
+const packr = new Packr(plainMsgpackOptions);
 
 /** `value` as msgpack bytes; throws on a value msgpack cannot carry or one over `max` bytes. */
 export function encodeValue(value: unknown, max: number): Uint8Array {

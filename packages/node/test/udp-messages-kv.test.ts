@@ -3,17 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, LimitError } from '@trellis/runtime';
 import { StoreRegistrationError } from '@trellis/store';
 import { createNode, MessageNotDeliveredError, type GossipNode, type UserMessage } from '../src/index.js';
+import { until } from './helpers/until.js';
 
 // User messages and kv tables on real sockets: the wiring. The simulator tests the protocol.
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await sleep(25);
-  }
-  return check();
-}
 
 async function cluster(t: ExecutionContext, n: number): Promise<GossipNode[]> {
   const nodes: GossipNode[] = [];

@@ -1,23 +1,14 @@
 import test, { type ExecutionContext } from 'ava';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InvalidArgumentError } from '@trellis/runtime';
 import { DigestIndex } from '@trellis/membership';
 import { StoreRegistrationError, type Store, type StorePlugin } from '@trellis/store';
 import { routeStore } from '@trellis/routes';
 import { bindUdpAndTcp, closeQuietly, createNode, JoinFailedError, type GossipNode } from '../src/index.js';
 import { closedPort } from './transport-helpers.js';
+import { until } from './helpers/until.js';
 
 // The node's public surface on real sockets, as a new user meets it. Serial: each test starts
 // a few nodes on loopback, and the bounds are generous (the machine has two busy cores).
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await sleep(25);
-  }
-  return check();
-}
 
 function closing(t: ExecutionContext): GossipNode[] {
   const nodes: GossipNode[] = [];

@@ -2,18 +2,10 @@ import test from 'ava';
 import { routeStore, type RoutesApi, type RoutesChanged } from '@trellis/routes';
 import { createNode } from '../src/index.js';
 import type { GossipNode } from '../src/gossip-node.js';
+import { until } from './helpers/until.js';
 
 const overlays = [{ name: 'dcos', subnet: '9.0.0.0/8', prefixLength: 24 }];
 const routes = routeStore({ overlays, config: { settleMs: 300 } });
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 test('three nodes on loopback publish routes and see each other\u2019s in their converged tables', async (t) => {
   const nodes: GossipNode<{ routes: RoutesApi }>[] = [];

@@ -22,3 +22,4 @@ export {
   type TransportErrorCode,
   TransportError,
 } from './transport.js';
+export { plainMsgpackOptions } from './plain-msgpack.js';

@@ -1,19 +1,8 @@
 import { Packr } from 'msgpackr';
+import { plainMsgpackOptions } from '@trellis/runtime';
 
-/**
- * Plain, standard msgpack: no records/structures extension, no msgpackr-specific types, shortest
- * map headers. The same message always gives the same bytes (golden tests pin them), and any
- * msgpack implementation can read the wire.
- */
-const packr = new Packr({
-  useRecords: false,
-  moreTypes: false,
-  bundleStrings: false,
-  variableMapSize: true,
-  mapsAsObjects: true,
-  // Never BigInt: a peer's 64-bit integer becomes a number, which the protocol core validates.
-  int64AsType: 'number',
-});
+/** Plain msgpack: the same message always gives the same bytes (golden tests pin them). */
+const packr = new Packr(plainMsgpackOptions);
 
 /** One message as msgpack bytes (a private copy: msgpackr reuses its output buffer). */
 export function encodeMessage(message: unknown): Uint8Array {
