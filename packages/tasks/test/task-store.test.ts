@@ -1,58 +1,7 @@
 import test from 'ava';
-import { InvalidArgumentError, type Instant } from '@trellis/runtime';
-import type { MemberStatus } from '@trellis/membership';
-import { StoreTestbed } from '@trellis/store/testbed';
-import { TaskStore } from '../src/task-store.js';
-import type { TasksConfig } from '../src/tasks-config.js';
-import type { TaskInput } from '../src/task-input.js';
-import { taskKey, type TaskWire } from '../src/task-record.js';
-import type { TasksChanged, TasksEvent } from '../src/tasks-events.js';
-
-const graceMs = 10_000;
-const adoptWindowMs = 30_000;
-
-/** A task store on a virtual clock with a member table the test edits and a broadcast spy. */
-function harness(extra: { config?: Partial<TasksConfig>; selfId?: string } = {}) {
-  const bed = new StoreTestbed({ selfId: extra.selfId ?? 'self', generation: 1_000 });
-  const store = new TaskStore({
-    ctx: bed.context('tasks'),
-    config: { graceMs, adoptWindowMs, recomputeDelayMs: 50, ...extra.config },
-  });
-  const events: TasksEvent[] = [];
-  const h = {
-    bed,
-    store,
-    broadcasts: bed.broadcasts as { key: string; msg: TaskWire }[],
-    events,
-    get now() {
-      return bed.now;
-    },
-    advance(until: Instant): void {
-      bed.advance(store, until);
-      events.push(...bed.events(store));
-    },
-    member(id: string, status: MemberStatus | undefined): void {
-      bed.member(id, status);
-      store.markDirty(bed.now);
-    },
-    names(): string[] {
-      return store.list().map((e) => `${e.agent}/${e.id}`);
-    },
-  };
-  return h;
-}
-
-const web: TaskInput = {
-  id: 'web.1',
-  name: 'web',
-  framework: 'marathon',
-  agentIp: '10.0.0.9',
-  networks: [{ name: 'dcos', ipv4: '9.0.3.2' }],
-};
-
-function remote(w: string, i: string, over: Partial<TaskWire> = {}): TaskWire {
-  return { t: 'k', w, i, g: 1, v: 0, st: 0, n: 'db', f: 'kafka', a: '10.0.0.2', nw: [], ...over };
-}
+import { InvalidArgumentError } from '@trellis/runtime';
+import { graceMs, harness, remote, web } from './helpers/task-harness.js';
+import type { TasksChanged } from '../src/tasks-events.js';
 
 test('publish puts our task in the view, gossips it, and withdraw takes it out with a tombstone', (t) => {
   const h = harness();
@@ -213,27 +162,6 @@ test('news about our own task that would win is answered by re-asserting ours ab
   t.like(h.broadcasts.at(-1)?.msg, { i: 'ghost', g: 2000, v: 5, st: 1 });
 });
 
-test('after a restart, our previous life tasks stay until re-registered or the window closes', (t) => {
-  const h = harness();
-  const old = (i: string) => remote('self', i, { g: 500, v: 2, n: i });
-  h.store.handleRecord(h.now, 'x:1', old('kept'));
-  h.store.handleRecord(h.now, 'x:1', old('gone'));
-  h.advance(100);
-  t.deepEqual(h.names(), ['self/gone', 'self/kept'], 'adopted: names do not blink');
-  t.is(h.broadcasts.length, 2);
-
-  h.store.publish(h.now, { ...web, id: 'kept', name: 'kept' });
-  t.like(h.broadcasts.at(-1)?.msg, { i: 'kept', g: 1000, v: 0, st: 0 });
-  h.advance(adoptWindowMs + 1000);
-  t.deepEqual(h.names(), ['self/kept']);
-  // The tombstone is written at our generation: no old-life copy can outrank it.
-  t.like(h.broadcasts.at(-1)?.msg, { i: 'gone', g: 1000, st: 1 });
-  t.deepEqual(
-    h.store.local().map((e) => e.id),
-    ['kept'],
-  );
-});
-
 test('leave withdraws every task', (t) => {
   const h = harness();
   h.store.publish(h.now, { ...web, id: 'a' });
@@ -247,18 +175,6 @@ test('leave withdraws every task', (t) => {
     ],
   );
   t.deepEqual(h.store.local(), []);
-});
-
-test('a withdrawn task of our previous life never comes back from a stale replica', (t) => {
-  const h = harness();
-  h.store.handleRecord(h.now, 'x:1', remote('self', 'old', { g: 500, v: 2 }));
-  h.advance(adoptWindowMs + 1000);
-  t.deepEqual(h.names(), []);
-  // A replica that missed versions 3 and 4 of the old life still holds version 5.
-  h.store.handleRecord(h.now, 'x:1', remote('self', 'old', { g: 500, v: 5 }));
-  h.advance(h.now + 1000);
-  t.deepEqual(h.names(), []);
-  t.like(h.store.table.get(taskKey('self', 'old')), { g: 1000, st: 1 });
 });
 
 test('a task published again after its tombstone was collected outranks that tombstone elsewhere', (t) => {
@@ -287,28 +203,4 @@ test('owner and task ids containing "/" never share a key', (t) => {
       ['a/b', 'c'],
     ],
   );
-});
-
-test('records of owners gone for good are dropped and refused; live owners are untouched', (t) => {
-  const reapMs = 120_000;
-  const h = harness({ config: { graceMs, adoptWindowMs, reapMs } });
-  for (const w of ['alive', 'left', 'dead']) h.member(w, 'alive');
-  for (const w of ['alive', 'left', 'dead', 'unknown']) h.store.handleRecord(h.now, 'x:1', remote(w, 't'));
-  h.advance(100);
-  h.member('left', 'left');
-  h.member('dead', 'dead');
-  h.advance(61_000); // first sweep: the departed owner's record goes
-  t.is(h.store.stats().records, 3);
-  h.store.handleRecord(h.now, 'x:1', remote('left', 't2'));
-  t.is(h.store.stats().rejected.ownerGone, 1, 'refused while its owner is gone');
-  h.advance(h.now + reapMs + 60_000);
-  t.deepEqual(
-    [...h.store.table.all()].map((r) => r.w),
-    ['alive'],
-    'the long-dead and the long-unknown owners are dropped too',
-  );
-  t.is(h.store.stats().reaped, 3);
-  h.member('dead', 'alive');
-  h.store.handleRecord(h.now, 'x:1', remote('dead', 't', { g: 2 }));
-  t.is(h.store.stats().records, 2, 'an owner that comes back is admitted again');
 });
