@@ -1,4 +1,4 @@
-import { createNode } from '@trellis/node';
+import { createNode, realScheduler } from '@trellis/node';
 import { routeStore } from '@trellis/routes';
 import { taskStore } from '@trellis/tasks';
 import type { AgentNode } from './agent-node.js';
@@ -102,6 +102,7 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     plan,
     intervalMs: config.resyncIntervalMs,
     logger: log,
+    scheduler: realScheduler,
     desired: () => ({
       warm: isWarm(),
       state: desiredState(

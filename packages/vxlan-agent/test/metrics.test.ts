@@ -5,6 +5,7 @@ import { createMetrics } from '../src/metrics.js';
 import { plan } from '../src/planner/plan.js';
 import { Reconciler } from '../src/reconciler.js';
 import { HttpStats } from '../src/http/http-stats.js';
+import { VirtualScheduler } from './fixtures/virtual-scheduler.js';
 
 test('the registry has the node, reconciler, DNS and API families, read at scrape time', async (t) => {
   const node = await agentNode('m');
@@ -18,6 +19,7 @@ test('the registry has the node, reconciler, DNS and API families, read at scrap
     },
     plan,
     intervalMs: 60_000,
+    scheduler: new VirtualScheduler(),
     desired: () => ({ state: empty, warm: true }),
   });
   const http = new HttpStats();
