@@ -2,18 +2,24 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { AgentNode } from './agent-node.js';
 import type { DnsServer } from '@trellis/dns';
 import type { HttpStats } from './http/http-stats.js';
+import type { PlannerWarnings } from './planner-warnings.js';
 import type { Reconciler } from './reconciler.js';
 
+/** What the metrics read; the optional sources add their families when present. */
+export interface MetricsSources {
+  readonly node: AgentNode;
+  readonly reconciler: Reconciler;
+  readonly warnings?: PlannerWarnings;
+  readonly dns?: Pick<DnsServer, 'stats'>;
+  readonly http?: HttpStats;
+}
+
 /**
- * Prometheus metrics, read from the node's and the reconciler's own counters at scrape time
- * (no second bookkeeping to drift).
+ * Prometheus metrics, read from the node's, the reconciler's, the planner's, the DNS server's
+ * and the API's own counters at scrape time (no second bookkeeping to drift).
  */
-export function createMetrics(
-  node: AgentNode,
-  reconciler: Reconciler,
-  dns?: DnsServer,
-  http?: HttpStats,
-): Registry {
+export function createMetrics(sources: MetricsSources): Registry {
+  const { node, reconciler, warnings, dns, http } = sources;
   const registry = new Registry();
   const { gauge, counter } = instruments(registry);
   gauge('trellis_members', 'Members by status', ['status'], (g) => {
@@ -62,6 +68,7 @@ export function createMetrics(
     () => node.stores.routes.stats().exhausted,
   );
   reconcilerMetrics(registry, reconciler);
+  if (warnings !== undefined) plannerMetrics(registry, warnings);
   if (dns !== undefined) dnsMetrics(registry, dns);
   if (http !== undefined) httpMetrics(registry, http);
   return registry;
@@ -124,7 +131,31 @@ function reconcilerMetrics(registry: Registry, reconciler: Reconciler): void {
   );
 }
 
-function dnsMetrics(registry: Registry, dns: DnsServer): void {
+/** Two labels (type, reason), so not through `instruments`. */
+function plannerMetrics(registry: Registry, warnings: PlannerWarnings): void {
+  const labelNames = ['type', 'reason'];
+  new Gauge({
+    name: 'trellis_planner_warnings',
+    help: 'Planner warnings in force (remote routes skipped: address collisions), by type and reason',
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const c of warnings.counts()) this.set({ type: c.type, reason: c.reason }, c.inForce);
+    },
+  });
+  new Counter({
+    name: 'trellis_planner_warnings_raised_total',
+    help: 'Planner warnings raised (each counted once, when it appears), by type and reason',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of warnings.counts()) this.inc({ type: c.type, reason: c.reason }, c.raised);
+    },
+  });
+}
+
+function dnsMetrics(registry: Registry, dns: Pick<DnsServer, 'stats'>): void {
   const { gauge, counter }: Instruments = instruments(registry);
   counter('trellis_dns_queries_total', 'DNS queries received', ['transport'], () => ({
     udp: dns.stats().queriesUdp,
@@ -147,6 +178,24 @@ function dnsMetrics(registry: Registry, dns: DnsServer): void {
     'Responses sent with TC set: answers left out to fit (UDP size, or 64 KiB over TCP)',
     [],
     () => dns.stats().truncated,
+  );
+  counter(
+    'trellis_dns_limited_total',
+    'UDP responses over the rate limit (dropped, or slipped as an empty TC answer)',
+    [],
+    () => dns.stats().limited,
+  );
+  counter(
+    'trellis_dns_slipped_total',
+    'Limited UDP responses sent as an empty TC answer instead of dropped',
+    [],
+    () => dns.stats().slipped,
+  );
+  counter(
+    'trellis_dns_socket_events_total',
+    'DNS socket events (errors, refused and closed TCP connections), by event',
+    ['event'],
+    () => numbers(dns.stats().socket),
   );
   gauge('trellis_dns_tcp_connections', 'Open DNS TCP connections', [], (g) =>
     g.set(dns.stats().tcpConnectionsActive),
