@@ -41,7 +41,20 @@ export {
   PermissionError,
   ExecutorClosedError,
 } from './executor/errors.js';
-export { Reconciler, type KernelExecutor, type DesiredSnapshot, type ReconcileStats } from './reconciler.js';
+export {
+  Reconciler,
+  retryDelayMs,
+  type KernelExecutor,
+  type DesiredSnapshot,
+  type ReconcileStats,
+  type ReconcilerOptions,
+} from './reconciler.js';
+export {
+  PlannerWarnings,
+  type PlannerWarning,
+  type PlannerWarningCount,
+  type PlannerWarningChanges,
+} from './planner-warnings.js';
 export { parseAgentConfig, type AgentConfig, type AgentDnsConfig } from './config/agent-config.js';
 export { defaultHttpConfig, type HttpConfig } from './config/http-config.js';
 export { loadAgentConfig, type LoadedAgentConfig } from './config/load-config.js';
