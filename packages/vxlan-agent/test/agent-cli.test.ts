@@ -81,6 +81,19 @@ const rows: Row[] = [
     absent: /secretsalt|root:/,
   },
   {
+    // The error is located by a parser that recurses: it must not run out of stack.
+    name: '1 MiB of unclosed brackets',
+    path: () => file('['.repeat(1024 * 1024)),
+    code: 2,
+    message: /is not valid JSON: nested deeper than 256 levels at line 1, column 257/,
+  },
+  {
+    name: 'a keyring of unclosed brackets',
+    path: () => config({ ...keyed, keyringFile: file('{"keys":'.repeat(100_000)) }),
+    code: 2,
+    message: /keyringFile: .* is not valid JSON: nested deeper than 256 levels at line 1, column 2049/,
+  },
+  {
     name: 'a JSON error on line 3',
     path: () => file('{\n  "nodeId": "a",\n  "bind": 7946,,\n}'),
     code: 2,

@@ -1,5 +1,5 @@
 import { constants, type FileHandle, open } from 'node:fs/promises';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { createScanner, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 
 /** Config, keyring, token and identity files are small; anything bigger is not one of them. */
 export const configFileBytesMax = 1024 * 1024;
@@ -59,6 +59,14 @@ export function parseJsonText(text: string): JsonParse {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
+    const deep = tooDeepAt(text);
+    if (deep !== undefined) {
+      const { line, column } = position(text, deep);
+      return {
+        ok: false,
+        message: `is not valid JSON: nested deeper than ${nestingMax} levels at line ${line}, column ${column}`,
+      };
+    }
     const errors: ParseError[] = [];
     parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     const first = errors[0];
@@ -69,6 +77,30 @@ export function parseJsonText(text: string): JsonParse {
       .toLowerCase();
     return { ok: false, message: `is not valid JSON: ${what} at line ${line}, column ${column}` };
   }
+}
+
+/**
+ * jsonc-parser locates errors by recursive descent: 1 MiB of `[` would exhaust the stack
+ * (JSON.parse itself does not recurse). No config nests anywhere near this deep.
+ */
+const nestingMax = 256;
+
+/** Where the nesting first goes past `nestingMax`, found by its (flat) scanner; undefined: it does not. */
+function tooDeepAt(text: string): number | undefined {
+  // jsonc-parser's SyntaxKind is a const enum, which isolatedModules cannot import.
+  const openBrace = 1;
+  const closeBrace = 2;
+  const openBracket = 3;
+  const closeBracket = 4;
+  const eof = 17;
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let kind: number = scanner.scan(); kind !== eof; kind = scanner.scan()) {
+    if (kind === openBrace || kind === openBracket) {
+      if (++depth > nestingMax) return scanner.getTokenOffset();
+    } else if (kind === closeBrace || kind === closeBracket) depth--;
+  }
+  return undefined;
 }
 
 function position(text: string, offset: number): { line: number; column: number } {
