@@ -84,3 +84,38 @@ test('at the connection cap the oldest idle connection gives way to a newcomer',
   t.true(api.stats.connectionsPeak.tcp <= 4, `peak ${api.stats.connectionsPeak.tcp}`);
   t.true((api.stats.rejected['connectionEvicted'] ?? 0) >= 8, JSON.stringify(api.stats.rejected));
 });
+
+/** Writes `count` pipelined GETs at once; resolves with the answers read until the server closes. */
+function pipelined(port: number, path: string, count: number, capMs: number) {
+  return new Promise<{ answers: number; closed: boolean }>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let received = '';
+    const done = (closed: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ answers: received.split('HTTP/1.1 200 ').length - 1, closed });
+    };
+    const timer = setTimeout(() => done(false), capMs);
+    s.on('connect', () => s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.repeat(count)));
+    s.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    s.on('error', () => undefined);
+    s.on('close', () => done(true));
+  });
+}
+
+test('a connection that pipelines thousands of requests is cut instead of queueing every answer', async (t) => {
+  t.timeout(60_000);
+  // Every answer to a pipelined request waits in memory for the ones before it: 8 connections
+  // of 2,730 queued /metrics answers each held 350 MB and the event loop for seconds.
+  const { api, tcp } = await startApiHarness(t, { http: { idleTimeoutMs: 30_000 } });
+  const flood = await pipelined(tcp.port!, '/metrics', 2000, 20_000);
+  t.log(`2,000 pipelined: ${flood.answers} answered, closed by the server: ${flood.closed}`);
+  t.true(flood.closed, 'the server cut the connection');
+  t.true(flood.answers <= 32, `${flood.answers} answers`);
+  t.true(api.stats.requests.tcp <= 64, `${api.stats.requests.tcp} requests handled`);
+  t.is(api.stats.rejected['pipelineTooDeep'], 1, JSON.stringify(api.stats.rejected));
+  // A client that pipelines a few requests is served in full.
+  const few = await pipelined(tcp.port!, '/v1/members', 10, 2000);
+  t.is(few.answers, 10);
+  t.is((await call(tcp, 'GET', '/v1/members')).status, 200);
+});

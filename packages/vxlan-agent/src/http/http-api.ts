@@ -56,6 +56,8 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   const serve = (name: ListenerName, policy: WritePolicy, listenHost?: string) => {
     const server = createApiServer(opts.http, stats, name);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      // Cut by the connection limit: the rest of a pipelined chunk is not worth an answer.
+      if (req.socket.destroyed) return;
       stats.requests[name]++;
       handle(req, res, { route, policy, listenHost, stats, logger: opts.logger });
     });
