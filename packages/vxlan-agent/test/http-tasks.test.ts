@@ -92,3 +92,21 @@ test('bad registrations get a clear 4xx and change nothing', async (t) => {
   // The server still works after all that.
   t.is((await put({ name: 'a', framework: 'b' })).status, 201);
 });
+
+test('a registration nested thousands of levels deep gets 400, not a failed handler', async (t) => {
+  const { node, socket, api } = await startApiHarness(t);
+  const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+  for (const body of [
+    `{"name":"web","framework":"m","agentIp":${deep}}`,
+    `{"name":"web","framework":"m","networks":[{"name":"dcos","ipv4":${deep}}]}`,
+  ]) {
+    const answer = await call(socket, 'PUT', '/v1/tasks/x', { body });
+    t.is(answer.status, 400, answer.text);
+    t.regex((answer.body as { error: string }).error, /nested deeper than 32 levels/);
+  }
+  t.deepEqual(node.stores.tasks.local(), []);
+  t.is(api.stats.rejected['badJson'], 2);
+  // Registrations nest four levels deep at most.
+  const ok = { name: 'web', framework: 'm', networks: [{ name: 'dcos', ipv4: '9.0.1.2' }] };
+  t.is((await call(socket, 'PUT', '/v1/tasks/x', { body: ok })).status, 201);
+});

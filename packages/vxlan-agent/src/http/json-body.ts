@@ -28,9 +28,31 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     else if (size > drainMaxBytes) throw tooLarge;
   }
   if (size > bodyMaxBytes) throw tooLarge;
+  let value: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
     throw new HttpError(400, 'the body is not valid JSON', 'badJson');
   }
+  if (nestsDeeper(value, nestingMax))
+    throw new HttpError(400, `the body is nested deeper than ${nestingMax} levels`, 'badJson');
+  return value;
+}
+
+/**
+ * A registration nests four levels. JSON.parse takes any depth, but what checks and describes
+ * the value afterwards recurses (JSON.stringify of 30,000 nested arrays overflows the stack).
+ */
+const nestingMax = 32;
+
+/** Walks the value with a stack of its own, so the walk itself cannot overflow. */
+function nestsDeeper(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
