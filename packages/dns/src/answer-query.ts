@@ -22,8 +22,8 @@ export interface AnswerOptions {
 /**
  * A response decided but not yet encoded, so that a rate limiter can look at it first and skip
  * the encoding when it sends nothing. `rateClass` is what it is charged to, as in BIND: answers
- * and NODATA per name and type, every NXDOMAIN of the zone together (random names must not each
- * get a fresh account), every error together.
+ * per name and type, NODATA per name, every NXDOMAIN of the zone together (random names must not
+ * each get a fresh account), every error together.
  */
 export type PreparedAnswer =
   | { readonly kind: 'drop'; readonly reason: DropReason }
@@ -120,7 +120,14 @@ export function prepareAnswer(zone: TaskZone, message: Uint8Array, options: Answ
     additionals: found.additionals,
     opt,
   };
-  const rateClass = result === 'nxdomain' ? 'nxdomain' : `${result}/${question.type}/${relative}`;
+  // A NODATA answer holds no record of the type asked, so it is charged per name alone (as BIND
+  // does): per type, 65,536 of them would each open a fresh account for the same reply.
+  const rateClass =
+    result === 'nxdomain'
+      ? 'nxdomain'
+      : result === 'nodata'
+        ? `nodata/${relative}`
+        : `${result}/${question.type}/${relative}`;
   return { kind: 'reply', spec, limit, result, rateClass };
 }
 

@@ -63,6 +63,21 @@ test('another prefix is not affected, and a real resolver in the limited prefix 
   t.true(after.queriesTcp > before.queriesTcp, 'and it retried over TCP');
 });
 
+test('NODATA is charged per name whatever the type asked, as in BIND: varying the type does not evade the limit', async (t) => {
+  const { server, port } = await started(t, { rrlResponsesPerSecond: 5 });
+  // 40 types the name has no records of (type numbers nobody assigned): 40 NODATA answers,
+  // each with the SOA, so about twice the size of its query.
+  const queries = copies(40, query(NAME, 'A')).map((b, i) => {
+    b.writeUInt16BE(1000 + i, b.length - 4);
+    return b;
+  });
+  const replies = await udpBurst(port, '127.0.1.1', queries, () => server.stats().queriesUdp >= 40);
+  const full = replies.filter((r) => !r.flag_tc && r.authorities?.length === 1);
+  t.log(`40 types at once: ${full.length} NODATA answers, ${40 - full.length} limited`);
+  t.true(full.length >= 5 && full.length <= 10, `${full.length} answered in full`);
+  t.is(server.stats().answers.nodata, full.length);
+});
+
 test('errors are limited too, and never slip', async (t) => {
   const { server, port } = await started(t, { rrlResponsesPerSecond: 5 });
   const replies = await udpBurst(

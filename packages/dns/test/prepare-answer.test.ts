@@ -18,13 +18,15 @@ function prepared(bytes: Uint8Array): PreparedAnswer & { kind: 'reply' } {
   return p;
 }
 
-test('rate classes as BIND charges them: answers and NODATA per name and type, NXDOMAIN and errors pooled', (t) => {
+test('rate classes as BIND charges them: answers per name and type, NODATA per name, NXDOMAIN and errors pooled', (t) => {
   const cls = (name: string, type: Parameters<typeof query>[1]) => prepared(query(name, type)).rateClass;
   t.is(cls(`web.marathon.containerip.${ZONE}`, 'A'), 'answer/A/web.marathon.containerip');
   // Case does not make a new account (a 0x20 client, or a flood varying it).
   t.is(cls(`WEB.Marathon.containerip.${ZONE.toUpperCase()}`, 'A'), 'answer/A/web.marathon.containerip');
   t.not(cls(`web.marathon.containerip.${ZONE}`, 'AAAA'), cls(`web.marathon.containerip.${ZONE}`, 'A'));
-  t.is(cls(`web.marathon.containerip.${ZONE}`, 'AAAA'), 'nodata/AAAA/web.marathon.containerip');
+  t.is(cls(`web.marathon.containerip.${ZONE}`, 'AAAA'), 'nodata/web.marathon.containerip');
+  // An empty answer does not say which type was asked: one account, or each type would get one.
+  t.is(cls(`web.marathon.containerip.${ZONE}`, 'TXT'), 'nodata/web.marathon.containerip');
   // Random names would each get a fresh account: all NXDOMAINs of the zone share one.
   t.is(cls(`x1.marathon.containerip.${ZONE}`, 'A'), 'nxdomain');
   t.is(cls(`x2.other.agentip.${ZONE}`, 'AAAA'), 'nxdomain');
