@@ -22,7 +22,7 @@ export interface DnsConfig {
   readonly udpPayloadMax: number;
   /** Concurrent TCP connections; more are closed at accept. */
   readonly tcpConnectionsMax: number;
-  /** Concurrent TCP connections from one client address; more from it are closed at accept. */
+  /** Concurrent TCP connections from one client (IPv4 address, IPv6 /64); more from it are closed at accept. */
   readonly tcpConnectionsPerClientMax: number;
   /** A TCP connection with no complete query for this long is closed (RFC 7766 asks for seconds). */
   readonly tcpIdleMs: number;

@@ -1,9 +1,15 @@
 import type { Socket } from 'node:net';
+import { clientPrefix } from './client-prefix.js';
 import type { SocketEventKind } from './dns-stats.js';
 
 /** RFC 1035 §4.2.2: each message on TCP is preceded by its length in two bytes. */
 const LENGTH_BYTES = 2;
 const HEADER_BYTES = 12;
+/**
+ * Who counts as one client: an IPv4 address, or an IPv6 /64, the least a host is given, since
+ * it may connect from any address in it. An IPv4-mapped address is its IPv4 address.
+ */
+const CLIENT = { ipv4: 32, ipv6: 64 } as const;
 
 export interface TcpConnectionsOptions {
   readonly connectionsMax: number;
@@ -21,14 +27,15 @@ export interface TcpConnectionsOptions {
 /**
  * DNS over TCP, server side (RFC 7766): length-prefixed queries, several per connection, answered
  * in order. Everything a client can make us hold is bounded: `connectionsMax` sockets and
- * `connectionsPerClientMax` of them per client address (so one client cannot take them all), one
+ * `connectionsPerClientMax` of them per client (IPv4 address or IPv6 /64: one client cannot take
+ * them all), one
  * partial query of at most `queryBytesMax` each, `backlogBytesMax` of unread replies,
  * `firstQueryMs` to send a first complete query and `idleMs` between queries.
  */
 export class TcpConnections {
   readonly #o: TcpConnectionsOptions;
   readonly #sockets = new Set<Socket>();
-  /** Open connections per client address; an address leaves the map with its last connection. */
+  /** Open connections per client; a client leaves the map with its last connection. */
   readonly #perClient = new Map<string, number>();
   accepted = 0;
 
@@ -60,11 +67,12 @@ export class TcpConnections {
     this.#serve(socket);
   }
 
-  /** The client address if the connection may stay; else undefined, counted by reason. */
+  /** The client (address or /64) if the connection may stay; else undefined, counted by reason. */
   #admit(socket: Socket): string | undefined {
     // Undefined once the peer has already gone: nothing to serve, nothing to count against it.
-    const client = socket.remoteAddress;
-    if (client === undefined) return undefined;
+    const address = socket.remoteAddress;
+    if (address === undefined) return undefined;
+    const client = clientPrefix(address, CLIENT);
     if (this.#sockets.size >= this.#o.connectionsMax) {
       this.#o.count('tcp-limit');
       return undefined;
