@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBin } from './fixtures/run-bin.js';
@@ -213,7 +213,7 @@ const rows: Row[] = [
 
 for (const row of rows)
   test(`--check: ${row.name} -> exit ${row.code}`, async (t) => {
-    const r = await runBin(['--check', '--config', row.path()], {}, 15_000);
+    const r = await runBin(['--check', '--config', row.path()], {}, 60_000);
     const output = `${r.stdout}${r.stderr}`;
     t.is(r.code, row.code, output);
     t.regex(output, row.message);
@@ -263,9 +263,10 @@ rootTest('as a user who may not read the config: exit 3', async (t) => {
 rootTest(
   'without CAP_NET_ADMIN, a valid config stops at the netlink check: exit 3 with what to do',
   async (t) => {
+    // The agent's own directory: one everybody may write to would fail the check (exit 2).
     const sub = join(dir, 'nobody');
-    mkdirSync(sub, { mode: 0o777 });
-    chmodSync(sub, 0o777);
+    mkdirSync(sub, { mode: 0o755 });
+    chownSync(sub, 65534, 65534);
     const readable = config({ http: { socket: join(sub, 'agent.sock'), listen: '127.0.0.1:8124' } });
     const r = await runBin(['--config', readable], { uid: 65534, gid: 65534 });
     t.is(r.code, 3, r.stderr);

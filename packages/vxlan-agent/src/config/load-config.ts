@@ -5,6 +5,7 @@ import { parseJsonText, readSmallFile } from './config-file.js';
 import { FileProblems } from './file-problems.js';
 import { groupId } from './group-id.js';
 import { parseHttpConfig } from './http-config.js';
+import { checkSocketPlace } from './socket-place.js';
 import { loadKeyringFile } from './keyring-file.js';
 import { loadTokenFile } from './token-file.js';
 import { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
@@ -27,7 +28,7 @@ const what = 'trellis-agent config';
  * Everything `--check` and the start path check, in one place, before any side effect: the
  * config file (a regular file of at most 1 MiB, JSON whose errors name a line and column), every
  * setting, the files it names (keyring, token) and the host facts it relies on (the underlay,
- * the socket's group). Every problem is listed at once: `ConfigError`, or `ConfigAccessError`
+ * the socket's group and place). Every problem is listed at once: `ConfigError`, or `ConfigAccessError`
  * when a file could not be read for lack of permission.
  */
 export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> {
@@ -53,6 +54,7 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
   const httpToken =
     http.tokenFile === undefined ? undefined : await loadTokenFile(http.tokenFile, 'http.tokenFile', p);
   const socketGid = http.socketGroup === undefined ? undefined : await gid(http.socketGroup, p);
+  if (!p.list.list.some((q) => q.path === 'http.socket')) await checkSocketPlace(http.socket, p);
   const spec = parseUnderlay(raw.underlay, new ConfigProblems());
   const underlay = spec === undefined ? undefined : await underlayOf(spec, config?.underlayMtu, p);
   p.throwIfAny(what);

@@ -6,8 +6,8 @@ const tokenCharsMax = 4096;
 
 /**
  * Reads the bearer token TCP writes must present: one line of 16-4096 printable ASCII
- * characters, in a file only its owner may read (mode 0600 or 0400), since whoever reads it can
- * write to every agent's DNS.
+ * characters, in a file only its owner (root or the agent's user) may read (mode 0600 or 0400),
+ * since whoever reads it can write to every agent's DNS.
  */
 export async function loadTokenFile(
   file: string,
@@ -16,6 +16,13 @@ export async function loadTokenFile(
 ): Promise<string | undefined> {
   const read = await readSmallFile(file, tokenCharsMax + 2);
   if (!read.ok) return p.file(path, file, read);
+  // Mode 0600 keeps the token from everyone but the file's owner: that must be us (or root).
+  const euid = process.geteuid?.() ?? 0;
+  if (read.uid !== 0 && read.uid !== euid)
+    return p.content(
+      path,
+      `${file} belongs to uid ${read.uid}, who can read it: chown it to root or uid ${euid}`,
+    );
   if ((read.mode & 0o077) !== 0)
     return p.content(
       path,
