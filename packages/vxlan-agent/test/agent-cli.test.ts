@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBin } from './fixtures/run-bin.js';
@@ -67,6 +67,25 @@ const rows: Row[] = [
     message: /is a FIFO, not a regular file/,
   },
   { name: 'a directory', path: () => dir, code: 2, message: /is a directory/ },
+  {
+    name: 'a loop of symbolic links',
+    path: () => {
+      const [a, b] = [join(dir, `loop${n}a`), join(dir, `loop${n++}b`)];
+      symlinkSync(b, a);
+      symlinkSync(a, b);
+      return a;
+    },
+    code: 2,
+    message: /is a loop of symbolic links/,
+  },
+  // fstat says 0 bytes; the content is read all the same, judged, and not quoted.
+  {
+    name: 'a /proc file',
+    path: () => '/proc/self/environ',
+    code: 2,
+    message: /line 1, column 1/,
+    absent: /PATH=/,
+  },
   {
     name: 'over 1 MiB',
     path: () => file(' '.repeat(1024 * 1024 + 1)),
