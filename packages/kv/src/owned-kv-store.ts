@@ -129,6 +129,9 @@ export class OwnedKvStore extends OwnerRegisterStore<OwnedKvWire, KvRejectReason
       [...keys].map((k) => [k, this.#visibleEntry(this.table.get(k), now)] as const),
     );
     if (diff !== undefined) this.emit({ type: 'kvChanged', ...diff });
+    // Only changed keys were looked at, so their visible() calls armed only their owners' grace
+    // ends: arm every dead owner's again, or an end armed before this recompute is lost.
+    for (const end of this.#graceEnds.values()) this.due(end);
   }
 
   #visibleEntry(r: OwnedKvWire | undefined, now: Instant): KvEntry | undefined {

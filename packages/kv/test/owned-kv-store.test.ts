@@ -70,6 +70,25 @@ test('peers’ entries: visible while their owner lives, for graceMs once dead, 
   t.deepEqual(store.entries(), [], 'a dead owner leaves the view once its grace is over');
 });
 
+test('a dead owner leaves the view when its grace ends, even if another change came in between', (t) => {
+  // The view is patched: a recompute for some other key must not drop the end of a grace.
+  const { bed, store } = setup({ graceMs: 1000, reapMs: 600_000 });
+  bed.member('a', 'alive');
+  store.handleRecord(0, 'a:1', peer('a', 'x', 1));
+  bed.advance(store, 20);
+  bed.memberChanged(store, 'a', 'dead');
+  bed.advance(store, 40);
+  t.is(store.get('x', 'a'), 1, 'visible during the grace period');
+  store.set(bed.now, 'mine', 1);
+  bed.advance(store, 100);
+  bed.advance(store, 2000);
+  t.deepEqual(
+    store.entries().map((e) => e.owner),
+    ['me'],
+    'the dead owner left the view when its grace ended',
+  );
+});
+
 test('local bounds throw typed errors and change nothing', (t) => {
   const { store } = setup({ valueBytesMax: 16, ownKeysMax: 2, keyLengthMax: 4 });
   t.throws(() => store.set(0, 'k', 'x'.repeat(40)), { instanceOf: LimitError, message: /valueBytesMax/ });
