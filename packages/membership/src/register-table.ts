@@ -62,6 +62,13 @@ export class RegisterTable<R, Reason extends string> {
   readonly #opts: RegisterTableOptions;
   readonly #hooks: RegisterTableHooks<R, Reason>;
   readonly #slots = new Map<string, Slot<R>>();
+  /**
+   * Tombstones collected here, kept out of the table and the digest for one more TTL (`since`:
+   * when they were collected). Replicas collect at their own times; a replica that has not yet
+   * offers the tombstone back, and taking it (then relaying it, or its owner withdrawing above
+   * it again) would keep every tombstone alive for ever. Nothing at or below one is taken.
+   */
+  readonly #collected = new Map<string, Slot<R>>();
   readonly #digest: DigestIndex;
   readonly #rejected = new Map<Reason | 'tableFull', number>();
 
@@ -108,7 +115,8 @@ export class RegisterTable<R, Reason extends string> {
     const record = v.record;
     const key = this.#schema.key(record);
     const slot = this.#slots.get(key);
-    if (slot !== undefined && this.#schema.compare(record, slot.record) <= 0) return { kind: 'unchanged' };
+    const known = slot ?? this.#collected.get(key);
+    if (known !== undefined && this.#schema.compare(record, known.record) <= 0) return { kind: 'unchanged' };
     if (this.#schema.owner?.(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
     const refused = this.#hooks.admit?.(record);
     if (refused !== undefined) return this.#reject(refused);
@@ -123,11 +131,16 @@ export class RegisterTable<R, Reason extends string> {
     this.#store(key, record, this.#slots.get(key)?.record, now);
   }
 
-  /** Removes tombstones older than the TTL; returns the records removed. */
+  /**
+   * Removes tombstones older than the TTL; returns the records removed. For one more TTL, they
+   * still beat what they beat (see `#collected`), then they are forgotten.
+   */
   collect(now: Instant): R[] {
-    return this.prune(
-      (record, since) => this.#schema.isTombstone(record) && now - since >= this.#opts.tombstoneTtlMs,
-    );
+    const ttl = this.#opts.tombstoneTtlMs;
+    for (const [key, c] of this.#collected) if (now - c.since >= ttl) this.#collected.delete(key);
+    const removed = this.prune((record, since) => this.#schema.isTombstone(record) && now - since >= ttl);
+    for (const r of removed) this.#collected.set(this.#schema.key(r), { record: r, since: now });
+    return removed;
   }
 
   /**
@@ -147,6 +160,7 @@ export class RegisterTable<R, Reason extends string> {
   }
 
   #store(key: string, record: R, previous: R | undefined, now: Instant): void {
+    this.#collected.delete(key);
     this.#slots.set(key, { record, since: now });
     this.#digest.set(key, this.#schema.hash(record));
     this.#hooks.stored?.(record, previous);
