@@ -83,10 +83,13 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       config,
       hooks: {
         ...opts.index,
-        // A tombstone is always taken, even from an owner gone for good: it is that owner's last
-        // word, and it makes any stale live copy lose. Live records of such an owner are not.
+        // A tombstone of an owner gone for good is its last word: taken over a copy we still
+        // hold (the copy is reaped at the sweep anyway). Nothing else of such an owner is
+        // taken: every replica reaps at its own sweep, and a tombstone taken back from one that
+        // has not yet (and relayed) would go round the cluster for ever.
         admit: (r) =>
-          !opts.schema.isTombstone(r) && ownerGone(this.#rules, r.w, r.g, this.#now, undefined)
+          ownerGone(this.#rules, r.w, r.g, this.#now, undefined) &&
+          !(opts.schema.isTombstone(r) && this.table.get(opts.schema.key(r)) !== undefined)
             ? 'ownerGone'
             : opts.admit?.(r),
       },

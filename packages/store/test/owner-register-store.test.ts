@@ -200,3 +200,40 @@ test('leave withdraws everything we publish', (t) => {
   t.like(store.table.get('me/a'), { st: 1 });
   t.like(store.table.get('me/b'), { st: 1 });
 });
+
+test('a departed owner’s withdrawal replaces a copy we hold, but is not taken for a key we do not hold', (t) => {
+  const { bed, store } = setup();
+  bed.member('leaves', 'alive', 100);
+  store.handleRecord(0, 'x:1', note('leaves', 'a', 100, 0));
+  bed.memberChanged(store, 'leaves', 'left', 100);
+  store.handleRecord(0, 'x:1', note('leaves', 'a', 100, 1, { st: 1 }));
+  t.like(store.table.get('leaves/a'), { v: 1, st: 1 }, 'its last word replaces the live copy');
+  // Every replica reaps at its own sweep; taking a tombstone back from one that has not yet
+  // (and relaying it) would keep it going round the cluster for ever.
+  store.handleRecord(0, 'slow:1', note('leaves', 'b', 100, 2, { st: 1 }));
+  t.is(store.table.get('leaves/b'), undefined, 'not taken for a key we do not hold');
+  t.is(store.stats().rejected['ownerGone'], 1);
+});
+
+test('a collected tombstone offered again by a slower replica is not taken back, nor withdrawn again', (t) => {
+  const { bed, store } = setup();
+  bed.member('p', 'alive', 100);
+  store.put(0, 'a', '1');
+  const ours = store.remove(0, 'a')!;
+  store.handleRecord(0, 'p:1', note('p', 'b', 100, 0));
+  const theirs = note('p', 'b', 100, 1, { st: 1 });
+  store.handleRecord(0, 'p:1', theirs);
+  bed.advance(store, 61_000);
+  t.is(store.table.get('me/a'), undefined, 'our tombstone collected after its TTL');
+  t.is(store.table.get('p/b'), undefined, 'a peer’s too');
+  const sent = bed.broadcasts.length;
+  // A replica that got them later still holds them and offers them in a push-pull.
+  store.handleRecord(bed.now, 'slow:1', ours);
+  store.handleRecord(bed.now, 'slow:1', theirs);
+  t.is(store.table.get('me/a'), undefined, 'ours not taken back');
+  t.is(store.table.get('p/b'), undefined, 'theirs not taken back');
+  // Re-asserting the withdrawal above it would flood a new tombstone, collected a TTL later and
+  // offered back again by the slowest replica: a tombstone that never dies.
+  t.is(bed.broadcasts.length, sent, 'no new withdrawal sent');
+  t.like(store.put(bed.now, 'a', '2'), { g: 100, v: 2, st: 0 }, 'a new write still beats it');
+});
