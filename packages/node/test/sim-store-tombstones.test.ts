@@ -85,3 +85,23 @@ test('a withdrawn task’s tombstone is collected everywhere after its TTL, and 
   }
   t.pass();
 });
+
+test('a record of an owner nobody knows is reaped everywhere after reapMs, for good', (t) => {
+  const seed = seedFromEnv(762);
+  t.log(`SEED=${seed}`);
+  const c = staggeredCluster(seed);
+  const n0 = c.node(0).stores.tasks.store;
+  const template = [...n0.table.all()].find((r) => r.w === 'n3')!;
+  // Nobody's member record: taken on the benefit of the doubt, and gossiped on.
+  n0.handleRecord(c.sim.now, '10.9.9.9:7946', { ...template, w: 'ghost', i: 'ghost.t0', g: 5, v: 0 });
+  const ghost = (r: TaskWire) => r.w === 'ghost';
+  c.sim.run(60_000);
+  t.is(holding(c, ghost).length, 20, 'it reached everyone');
+  c.sim.run(n0.config.reapMs + 180_000);
+  for (let check = 0; check < 60; check++) {
+    const holders = holding(c, ghost);
+    if (holders.length > 0) return t.fail(`${check} min after reapMs: ${holders.length} nodes hold it`);
+    c.sim.run(60_000);
+  }
+  t.pass();
+});

@@ -69,6 +69,8 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
   /** Keys adopted from our previous life, and when their window closes. */
   readonly #adopted = new Map<string, Instant>();
   #reaped = 0;
+  /** Records of owners nobody knows, reaped here: copies are refused until `until`. */
+  readonly #reapedUnknown = new Map<string, { readonly record: R; readonly until: Instant }>();
   /** The highest version written in our generation, across all our keys. */
   #clock = -1;
   /** The `now` of the input being handled (the admission rule needs it). */
@@ -83,15 +85,7 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       config,
       hooks: {
         ...opts.index,
-        // A tombstone of an owner gone for good is its last word: taken over a copy we still
-        // hold (the copy is reaped at the sweep anyway). Nothing else of such an owner is
-        // taken: every replica reaps at its own sweep, and a tombstone taken back from one that
-        // has not yet (and relayed) would go round the cluster for ever.
-        admit: (r) =>
-          ownerGone(this.#rules, r.w, r.g, this.#now, undefined) &&
-          !(opts.schema.isTombstone(r) && this.table.get(opts.schema.key(r)) !== undefined)
-            ? 'ownerGone'
-            : opts.admit?.(r),
+        admit: (r) => this.#refusal(r) ?? opts.admit?.(r),
       },
     });
     this.#config = config;
@@ -197,7 +191,12 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
 
   protected override sweep(now: Instant): number {
     const collected = super.sweep(now);
-    const reaped = this.table.prune((r, since) => ownerGone(this.#rules, r.w, r.g, now, since)).length;
+    for (const [key, r] of this.#reapedUnknown) if (r.until <= now) this.#reapedUnknown.delete(key);
+    const dropped = this.table.prune((r, since) => ownerGone(this.#rules, r.w, r.g, now, since));
+    for (const r of dropped)
+      if (this.ctx.liveness.member(r.w) === undefined)
+        this.#reapedUnknown.set(this.schema.key(r), { record: r, until: now + this.#config.reapMs });
+    const reaped = dropped.length;
     if (reaped > 0) {
       this.#reaped += reaped;
       this.log.info({ records: reaped }, 'dropped the records of owners gone for good');
@@ -217,6 +216,24 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       this.#adopted.delete(key);
       this.onAdoptionExpired(now, key);
     }
+  }
+
+  /**
+   * Why a valid peer record that would be stored is refused, if it is. Records of an owner gone
+   * for good are, but for its tombstone over a copy we still hold (its last word; the copy is
+   * reaped at the sweep anyway). Replicas reap at their own sweeps, and one that has not yet
+   * offers what it holds back: taken again (and relayed), it would go round the cluster for
+   * ever. So a tombstone for a key we dropped is refused too, and so are copies of what we
+   * reaped of an owner nobody knows (its records are taken on the benefit of the doubt, and
+   * reaped by the time they have been stored `reapMs`), while it stays unknown.
+   */
+  #refusal(r: R): 'ownerGone' | undefined {
+    const key = this.schema.key(r);
+    if (ownerGone(this.#rules, r.w, r.g, this.#now, undefined))
+      return this.schema.isTombstone(r) && this.table.get(key) !== undefined ? undefined : 'ownerGone';
+    const reaped = this.#reapedUnknown.get(key);
+    if (reaped === undefined || this.ctx.liveness.member(r.w) !== undefined) return undefined;
+    return this.schema.compare(r, reaped.record) <= 0 ? 'ownerGone' : undefined;
   }
 
   /** `r` at generation `g`, versioned above `above` (what it replaces) and our clock. */

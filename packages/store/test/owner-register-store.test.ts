@@ -237,3 +237,21 @@ test('a collected tombstone offered again by a slower replica is not taken back,
   t.is(bed.broadcasts.length, sent, 'no new withdrawal sent');
   t.like(store.put(bed.now, 'a', '2'), { g: 100, v: 2, st: 0 }, 'a new write still beats it');
 });
+
+test('records of an owner nobody knows are reaped after reapMs, and not taken back from a slower replica', (t) => {
+  const { bed, store } = setup();
+  // Benefit of the doubt: its member record may be on its way.
+  store.handleRecord(0, 'x:1', note('ghost', 'k', 100, 0));
+  t.truthy(store.table.get('ghost/k'));
+  bed.advance(store, 61_000);
+  t.is(store.table.get('ghost/k'), undefined, 'reaped');
+  // Replicas reap at their own sweeps: one that has not yet offers it back. Taken (and relayed),
+  // it would go round the cluster for ever.
+  store.handleRecord(bed.now, 'slow:1', note('ghost', 'k', 100, 0));
+  t.is(store.table.get('ghost/k'), undefined, 'not taken back');
+  t.is(store.stats().rejected['ownerGone'], 1);
+  // Its owner turns up after all (a long partition healed): its records are taken again.
+  bed.member('ghost', 'alive', 100);
+  store.handleRecord(bed.now, 'slow:1', note('ghost', 'k', 100, 0));
+  t.truthy(store.table.get('ghost/k'));
+});
