@@ -101,3 +101,28 @@ test('replicas that saw the same writes in any order agree (fast-check)', (t) =>
   );
   t.false(details.failed, `counterexample ${fc.stringify(details.counterexample)} SEED=${seed}`);
 });
+
+test('a peer clock with a huge counter does not push our stamps out of range', (t) => {
+  const a = node('a');
+  const b = node('b');
+  // Within clockSkewMaxMs, and a counter at the largest safe integer: taken and observed.
+  const wild: SharedKvWire = {
+    t: 'v:cfg',
+    k: 'other',
+    l: 1500,
+    c: Number.MAX_SAFE_INTEGER,
+    w: 'evil',
+    st: 0,
+    d: Uint8Array.of(1),
+  };
+  a.store.handleRecord(1000, 'evil:1', wild);
+  t.is(a.store.table.size, 1);
+  a.store.set(1000, 'k', 2);
+  const ours = a.bed.broadcasts.at(-1)!.msg as SharedKvWire;
+  t.true(Number.isSafeInteger(ours.c), `counter ${ours.c}`);
+  t.true(ours.l > wild.l || (ours.l === wild.l && ours.c > wild.c), 'still above what we saw');
+  // Every replica takes our write: the store would otherwise keep a value no peer accepts.
+  b.store.handleRecord(1000, 'a:1', ours);
+  t.deepEqual(b.store.stats().rejected, {});
+  t.truthy(b.store.table.get('k'));
+});
