@@ -21,6 +21,7 @@ import { Driver } from './driver.js';
 import type { GossipNodeEvents, NodeStats } from './gossip-node-events.js';
 import { JoinFailedError, JoinWatch } from './join-watch.js';
 import { deliveryError } from './send-error.js';
+import { PendingSends } from './pending-sends.js';
 import type { WireCodec } from './wire/wire-codec.js';
 
 /** A node that runs membership alone: no stores, so `node.stores` has no member. */
@@ -63,6 +64,7 @@ export class GossipNode<S extends object = object> extends EventEmitter<GossipNo
   readonly #tables = new Map<string, KvTable>();
   readonly #host: StoreHost;
   readonly #join = new JoinWatch();
+  readonly #sends = new PendingSends();
   #leaveWaiters: (() => void)[] = [];
   #closed = false;
 
@@ -146,7 +148,7 @@ export class GossipNode<S extends object = object> extends EventEmitter<GossipNo
 
   /**
    * Sends `payload` to one member over the reliable stream; resolves once the peer has it,
-   * rejects with `MessageNotDeliveredError` when it does not answer.
+   * rejects with `MessageNotDeliveredError` when it does not answer (or the node closes first).
    */
   send(memberId: string, payload: unknown, options: { readonly topic?: string } = {}): Promise<void> {
     const member = this.member(memberId);
@@ -154,14 +156,9 @@ export class GossipNode<S extends object = object> extends EventEmitter<GossipNo
       return Promise.reject(new InvalidArgumentError(`no member ${JSON.stringify(memberId)}`));
     if (member.status === 'left')
       return Promise.reject(deliveryError(memberId, 'left', 'the member left the cluster'));
-    return new Promise((resolve, reject) => {
-      this.#run((now) =>
-        this.core.send(now, member.addr, options.topic ?? '', payload, (error) => {
-          if (error === undefined) resolve();
-          else reject(deliveryError(memberId, error));
-        }),
-      );
-    });
+    return this.#sends.start(memberId, (done) =>
+      this.#run((now) => this.core.send(now, member.addr, options.topic ?? '', payload, done)),
+    );
   }
 
   /** Changes our metadata (gossiped under a new incarnation); throws when over `metaSizeMax`. */
@@ -183,6 +180,7 @@ export class GossipNode<S extends object = object> extends EventEmitter<GossipNo
     if (this.#closed) return;
     this.#closed = true;
     this.#driver.close();
+    this.#sends.close();
     this.#finishLeave();
     this.#join.closed();
     await this.#onClose?.();

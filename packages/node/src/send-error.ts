@@ -5,7 +5,7 @@ export class MessageNotDeliveredError extends TrellisError {
   override readonly name = 'MessageNotDeliveredError';
   readonly code = 'ERR_TRELLIS_NOT_DELIVERED';
   readonly member: string;
-  /** The transport's short code: `ECONNREFUSED`, `timeout`, `left`, `badReply`... */
+  /** The transport's short code: `ECONNREFUSED`, `timeout`, `left`, `badReply`, `closed`... */
   readonly reason: string;
 
   constructor(member: string, reason: string, message: string) {

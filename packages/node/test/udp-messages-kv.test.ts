@@ -64,6 +64,23 @@ test.serial('send resolves once the peer has the message; a gone peer rejects', 
   await t.throwsAsync(a.send('n2', 1), { instanceOf: MessageNotDeliveredError });
 });
 
+test.serial('a send in flight when the node closes, or made after, rejects instead of hanging', async (t) => {
+  const nodes = await cluster(t, 2);
+  const [a] = nodes as [GossipNode, GossipNode];
+  const settled = (p: Promise<void>) =>
+    Promise.race([
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (e instanceof MessageNotDeliveredError ? e.reason : 'other error'),
+      ),
+      sleep(3000).then(() => 'still pending after 3 s'),
+    ]);
+  const inFlight = a.send('n1', 'bye');
+  await a.close();
+  t.is(await settled(inFlight), 'closed');
+  t.is(await settled(a.send('n1', 'after')), 'closed');
+});
+
 test.serial('an owned kv table: each node writes its keys, every node reads them all', async (t) => {
   const nodes = await cluster(t, 3);
   const tables = nodes.map((x) => x.kv('inventory'));
