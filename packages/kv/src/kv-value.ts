@@ -23,7 +23,18 @@ export function encodeValue(value: unknown, max: number): Uint8Array {
     throw new InvalidArgumentError(
       'value is not plain data (a function or undefined, say): msgpack drops it',
     );
+  // msgpackr reads a "__proto__" key back as "__proto_" (other readers drop it): every replica,
+  // this one included, would hold another value than the one set.
+  if (hasProtoKey(value))
+    throw new InvalidArgumentError('value has a "__proto__" key, which msgpack renames');
   return bytes;
+}
+
+/** Whether `x` or anything in it has an own `__proto__` key (`x` is small and acyclic: it packed). */
+function hasProtoKey(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null || x instanceof Uint8Array) return false;
+  if (Array.isArray(x)) return x.some(hasProtoKey);
+  return Object.hasOwn(x, '__proto__') || Object.values(x).some(hasProtoKey);
 }
 
 /**

@@ -137,3 +137,12 @@ test('peer records over a bound or malformed are counted drops, never thrown', (
   });
   t.is(store.table.size, 2);
 });
+
+test('a value with a __proto__ key is refused: msgpack readers rename or drop that key', (t) => {
+  const { store } = setup();
+  const value: unknown = JSON.parse('{"a": [{"__proto__": {"polluted": 1}}]}');
+  t.throws(() => store.set(0, 'k', value), { instanceOf: InvalidArgumentError, message: /__proto__/ });
+  t.is(store.get('k'), undefined);
+  store.set(0, 'k', { proto: 1, __proto_: 2 });
+  t.deepEqual(store.get('k'), { proto: 1, __proto_: 2 });
+});
