@@ -163,13 +163,14 @@ export class BroadcastQueue {
       left -= this.#fill(c, Math.min(share, left), overheadBytes, picked);
     }
     for (const c of pending) left -= this.#fill(c, left, overheadBytes, picked);
-    // The buckets each class's picked news came from (its transmit count before this packet).
-    const touched = new Map<BroadcastClass, Set<number>>();
+    // How many of each bucket's news were picked, per class (buckets by transmit count before
+    // this packet).
+    const touched = new Map<BroadcastClass, Map<number, number>>();
     for (const item of picked) {
       const c = this.#classes.get(item.cls)!;
       let ts = touched.get(c);
-      if (ts === undefined) touched.set(c, (ts = new Set()));
-      ts.add(item.transmits);
+      if (ts === undefined) touched.set(c, (ts = new Map()));
+      ts.set(item.transmits, (ts.get(item.transmits) ?? 0) + 1);
     }
     for (const [c, ts] of touched) this.#advance(c, picked, ts, limit);
     return [...picked].map((p) => p.msg);
@@ -202,27 +203,32 @@ export class BroadcastQueue {
     return used;
   }
 
-  /** The picked news of `c` moves up one bucket, or out once sent `limit` times. */
+  /**
+   * The picked news of `c` moves up one bucket, or out once sent `limit` times. News is picked
+   * newest first, so only the tail of a bucket from its oldest picked item on is rewritten.
+   */
   #advance(
     c: BroadcastClass,
     picked: ReadonlySet<Pending>,
-    touched: ReadonlySet<number>,
+    touched: ReadonlyMap<number, number>,
     limit: number,
   ): void {
     const moved: (Pending[] | undefined)[] = [];
-    for (const t of [...touched].sort((a, b) => a - b)) {
+    for (const t of [...touched.keys()].sort((a, b) => a - b)) {
       const bucket = c.buckets[t];
       if (bucket === undefined) continue;
-      const stay: Pending[] = [];
-      for (const item of bucket) {
-        if (!picked.has(item)) stay.push(item);
+      const count = touched.get(t)!;
+      let found = 0;
+      let i = bucket.length;
+      while (found < count && i > 0) if (picked.has(bucket[--i]!)) found++;
+      for (const item of bucket.splice(i)) {
+        if (!picked.has(item)) bucket.push(item);
         else if (++item.transmits < limit) (moved[item.transmits] ??= []).push(item);
         else {
           c.byKey.delete(item.key);
           this.#size--;
         }
       }
-      c.buckets[t] = stay;
     }
     moved.forEach((items, t) => {
       if (items !== undefined) c.buckets[t] = mergeBySeq(c.buckets[t] ?? [], items);
@@ -266,8 +272,12 @@ export class BroadcastQueue {
   }
 }
 
-/** Two lists ordered by seq (oldest first) as one. */
-function mergeBySeq(a: readonly Pending[], b: readonly Pending[]): Pending[] {
+/** Two lists ordered by seq (oldest first) as one (`a` itself when `b` goes after it). */
+function mergeBySeq(a: Pending[], b: readonly Pending[]): Pending[] {
+  if (a.length === 0 || b.length === 0 || b[0]!.seq > a[a.length - 1]!.seq) {
+    for (const item of b) a.push(item);
+    return a;
+  }
   const out: Pending[] = [];
   let i = 0;
   let j = 0;
