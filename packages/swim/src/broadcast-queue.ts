@@ -169,7 +169,7 @@ export class BroadcastQueue {
     for (const item of picked) {
       const c = this.#classes.get(item.cls)!;
       let ts = touched.get(c);
-      if (ts === undefined) touched.set(c, (ts = new Map()));
+      if (ts === undefined) touched.set(c, (ts = new Map<number, number>()));
       ts.set(item.transmits, (ts.get(item.transmits) ?? 0) + 1);
     }
     for (const [c, ts] of touched) this.#advance(c, picked, ts, limit);
