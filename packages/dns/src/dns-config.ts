@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigProblems, describe } from '@trellis/runtime';
+import { isCidr } from './exempt-clients.js';
 import { NAME_CHARS_MAX, asciiLower, isHostName, withoutRootDot } from './dns-name.js';
 
 export interface DnsConfig {
@@ -53,6 +54,11 @@ export interface DnsConfig {
   readonly rrlIpv6PrefixLength: number;
   /** Rate buckets in each of the limiter's two hashed rows (fixed memory: 33 bytes per bucket in all). */
   readonly rrlTableSize: number;
+  /**
+   * Client networks never rate-limited (BIND's `exempt-clients`), as CIDRs: the agent gives its
+   * overlays' subnets, so its containers, which share one slice, do not share one rate.
+   */
+  readonly rrlExempt: readonly string[];
 }
 
 /** What callers (or a JSON file) give: every field optional; `nsName` and `tcpFirstQueryMs` are derived. */
@@ -86,6 +92,7 @@ export const defaultDnsConfig: Omit<DnsConfig, DerivedField> = Object.freeze({
   rrlIpv4PrefixLength: 24,
   rrlIpv6PrefixLength: 56,
   rrlTableSize: 65_536,
+  rrlExempt: Object.freeze([]),
 });
 
 /** BIND's tcp-initial-timeout may not go below 2.5 s either. */
@@ -148,7 +155,16 @@ function checkRrl(p: ConfigProblems, c: Record<keyof DnsConfig, unknown>): void 
   p.integer('rrlIpv4PrefixLength', c.rrlIpv4PrefixLength, 0, 32);
   p.integer('rrlIpv6PrefixLength', c.rrlIpv6PrefixLength, 0, 128);
   p.integer('rrlTableSize', c.rrlTableSize, 1024, 16_777_216);
+  const exempt = c.rrlExempt;
+  if (!Array.isArray(exempt) || exempt.length > RRL_EXEMPT_MAX)
+    p.add('rrlExempt', `must be a list of at most ${RRL_EXEMPT_MAX} CIDRs, got ${describe(exempt)}`);
+  else
+    (exempt as unknown[]).forEach((x, i) => {
+      if (!isCidr(x)) p.add(`rrlExempt[${i}]`, `must be a CIDR such as 9.0.0.0/8, got ${describe(x)}`);
+    });
 }
+
+const RRL_EXEMPT_MAX = 64;
 
 /** The first-query timeout, given or derived; never longer than the idle timeout it precedes. */
 function firstQueryMs(p: ConfigProblems, value: unknown, idleMs: number | undefined): number | undefined {

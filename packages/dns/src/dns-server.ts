@@ -6,6 +6,7 @@ import type { TaskEntry } from '@trellis/tasks';
 import { answerQuery, finishAnswer, prepareAnswer, slipAnswer } from './answer-query.js';
 import { bindUdpAndTcp, closeQuietly } from '@trellis/node';
 import { clientPrefix, type PrefixLengths } from './client-prefix.js';
+import { ExemptClients } from './exempt-clients.js';
 import { type DnsConfig, type DnsConfigInput, parseDnsConfig } from './dns-config.js';
 import {
   type DnsStats,
@@ -40,6 +41,7 @@ export class DnsServer {
   readonly #tcpConnections: TcpConnections;
   /** Undefined when `rrlResponsesPerSecond` is 0. */
   readonly #rrl: ResponseRateLimiter | undefined;
+  readonly #exempt: ExemptClients;
   readonly #prefixLengths: PrefixLengths;
   #lastClient = { address: '', prefix: '' };
   #zone: TaskZone;
@@ -67,6 +69,7 @@ export class DnsServer {
             // Secret per server, so no one can aim a flood at another client's buckets.
             randomBytes(RRL_SECRET_BYTES),
           );
+    this.#exempt = new ExemptClients(c.rrlExempt);
     this.#prefixLengths = { ipv4: c.rrlIpv4PrefixLength, ipv6: c.rrlIpv6PrefixLength };
     this.#tcpConnections = new TcpConnections({
       connectionsMax: this.config.tcpConnectionsMax,
@@ -160,7 +163,7 @@ export class DnsServer {
       via: 'udp',
       udpPayloadMax: this.config.udpPayloadMax,
     });
-    if (prepared.kind === 'reply' && this.#rrl !== undefined) {
+    if (prepared.kind === 'reply' && this.#rrl !== undefined && !this.#exempt.has(address)) {
       const key = `${this.#prefixOf(address)} ${prepared.rateClass}`;
       const decision = this.#rrl.check(performance.now(), key);
       if (decision !== 'send') {

@@ -103,3 +103,26 @@ test('rrlResponsesPerSecond 0 turns rate limiting off', async (t) => {
   t.is(replies.filter((r) => !r.flag_tc && r.answers?.length === 1).length, 40);
   t.like(server.stats(), { limited: 0, slipped: 0 });
 });
+
+test('an exempt client network (an agent gives its overlays) is never limited; others still are', async (t) => {
+  const { server, port } = await started(t, { rrlResponsesPerSecond: 5, rrlExempt: ['127.0.3.0/24'] });
+  const exempt = await udpBurst(
+    port,
+    '127.0.3.9',
+    copies(40, query(NAME, 'A')),
+    () => server.stats().queriesUdp >= 40,
+  );
+  t.is(exempt.filter((r) => !r.flag_tc && r.answers?.length === 1).length, 40, 'all 40 answered in full');
+  t.is(server.stats().limited, 0);
+  await udpBurst(port, '127.0.1.1', copies(40, query(NAME, 'A')), () => server.stats().queriesUdp >= 80);
+  t.true(server.stats().limited > 0, 'a client outside the exempt network is limited as before');
+});
+
+test('rrlExempt takes CIDRs only', (t) => {
+  t.throws(
+    () => new DnsServer({ host: '127.0.0.1', port: 0, rrlExempt: ['9.0.0.0/8', 'nope', '10.0.0.1'] }),
+    {
+      message: /rrlExempt\[1\]: must be a CIDR[\s\S]*rrlExempt\[2\]: must be a CIDR/,
+    },
+  );
+});

@@ -65,7 +65,12 @@ async function startDns(
   log: Logger,
 ): Promise<DnsServer> {
   const dns = new DnsServer(
-    { ...config.dns, host: config.dns?.host ?? underlay.ip },
+    {
+      ...config.dns,
+      host: config.dns?.host ?? underlay.ip,
+      // Containers of one agent share its slice: exempt the overlays unless the config says.
+      rrlExempt: config.dns?.rrlExempt ?? overlayRanges(config.overlays),
+    },
     { logger: log, entries: node.stores.tasks.list() },
   );
   const update = (): void => void dns.update(node.stores.tasks.list());
@@ -79,4 +84,9 @@ async function startDns(
   // Changes while binding: the listener was not there yet.
   update();
   return dns;
+}
+
+/** Every subnet of every overlay (IPv4 and IPv6): where this agent's containers ask from. */
+function overlayRanges(overlays: AgentConfig['overlays']): string[] {
+  return overlays.flatMap((o) => (o.subnet6 === undefined ? [o.subnet] : [o.subnet, o.subnet6]));
 }

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localAddresses } from '../src/config/local-addresses.js';
 import { runBin } from './fixtures/run-bin.js';
 
 /**
@@ -33,6 +34,11 @@ const file = (content: string | Buffer, mode = 0o644): string => {
 const config = (extra: object): string => file(JSON.stringify({ ...base, ...extra }));
 const { plaintext: _p, ...keyed } = base;
 
+/** Documentation addresses (RFC 5737) this host does not have (some machines use one). */
+const foreign = ['198.51.100.77', '203.0.113.77', '192.0.2.177', '198.51.100.78'].filter(
+  (a) => !localAddresses().has(a),
+);
+
 interface Row {
   readonly name: string;
   readonly path: () => string;
@@ -43,6 +49,19 @@ interface Row {
 
 const rows: Row[] = [
   { name: 'a valid config', path: () => config({}), code: 0, message: /: ok$/m },
+  {
+    name: 'bind on an address this host does not have',
+    path: () => config({ bind: `${foreign[0]}:7946` }),
+    code: 2,
+    message: new RegExp(`bind: ${foreign[0]!.replaceAll('.', '\\.')} is not an address of this host`),
+  },
+  {
+    name: 'DNS on an address this host does not have',
+    path: () => config({ dns: { host: foreign[1] } }),
+    code: 2,
+    message: new RegExp(`dns\\.host: ${foreign[1]!.replaceAll('.', '\\.')} is not an address of this host`),
+  },
+
   { name: 'a UTF-8 BOM', path: () => file(`\ufeff${JSON.stringify(base)}`), code: 0, message: /: ok$/m },
   {
     name: 'a missing file',

@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
 import { createNode } from '@trellis/node';
 import { routeStore } from '@trellis/routes';
-import { memoryLogger, type LogRecord } from '@trellis/runtime';
 import { taskStore } from '@trellis/tasks';
-import { startAgent } from '../src/agent.js';
-import { parseAgentConfig } from '../src/config/agent-config.js';
-import type { LoadedAgentConfig } from '../src/config/load-config.js';
 import { call } from './fixtures/http-client.js';
-import { memoryExecutor } from './fixtures/memory-executor.js';
+import { inProcessAgent as startInProcess } from './fixtures/in-process-agent.js';
 
 const overlays = [{ name: 'dcos', subnet: '9.0.0.0/8' }];
 const routes = { settleMs: 300 };
@@ -21,34 +14,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 30_000): Pr
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
 }
 
-/** The agent in this process, on loopback, with the in-memory kernel. */
-async function inProcessAgent(t: { teardown(fn: () => Promise<void> | void): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'trellis-warnings-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const parsed = parseAgentConfig({
-    nodeId: 'agent-a',
-    plaintext: true,
-    profile: 'local',
-    underlay: { ip: '127.0.0.1' },
-    overlays,
-    http: { socket: join(dir, 'agent.sock') },
-    routes,
-  });
-  // Port 0 (any free one) is not a valid config, but it is what a test on a shared host needs.
-  const config = { ...parsed, bind: '127.0.0.1:0' };
-  const loaded: LoadedAgentConfig = {
-    config,
-    keyring: null,
-    underlay: { ip: '127.0.0.1', interface: 'lo', mtu: 1500 },
-    httpToken: undefined,
-    socketGid: undefined,
-  };
-  const records: LogRecord[] = [];
-  const executor = memoryExecutor();
-  const agent = await startAgent(loaded, { logger: memoryLogger(records), executor });
-  t.teardown(() => agent.stop());
-  return { agent, executor, records };
-}
+const inProcessAgent = (t: Parameters<typeof startInProcess>[0]) => startInProcess(t, { overlays, routes });
 
 test('two remote agents with one VTEP MAC: logged once over many passes, in /metrics, resolved once', async (t) => {
   const { agent, executor, records } = await inProcessAgent(t);

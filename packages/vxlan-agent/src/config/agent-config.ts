@@ -10,7 +10,11 @@ import { parseHttpConfig, type HttpConfig } from './http-config.js';
 import { parseVtep, type VtepOverrides } from './vtep-config.js';
 
 /** DNS settings; `host` undefined means the underlay IP, resolved at start. */
-export type AgentDnsConfig = Omit<DnsConfig, 'host'> & { readonly host: string | undefined };
+/** DNS settings; `host` (the underlay IP) and `rrlExempt` (the overlays) default at start. */
+export type AgentDnsConfig = Omit<DnsConfig, 'host' | 'rrlExempt'> & {
+  readonly host: string | undefined;
+  readonly rrlExempt: readonly string[] | undefined;
+};
 
 /** The daemon's JSON config, validated; see the package README for every field. */
 export interface AgentConfig {
@@ -236,7 +240,9 @@ function parseDnsSection(v: unknown, p: ConfigProblems): AgentDnsConfig | undefi
   let parsed: DnsConfig | undefined;
   // 127.0.0.1 stands in for the underlay IP, which is only known at start.
   nested('dns', () => (parsed = parseDnsConfig({ host: '127.0.0.1', ...input })), p);
-  return parsed === undefined ? undefined : Object.freeze({ ...parsed, host: input.host });
+  return parsed === undefined
+    ? undefined
+    : Object.freeze({ ...parsed, host: input.host, rrlExempt: input.rrlExempt });
 }
 
 export function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['underlay'] | undefined {

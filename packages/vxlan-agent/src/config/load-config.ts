@@ -8,6 +8,7 @@ import { parseHttpConfig } from './http-config.js';
 import { checkSocketPlace } from './socket-place.js';
 import { loadKeyringFile } from './keyring-file.js';
 import { loadTokenFile } from './token-file.js';
+import { checkLocalListen, localAddresses } from './local-addresses.js';
 import { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
 
 /** A config with everything it names read and checked: what the agent starts from. */
@@ -55,6 +56,12 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
     http.tokenFile === undefined ? undefined : await loadTokenFile(http.tokenFile, 'http.tokenFile', p);
   const socketGid = http.socketGroup === undefined ? undefined : await gid(http.socketGroup, p);
   if (!p.list.list.some((q) => q.path === 'http.socket')) await checkSocketPlace(http.socket, p);
+  if (config !== undefined) {
+    const local = localAddresses();
+    checkLocalListen(p.list, 'bind', config.bind, local);
+    checkLocalListen(p.list, 'http.listen', config.http.listen, local);
+    checkLocalListen(p.list, 'dns.host', config.dns?.host, local);
+  }
   const spec = parseUnderlay(raw.underlay, new ConfigProblems());
   const underlay = spec === undefined ? undefined : await underlayOf(spec, config?.underlayMtu, p);
   p.throwIfAny(what);
