@@ -30,7 +30,7 @@ export interface SelfInit {
   readonly meta?: Uint8Array;
   /**
    * Where the self record starts. A restarting node must pass a value above every incarnation
-   * of its previous life, such as max(persisted + 1, unix seconds), so that its fresh alive
+   * of its previous life, such as max(persisted + 1, unix time in ms) — what createNode uses, so that its fresh alive
    * record beats the dead/left tombstone the cluster still keeps about it. Default 0.
    */
   readonly incarnation?: number;

@@ -24,7 +24,7 @@ export interface SwimOptions {
   /** The address peers reach us at (`host:port`). */
   readonly addr: Address;
   readonly meta?: Uint8Array;
-  /** Start above every incarnation of a previous life: max(persisted + 1, unix seconds). */
+  /** Start above every incarnation of a previous life: max(persisted + 1, unix time in ms) — what createNode uses. */
   readonly incarnation?: number;
   readonly now: Instant;
   readonly rng: Rng;
