@@ -138,13 +138,11 @@ export class News {
         this.#clearSuspicion(current.id);
         this.#hooks.down(current.id);
         if (wasUp) this.#diedAt.set(current.id, now);
-        if (wasUp) {
-          this.#ctx.emit(
-            current.status === 'dead'
-              ? { type: 'memberDied', member: current }
-              : { type: 'memberLeft', member: current },
-          );
-        }
+        if (wasUp && current.status === 'dead') this.#ctx.emit({ type: 'memberDied', member: current });
+        // A dead member that left (its leave reached us after we buried it) is gone for good
+        // now, not just dead: say so, stores drop its records at once instead of after a grace.
+        else if (current.status === 'left' && (wasUp || previous?.status === 'dead'))
+          this.#ctx.emit({ type: 'memberLeft', member: current });
         return;
     }
   }
