@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@trellis/runtime';
 import { dnsLabel } from './dns-label.js';
 import type { TaskEntry, TaskNetwork } from './task-entry.js';
-import { canonicalIp, overlayNamePattern, taskLimits, type TaskWire } from './task-record.js';
+import { canonicalIp, hasControlChar, overlayNamePattern, taskLimits, type TaskWire } from './task-record.js';
 
 /** A task as the agent that runs it registers it. */
 export interface TaskInput {
@@ -37,6 +37,8 @@ export function checkInput(input: TaskInput): (readonly [string, string, string]
       problems.push(`${what} must be a string of 1 to ${max} characters`);
   };
   text('id', input.id, taskLimits.idMax);
+  if (typeof input.id === 'string' && hasControlChar(input.id))
+    problems.push('id must not contain control characters');
   text('name', input.name, taskLimits.nameMax);
   text('framework', input.framework, taskLimits.nameMax);
   for (const what of ['name', 'framework'] as const) {

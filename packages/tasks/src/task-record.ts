@@ -57,6 +57,15 @@ const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as nu
 const isText = (x: unknown, max: number): x is string =>
   typeof x === 'string' && x.length > 0 && x.length <= max;
 
+/** C0 and C1 controls and DEL: they corrupt logs, terminals and API paths when ids are printed. */
+export function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
 /** Canonical text of an address of the given family, or undefined if it is not one. */
 export function canonicalIp(text: string, family: 4 | 6 | 'any'): string | undefined {
   if (family !== 6 && ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toString();
@@ -77,7 +86,7 @@ export function validateTaskWire(
     const r = raw as Record<string, unknown>;
     if (r.t !== 'k') return bad('malformed');
     if (!isText(r.w, taskLimits.ownerMax)) return bad('invalidOwner');
-    if (!isText(r.i, taskLimits.idMax)) return bad('invalidId');
+    if (!isText(r.i, taskLimits.idMax) || hasControlChar(r.i)) return bad('invalidId');
     if (!isCount(r.g) || !isCount(r.v)) return bad('invalidVersion');
     if (r.st !== 0 && r.st !== 1) return bad('malformed');
     if (!isText(r.n, taskLimits.nameMax) || !isText(r.f, taskLimits.nameMax)) return bad('invalidName');

@@ -42,6 +42,8 @@ test('each kind of bad record is rejected with its reason', (t) => {
     [{ ...base, w: '' }, 'invalidOwner'],
     [{ ...base, w: 'x'.repeat(129) }, 'invalidOwner'],
     [{ ...base, i: 7 }, 'invalidId'],
+    [{ ...base, i: 'web\n1' }, 'invalidId'],
+    [{ ...base, i: 'web\u00001' }, 'invalidId'],
     [{ ...base, g: -1 }, 'invalidVersion'],
     [{ ...base, v: 1.5 }, 'invalidVersion'],
     [{ ...base, st: 2 }, 'malformed'],

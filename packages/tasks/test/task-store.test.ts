@@ -37,6 +37,15 @@ test('publish puts our task in the view, gossips it, and withdraw takes it out w
   t.like(h.events.at(-1), { type: 'tasksChanged', removed: [{ id: 'web.1' }] });
 });
 
+test('a task id with a control character is refused', (t) => {
+  const h = harness();
+  t.throws(() => h.store.publish(h.now, { ...web, id: 'web\u0000.1' }), {
+    instanceOf: InvalidArgumentError,
+    message: /id must not contain control characters/,
+  });
+  t.deepEqual(h.store.local(), []);
+});
+
 test('publish lists every problem with the input and publishes nothing', (t) => {
   const h = harness();
   const error = t.throws(

@@ -58,6 +58,11 @@ test('bad registrations get a clear 4xx and change nothing', async (t) => {
   t.regex(message, /name "\*\*\*" has no letter/);
   t.regex(message, /framework must be/);
   t.regex(message, /networks\[0\]\.ipv4/);
+  for (const id of ['web%00', 'web%0a1']) {
+    const r = await put({ name: 'web', framework: 'f' }, undefined, `/v1/tasks/${id}`);
+    t.is(r.status, 400, id);
+    t.regex((r.body as { error: string }).error, /control characters/);
+  }
   t.like(await put('{"name":'), { status: 400, body: { error: 'the body is not valid JSON' } });
   t.is((await put({ name: 'a', framework: 'b' }, 'text/plain')).status, 415);
   t.is((await put({ name: 'a', framework: 'b' }, 'application/jsonx')).status, 415, 'jsonx is not JSON');
