@@ -1,4 +1,6 @@
 import { Hash64, type RegisterSchema } from '@trellis/membership';
+import type { FieldSink } from '@trellis/runtime';
+import { parseSignatureField, withSignature } from '@trellis/store';
 import { decodeValue } from './kv-value.js';
 
 /**
@@ -15,6 +17,8 @@ export interface OwnedKvWire {
   readonly st: KvState;
   /** The value, msgpack bytes. */
   readonly d: Uint8Array;
+  /** The owner's signature over every other field (absent without identity). */
+  readonly sg?: Uint8Array;
 }
 
 /**
@@ -29,6 +33,8 @@ export interface SharedKvWire {
   readonly w: string;
   readonly st: KvState;
   readonly d: Uint8Array;
+  /** The writer's signature over every other field (absent without identity). */
+  readonly sg?: Uint8Array;
 }
 
 export type KvState = 0 | 1;
@@ -41,6 +47,8 @@ export type KvRejectReason =
   | 'invalidVersion'
   | 'invalidValue'
   | 'valueTooLarge'
+  /** A signature field that is not one, or (with identity on) one its writer did not make. */
+  | 'badSignature'
   /** Shared mode: a writer's clock too far ahead of ours. */
   | 'clockSkew';
 
@@ -93,14 +101,22 @@ export function ownedSchema(limits: KvLimits): RegisterSchema<OwnedKvWire, KvRej
     validate: (raw: unknown) =>
       guarded<OwnedKvWire>(raw, limits, (r) => {
         if (!isCount(r.g) || !isCount(r.v)) return { ok: false, reason: 'invalidVersion' };
+        const sg = parseSignatureField(r.sg);
+        if (sg === false) return { ok: false, reason: 'badSignature' };
         const { t, w, k, g, v, st, d } = r as unknown as OwnedKvWire;
-        return { ok: true, record: Object.freeze({ t, w, k, g, v, st, d: Uint8Array.from(d) }) };
+        return {
+          ok: true,
+          record: Object.freeze({ t, w, k, g, v, st, d: Uint8Array.from(d), ...withSignature(sg) }),
+        };
       }),
     key: (r: OwnedKvWire) => ownedKey(r.w, r.k),
     owner: (r: OwnedKvWire) => r.w,
     compare: (a: OwnedKvWire, b: OwnedKvWire) => cmp(a.g, b.g) || cmp(a.v, b.v) || compareContent(a, b),
-    hash: (r: OwnedKvWire) =>
-      new Hash64(0x6b76).string(r.w).string(r.k).uint(r.g).uint(r.v).uint(r.st).bytes(r.d).digest(),
+    hash: (r: OwnedKvWire) => {
+      const h = new Hash64(0x6b76);
+      ownedFields(r, h);
+      return h.digest();
+    },
     isTombstone: (r: OwnedKvWire) => r.st === kvStates.deleted,
   });
 }
@@ -110,16 +126,44 @@ export function sharedSchema(limits: KvLimits): RegisterSchema<SharedKvWire, KvR
     validate: (raw: unknown) =>
       guarded<SharedKvWire>(raw, limits, (r) => {
         if (!isCount(r.l) || !isCount(r.c)) return { ok: false, reason: 'invalidVersion' };
+        const sg = parseSignatureField(r.sg);
+        if (sg === false) return { ok: false, reason: 'badSignature' };
         const { t, k, l, c, w, st, d } = r as unknown as SharedKvWire;
-        return { ok: true, record: Object.freeze({ t, k, l, c, w, st, d: Uint8Array.from(d) }) };
+        return {
+          ok: true,
+          record: Object.freeze({ t, k, l, c, w, st, d: Uint8Array.from(d), ...withSignature(sg) }),
+        };
       }),
     key: (r: SharedKvWire) => r.k,
     compare: (a: SharedKvWire, b: SharedKvWire) =>
       cmp(a.l, b.l) || cmp(a.c, b.c) || cmp(a.w, b.w) || compareContent(a, b),
-    hash: (r: SharedKvWire) =>
-      new Hash64(0x6b73).string(r.k).uint(r.l).uint(r.c).string(r.w).uint(r.st).bytes(r.d).digest(),
+    hash: (r: SharedKvWire) => {
+      const h = new Hash64(0x6b73);
+      sharedFields(r, h);
+      return h.digest();
+    },
     isTombstone: (r: SharedKvWire) => r.st === kvStates.deleted,
   });
+}
+
+/** Every field of an owned entry but the signature: what the digest hashes and the owner signs. */
+export function ownedFields(r: OwnedKvWire, f: FieldSink): void {
+  f.string(r.w);
+  f.string(r.k);
+  f.uint(r.g);
+  f.uint(r.v);
+  f.uint(r.st);
+  f.bytes(r.d);
+}
+
+/** Every field of a shared entry but the signature: what the digest hashes and the writer signs. */
+export function sharedFields(r: SharedKvWire, f: FieldSink): void {
+  f.string(r.k);
+  f.uint(r.l);
+  f.uint(r.c);
+  f.string(r.w);
+  f.uint(r.st);
+  f.bytes(r.d);
 }
 
 /** The table key of an owned entry: the owner's length leads, so `a` + `b/c` and `a/b` + `c` differ. */

@@ -5,6 +5,7 @@ import type { KvConfig } from './kv-config.js';
 import {
   kvStates,
   ownedKey,
+  ownedFields,
   ownedSchema,
   valueAdmission,
   type KvRejectReason,
@@ -43,6 +44,7 @@ export class OwnedKvStore extends OwnerRegisterStore<OwnedKvWire, KvRejectReason
       tag,
       schema,
       config,
+      fields: ownedFields,
       admit: valueAdmission,
       index: {
         stored: (r) => {

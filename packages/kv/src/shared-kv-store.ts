@@ -1,10 +1,11 @@
 import { LimitError, type Address, type Instant } from '@trellis/runtime';
-import { ConvergedView, TableStore, type StoreContext } from '@trellis/store';
+import { ConvergedView, signRecord, TableStore, type StoreContext } from '@trellis/store';
 import { HybridClock } from './hlc.js';
 import { byOwnerThenKey, checkKey, toKvEntry, type KvEntry, type KvEvent, type KvStats } from './kv-entry.js';
 import type { KvConfig } from './kv-config.js';
 import {
   kvStates,
+  sharedFields,
   sharedSchema,
   valueAdmission,
   type KvRejectReason,
@@ -38,6 +39,7 @@ export class SharedKvStore extends TableStore<SharedKvWire, KvRejectReason, KvEv
       tag,
       schema,
       config,
+      signature: { fields: sharedFields, signer: (r) => r.w },
       hooks: {
         admit: valueAdmission,
         stored: (r) => this.#dirty.add(r.k),
@@ -106,7 +108,11 @@ export class SharedKvStore extends TableStore<SharedKvWire, KvRejectReason, KvEv
 
   #write(now: Instant, key: string, st: 0 | 1, d: Uint8Array): void {
     const { l, c } = this.#clock.tick(now);
-    const record: SharedKvWire = Object.freeze({ t: this.tag, k: key, l, c, w: this.ctx.selfId, st, d });
+    const record = signRecord<SharedKvWire>(
+      this.ctx.signing,
+      this.signature,
+      Object.freeze({ t: this.tag, k: key, l, c, w: this.ctx.selfId, st, d }),
+    );
     this.table.setOwn(record, now);
     this.ctx.broadcast(key, record);
     this.markDirty(now);

@@ -41,6 +41,13 @@ export type RegisterMergeOutcome<R, Reason extends string> =
 export interface RegisterTableHooks<R, Reason extends string = string> {
   stored?(record: R, previous: R | undefined): void;
   removed?(record: R): void;
+  /**
+   * Checks a newer peer record before anything is done with it (its signature, say): the reason
+   * it is refused, or undefined. Runs before the `aboutSelf` answer, so news about our own
+   * records that fails it is never acted on, and after the order check, so copies of what we
+   * hold (most of anti-entropy) cost nothing.
+   */
+  verify?(record: R): Reason | undefined;
   /** Refuses a valid peer record that would be stored (e.g. its owner is long gone): the reason. */
   admit?(record: R): Reason | undefined;
 }
@@ -117,6 +124,8 @@ export class RegisterTable<R, Reason extends string> {
     const slot = this.#slots.get(key);
     const known = slot ?? this.#collected.get(key);
     if (known !== undefined && this.#schema.compare(record, known.record) <= 0) return { kind: 'unchanged' };
+    const unverified = this.#hooks.verify?.(record);
+    if (unverified !== undefined) return this.#reject(unverified);
     if (this.#schema.owner?.(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
     const refused = this.#hooks.admit?.(record);
     if (refused !== undefined) return this.#reject(refused);

@@ -31,6 +31,7 @@ export {
   joinRouteWire,
   routeKey,
   routeHash,
+  routeFields,
   routeSchema,
 } from './route-record.js';
 export { type RouteEntry, toRouteEntry, sameRoute } from './route-entry.js';

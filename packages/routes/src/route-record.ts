@@ -1,4 +1,6 @@
 import { Hash64, type EntryHash, type RegisterSchema } from '@trellis/membership';
+import type { FieldSink } from '@trellis/runtime';
+import { parseSignatureField, withSignature } from '@trellis/store';
 
 /**
  * A route claim on the wire and in the replicated table: what one agent (the owner, its only
@@ -28,6 +30,8 @@ export interface RouteWire {
   readonly u: string;
   readonly vi: string;
   readonly vm: string;
+  /** The owner's signature over every other field (absent without identity). */
+  readonly sg?: Uint8Array;
 }
 
 export type RouteState = 0 | 1 | 2;
@@ -40,6 +44,8 @@ export type RouteRejectReason =
   | 'invalidVersion'
   | 'invalidSlice'
   | 'invalidAddress'
+  /** A signature field that is not one, or (with identity on) one its owner did not make. */
+  | 'badSignature'
   /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
   | 'ownerGone'
   | 'tableFull';
@@ -51,6 +57,7 @@ export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'invalidVersion',
   'invalidSlice',
   'invalidAddress',
+  'badSignature',
   'ownerGone',
   'tableFull',
 ]);
@@ -78,6 +85,8 @@ export function validateRouteWire(raw: unknown): RouteValidation {
     if (typeof r.u !== 'string' || !ipv4.test(r.u)) return bad('invalidAddress');
     if (typeof r.vi !== 'string' || !ipv4.test(r.vi)) return bad('invalidAddress');
     if (typeof r.vm !== 'string' || !mac.test(r.vm)) return bad('invalidAddress');
+    const sg = parseSignatureField(r.sg);
+    if (sg === false) return bad('badSignature');
     return {
       ok: true,
       record: Object.freeze({
@@ -92,6 +101,7 @@ export function validateRouteWire(raw: unknown): RouteValidation {
         u: r.u,
         vi: r.vi,
         vm: r.vm,
+        ...withSignature(sg),
       }),
     };
   } catch {
@@ -133,20 +143,25 @@ export function joinRouteWire(a: RouteWire, b: RouteWire): RouteWire {
   return compareRouteWire(a, b) >= 0 ? a : b;
 }
 
+/** Every field but the signature, in one order: what the digest hashes and the owner signs. */
+export function routeFields(r: RouteWire, f: FieldSink): void {
+  f.string(r.o);
+  f.string(r.w);
+  f.uint(r.g);
+  f.uint(r.v);
+  f.uint(r.st);
+  f.uint(r.c);
+  f.uint(r.s);
+  f.string(r.u);
+  f.string(r.vi);
+  f.string(r.vm);
+}
+
 /** The digest version of a record: any difference in any field shows. */
 export function routeHash(r: RouteWire): EntryHash {
-  return new Hash64(0x7a11)
-    .string(r.o)
-    .string(r.w)
-    .uint(r.g)
-    .uint(r.v)
-    .uint(r.st)
-    .uint(r.c)
-    .uint(r.s)
-    .string(r.u)
-    .string(r.vi)
-    .string(r.vm)
-    .digest();
+  const h = new Hash64(0x7a11);
+  routeFields(r, h);
+  return h.digest();
 }
 
 /** Route records as single-writer registers (see `RegisterSchema`). */

@@ -8,6 +8,7 @@ import {
   routeStates,
   type RouteRejectReason,
   type RouteWire,
+  routeFields,
 } from './route-record.js';
 import { sameRoute, toRouteEntry, type RouteEntry } from './route-entry.js';
 import { parseRoutesConfig, type RoutesConfig } from './routes-config.js';
@@ -43,6 +44,7 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
       ctx: opts.ctx,
       tag: 'r',
       schema: routeSchema,
+      fields: routeFields,
       config,
       index: {
         stored: (r) => {

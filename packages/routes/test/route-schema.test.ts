@@ -117,6 +117,7 @@ test('older records and duplicates are unchanged', (t) => {
     invalidVersion: 0,
     invalidSlice: 0,
     invalidAddress: 0,
+    badSignature: 0,
     ownerGone: 0,
     tableFull: 0,
   });

@@ -23,3 +23,4 @@ export {
   TransportError,
 } from './transport.js';
 export { plainMsgpackOptions } from './plain-msgpack.js';
+export { type RecordSigning, type FieldSink, noSigning, SignedBytes } from './signing.js';

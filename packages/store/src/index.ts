@@ -9,6 +9,15 @@ export { type StorePlugin, type StoreBinding, type StoreHost, type StoreApis } f
 export { StoreRegistrationError } from './store-errors.js';
 export { ConvergedView, type ViewDiff } from './converged-view.js';
 export {
+  type RecordSignature,
+  type SignedRecord,
+  signedPayload,
+  signRecord,
+  signatureHolds,
+  parseSignatureField,
+  withSignature,
+} from './record-signature.js';
+export {
   type OwnerRegisterConfig,
   checkOwnerRegisterConfig,
   checkKnownKeys,

@@ -1,6 +1,7 @@
 import type { Instant } from '@trellis/runtime';
 import type { RegisterSchema, RegisterTableHooks } from '@trellis/membership';
 import type { OwnerRegisterConfig } from './owner-register-config.js';
+import { signRecord, type RecordSignature } from './record-signature.js';
 import { ownerGone, ownerVisible, type OwnerRules } from './owner-liveness.js';
 import type { NodeSignal } from './store.js';
 import type { StoreContext } from './store-context.js';
@@ -9,6 +10,8 @@ import { TableStore } from './table-store.js';
 /** The fields every owner-register record has: its owner, and its place in the owner's order. */
 export interface OwnedRecord {
   readonly t: string;
+  /** The owner's signature over every other field (absent without identity). */
+  readonly sg?: Uint8Array;
   /** Owner: the node id of the only node that writes this record. */
   readonly w: string;
   /** Generation: the owner's life (its start time in ms). */
@@ -21,6 +24,8 @@ export interface OwnerRegisterOptions<R, Reason extends string> {
   readonly ctx: StoreContext;
   readonly tag: string;
   readonly schema: RegisterSchema<R, Reason>;
+  /** The fields an owner signs (and the digest hashes), in one order. */
+  readonly fields: RecordSignature<R>['fields'];
   readonly config: OwnerRegisterConfig;
   /** Keeps an index of the kind's own (records by overlay, say) as records come and go. */
   readonly index?: Pick<RegisterTableHooks<R>, 'stored' | 'removed'>;
@@ -82,6 +87,7 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       ctx,
       tag: opts.tag,
       schema: opts.schema,
+      signature: { fields: opts.fields, signer: (r) => r.w },
       config,
       hooks: {
         ...opts.index,
@@ -243,7 +249,9 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       v = Math.max(v, this.#clock + 1);
       this.#clock = v;
     }
-    return Object.freeze({ ...r, g, v });
+    // A new version needs a new signature: the old one, if any, covered the old fields.
+    const { sg: _old, ...fields } = r;
+    return signRecord(this.ctx.signing, this.signature, Object.freeze({ ...fields, g, v }) as R);
   }
 
   #write(now: Instant, key: string, record: R): void {

@@ -1,4 +1,4 @@
-import type { Address, Instant, Logger, Rng } from '@trellis/runtime';
+import type { Address, Instant, Logger, RecordSigning, Rng } from '@trellis/runtime';
 import type { MemberRecord } from '@trellis/membership';
 
 /** What a store may know about the members (the owners of its records). */
@@ -30,6 +30,8 @@ export interface StoreContext {
   readonly rng: Rng;
   readonly logger: Logger;
   readonly liveness: Liveness;
+  /** Signs what the store writes and checks what peers wrote (`noSigning` without identity). */
+  readonly signing: RecordSigning;
   /** Queues news in the store's broadcast class; newer news under `key` replaces older. */
   broadcast(key: string, msg: object): void;
   /** Sends one message straight to `addr` (with piggybacked news), not by gossip. */

@@ -6,13 +6,16 @@ import {
   type RegisterTableHooks,
   type RegisterTableOptions,
 } from '@trellis/membership';
+import { signatureHolds, type RecordSignature, type SignedRecord } from './record-signature.js';
 import type { NodeSignal, Store } from './store.js';
 import type { StoreContext } from './store-context.js';
 
-export interface TableStoreOptions<R extends object, Reason extends string> {
+export interface TableStoreOptions<R extends SignedRecord, Reason extends string> {
   readonly ctx: StoreContext;
   readonly tag: string;
   readonly schema: RegisterSchema<R, Reason>;
+  /** How the kind's records are signed: with identity on, peers' records must verify. */
+  readonly signature: RecordSignature<R>;
   readonly config: RegisterTableOptions & {
     readonly recomputeDelayMs: number;
     readonly broadcastShare: number;
@@ -37,14 +40,15 @@ const eventsMax = 100_000;
  * when they change it), a periodic sweep of old tombstones, a coalesced recompute of the
  * converged view whenever something it depends on changed, and a bounded event queue.
  */
-export abstract class TableStore<R extends object, Reason extends string, E> implements Store<E> {
+export abstract class TableStore<R extends SignedRecord, Reason extends string, E> implements Store<E> {
   readonly name: string;
   readonly tag: string;
   readonly broadcastShare: number;
-  readonly table: RegisterTable<R, Reason>;
+  readonly table: RegisterTable<R, Reason | 'badSignature'>;
   protected readonly ctx: StoreContext;
   protected readonly log: Logger;
   protected readonly schema: RegisterSchema<R, Reason>;
+  protected readonly signature: RecordSignature<R>;
   readonly #recomputeDelayMs: number;
   readonly #events: E[] = [];
   readonly #counts = { applied: 0, recomputes: 0 };
@@ -62,7 +66,14 @@ export abstract class TableStore<R extends object, Reason extends string, E> imp
     this.broadcastShare = config.broadcastShare;
     this.schema = opts.schema;
     this.log = ctx.logger.child({ component: ctx.name });
-    this.table = new RegisterTable<R, Reason>(ctx.selfId, opts.schema, config, opts.hooks);
+    this.signature = opts.signature;
+    // With identity on, a peer's newer record counts only if its owner signed it.
+    const verify = (r: R) =>
+      signatureHolds(ctx.signing, opts.signature, r) ? undefined : ('badSignature' as const);
+    this.table = new RegisterTable<R, Reason | 'badSignature'>(ctx.selfId, opts.schema, config, {
+      ...opts.hooks,
+      verify,
+    });
     this.#recomputeDelayMs = config.recomputeDelayMs;
     this.#sweepAt = ctx.now + sweepIntervalMs;
   }
@@ -149,10 +160,16 @@ export abstract class TableStore<R extends object, Reason extends string, E> imp
   /** Builds (or patches) the converged view at `now` and emits what changed. */
   protected abstract recompute(now: Instant): void;
   /** The event reporting a peer record that was dropped, if the kind reports them. */
-  protected abstract rejectedEvent(from: Address, reason: Reason | 'tableFull'): E | undefined;
+  protected abstract rejectedEvent(
+    from: Address,
+    reason: Reason | 'badSignature' | 'tableFull',
+  ): E | undefined;
 
   /** Joins a peer's record into the table (a kind may check more first, e.g. clocks). */
-  protected merge(now: Instant, raw: unknown): ReturnType<RegisterTable<R, Reason>['merge']> {
+  protected merge(
+    now: Instant,
+    raw: unknown,
+  ): ReturnType<RegisterTable<R, Reason | 'badSignature'>['merge']> {
     return this.table.merge(raw, now);
   }
 

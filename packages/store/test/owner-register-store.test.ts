@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Hash64, type RegisterSchema } from '@trellis/membership';
-import type { Address, Instant } from '@trellis/runtime';
+import type { Address, FieldSink, Instant } from '@trellis/runtime';
 import { ConvergedView } from '../src/converged-view.js';
 import { OwnerRegisterStore } from '../src/owner-register-store.js';
 import type { StoreContext } from '../src/store-context.js';
@@ -15,6 +15,16 @@ interface Note {
   readonly v: number;
   readonly st: 0 | 1;
   readonly x: string;
+}
+
+/** Every field of a note, in one order: for its digest hash and its signature alike. */
+function noteFields(r: Note, f: FieldSink): void {
+  f.string(r.w);
+  f.string(r.k);
+  f.uint(r.g);
+  f.uint(r.v);
+  f.uint(r.st);
+  f.string(r.x);
 }
 
 const schema: RegisterSchema<Note, 'malformed'> = {
@@ -53,7 +63,11 @@ const schema: RegisterSchema<Note, 'malformed'> = {
           : `${a.x}${a.st}` < `${b.x}${b.st}`
             ? -1
             : 1,
-  hash: (r) => new Hash64(1).string(r.w).string(r.k).uint(r.g).uint(r.v).uint(r.st).string(r.x).digest(),
+  hash: (r) => {
+    const h = new Hash64(1);
+    noteFields(r, h);
+    return h.digest();
+  },
   isTombstone: (r) => r.st === 1,
 };
 
@@ -68,6 +82,7 @@ class NoteStore extends OwnerRegisterStore<Note, 'malformed', NoteEvent> {
       ctx,
       tag: 'n',
       schema,
+      fields: noteFields,
       config: {
         graceMs: 100,
         reapMs: 1000,

@@ -7,6 +7,7 @@ import {
   type Address,
   type Instant,
   type Logger,
+  type RecordSigning,
 } from '@trellis/runtime';
 import { MemberTable, type MemberRecord, type MembershipConfig } from '@trellis/membership';
 import type { AntiEntropySection } from './anti-entropy-section.js';
@@ -39,6 +40,11 @@ export interface SwimOptions {
    * added later with `addBroadcastClass`.
    */
   readonly broadcastClasses?: Readonly<Record<string, number>>;
+  /**
+   * Node identity: member records are signed by their owner (suspicions and deaths by their
+   * accuser) and checked against the certificates members present. Default: none.
+   */
+  readonly signing?: RecordSigning;
 }
 
 /**

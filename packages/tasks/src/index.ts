@@ -16,6 +16,7 @@ export {
   validateTaskWire,
   compareTaskWire,
   taskHash,
+  taskFields,
   canonicalIp,
 } from './task-record.js';
 export { type TasksConfig, defaultTasksConfig, parseTasksConfig } from './tasks-config.js';

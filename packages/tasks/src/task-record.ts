@@ -1,5 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { Hash64, type EntryHash, type RegisterSchema } from '@trellis/membership';
+import type { FieldSink } from '@trellis/runtime';
+import { parseSignatureField, withSignature } from '@trellis/store';
 
 /**
  * A task on the wire and in the replicated table: what the agent that runs it (the owner, its
@@ -26,6 +28,8 @@ export interface TaskWire {
   readonly a: string;
   /** Virtual networks: `[overlay, ipv4 or '', ipv6 or '']`, sorted by overlay name. */
   readonly nw: readonly (readonly [string, string, string])[];
+  /** The owner's signature over every other field (absent without identity). */
+  readonly sg?: Uint8Array;
 }
 
 export type TaskState = 0 | 1;
@@ -39,6 +43,8 @@ export type TaskRejectReason =
   | 'invalidName'
   | 'invalidAddress'
   | 'invalidNetwork'
+  /** A signature field that is not one, or (with identity on) one its owner did not make. */
+  | 'badSignature'
   /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
   | 'ownerGone'
   | 'tableFull';
@@ -102,6 +108,8 @@ export function validateTaskWire(
       if (typeof v6 !== 'string' || (v6 !== '' && canonicalIp(v6, 6) !== v6)) return bad('invalidAddress');
       nw.push(Object.freeze([o, v4, v6] as const));
     }
+    const sg = parseSignatureField(r.sg);
+    if (sg === false) return bad('badSignature');
     return {
       ok: true,
       record: Object.freeze({
@@ -115,6 +123,7 @@ export function validateTaskWire(
         f: r.f,
         a: r.a,
         nw: Object.freeze(nw),
+        ...withSignature(sg),
       }),
     };
   } catch {
@@ -160,18 +169,27 @@ function cmp(x: string | number, y: string | number): -1 | 0 | 1 {
 
 /** The digest version of a record: any difference in any field shows. */
 export function taskHash(r: TaskWire): EntryHash {
-  const h = new Hash64(0x7a5c)
-    .string(r.w)
-    .string(r.i)
-    .uint(r.g)
-    .uint(r.v)
-    .uint(r.st)
-    .string(r.n)
-    .string(r.f)
-    .string(r.a)
-    .uint(r.nw.length);
-  for (const [o, v4, v6] of r.nw) h.string(o).string(v4).string(v6);
+  const h = new Hash64(0x7a5c);
+  taskFields(r, h);
   return h.digest();
+}
+
+/** Every field but the signature, in one order: what the digest hashes and the owner signs. */
+export function taskFields(r: TaskWire, f: FieldSink): void {
+  f.string(r.w);
+  f.string(r.i);
+  f.uint(r.g);
+  f.uint(r.v);
+  f.uint(r.st);
+  f.string(r.n);
+  f.string(r.f);
+  f.string(r.a);
+  f.uint(r.nw.length);
+  for (const [o, v4, v6] of r.nw) {
+    f.string(o);
+    f.string(v4);
+    f.string(v6);
+  }
 }
 
 export const taskSchema: RegisterSchema<TaskWire, TaskRejectReason> = Object.freeze({

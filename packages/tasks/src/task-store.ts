@@ -4,6 +4,7 @@ import type { TaskEntry } from './task-entry.js';
 import { checkInput, toTaskEntry, type TaskInput } from './task-input.js';
 import {
   canonicalIp,
+  taskFields,
   taskKey,
   taskSchema,
   taskStates,
@@ -30,7 +31,7 @@ export class TaskStore extends OwnerRegisterStore<TaskWire, TaskRejectReason, Ta
 
   constructor(opts: TaskStoreOptions) {
     const config = parseTasksConfig(opts.config);
-    super({ ctx: opts.ctx, tag: 'k', schema: taskSchema, config });
+    super({ ctx: opts.ctx, tag: 'k', schema: taskSchema, fields: taskFields, config });
     this.config = config;
   }
 

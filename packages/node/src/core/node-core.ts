@@ -1,4 +1,4 @@
-import { silentLogger, type Address, type Instant } from '@trellis/runtime';
+import { noSigning, silentLogger, type Address, type Instant } from '@trellis/runtime';
 import { Swim, type SwimEvent, type SwimOptions, type Transmit } from '@trellis/swim';
 import type { NodeSignal, Store, StoreContext } from '@trellis/store';
 import { StoreRegistry } from './store-registry.js';
@@ -87,6 +87,7 @@ export class NodeCore {
       rng: this.#options.rng.fork(`store:${name}`),
       logger: this.#options.logger ?? silentLogger,
       liveness: { member: (id) => swim.table.get(id), since: (id) => swim.table.statusSince(id) },
+      signing: this.#options.signing ?? noSigning,
       broadcast: (key, msg) => swim.broadcast(name, key, msg),
       sendTo: (addr, msg) => swim.sendTo(addr, msg),
       sync: (at, done) => swim.syncWithRandomPeer(at, done),

@@ -1,4 +1,12 @@
-import { Rng, silentLogger, type Address, type Instant, type Logger } from '@trellis/runtime';
+import {
+  noSigning,
+  Rng,
+  silentLogger,
+  type Address,
+  type Instant,
+  type Logger,
+  type RecordSigning,
+} from '@trellis/runtime';
 import type { MemberRecord, MemberStatus } from '@trellis/membership';
 import type { Store } from '../store.js';
 import type { ReplyHandler, StoreContext } from '../store-context.js';
@@ -8,6 +16,8 @@ export interface TestbedOptions {
   readonly generation?: number;
   readonly seed?: number;
   readonly logger?: Logger;
+  /** How stores sign and check records (default: no identity). */
+  readonly signing?: RecordSigning;
   /** Answers `ctx.sync`: false (nobody to sync with) unless given. */
   readonly sync?: (now: Instant, done: (at: Instant, ok: boolean) => void) => boolean;
 }
@@ -56,6 +66,7 @@ export class StoreTestbed {
         member: (id) => this.#members.get(id)?.record,
         since: (id) => this.#members.get(id)?.since,
       },
+      signing: this.#opts.signing ?? noSigning,
       broadcast: (key, msg) => this.broadcasts.push({ key, msg }),
       sendTo: (addr, msg) => this.sent.push({ addr, msg }),
       sync: (now, done) => this.#opts.sync?.(now, done) ?? false,

@@ -1,5 +1,5 @@
 import { Hash64, type RegisterSchema } from '@trellis/membership';
-import type { Address, Instant } from '@trellis/runtime';
+import type { Address, FieldSink, Instant } from '@trellis/runtime';
 import { ConvergedView, OwnerRegisterStore, type StoreContext } from '@trellis/store';
 import { StoreTestbed } from '@trellis/store/testbed';
 
@@ -11,6 +11,15 @@ interface Status {
   readonly v: number; // version
   readonly st: 0 | 1; // 1: withdrawn
   readonly text: string;
+}
+
+/** Every field, in one order: what the digest hashes and, with identity on, what is signed. */
+function statusFields(r: Status, f: FieldSink): void {
+  f.string(r.w);
+  f.uint(r.g);
+  f.uint(r.v);
+  f.uint(r.st);
+  f.string(r.text);
 }
 
 const schema: RegisterSchema<Status, 'malformed'> = {
@@ -29,7 +38,11 @@ const schema: RegisterSchema<Status, 'malformed'> = {
   compare: (a, b) =>
     Math.sign(a.g - b.g || a.v - b.v || a.st - b.st || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)) as
       -1 | 0 | 1,
-  hash: (r) => new Hash64(7).string(r.w).uint(r.g).uint(r.v).uint(r.st).string(r.text).digest(),
+  hash: (r) => {
+    const h = new Hash64(7);
+    statusFields(r, h);
+    return h.digest();
+  },
   isTombstone: (r) => r.st === 1,
 };
 
@@ -43,6 +56,7 @@ class StatusStore extends OwnerRegisterStore<Status, 'malformed', StatusEvent> {
       ctx,
       tag: 'status',
       schema,
+      fields: statusFields,
       config: {
         graceMs: 10_000,
         reapMs: 600_000,
