@@ -20,7 +20,7 @@ import { WireCodec } from './wire/wire-codec.js';
 export async function createNode<P extends StorePlugins = NoStores>(
   options: CreateNodeOptions<P>,
 ): Promise<GossipNode<StoreApis<P>>> {
-  const { bind, advertise } = checkNodeOptions(options);
+  const { bind, advertise, identity } = checkNodeOptions(options);
   const logger = options.logger ?? silentLogger;
   const codec = new WireCodec({
     keyring: options.keyring ?? undefined,
@@ -50,6 +50,7 @@ export async function createNode<P extends StorePlugins = NoStores>(
       ...(options.membership === undefined ? {} : { membership: options.membership }),
       ...(options.messages === undefined ? {} : { messages: options.messages }),
       ...(options.stores === undefined ? {} : { stores: options.stores }),
+      ...(identity === undefined ? {} : { signing: identity }),
       logger,
       envelopeReserveBytes: codec.overheadBytes,
       transport,

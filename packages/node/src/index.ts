@@ -22,6 +22,27 @@ export {
 } from './core/user-messages.js';
 export { Driver, type DriverStats } from './driver.js';
 export { realScheduler } from './real-scheduler.js';
+export {
+  NodeIdentity,
+  IdentityError,
+  selfCertificate,
+  type IdentityOptions,
+  type Trust,
+} from './identity/node-identity.js';
+export {
+  issueCertificate,
+  parseCertificate,
+  certificateToJson,
+  certificateFromJson,
+  type CertificateWire,
+} from './identity/certificate.js';
+export {
+  generateKeyPair,
+  privateKeyFromPem,
+  privateKeyToPem,
+  publicKeyOf,
+  type KeyPair,
+} from './identity/ed25519.js';
 export { Keyring, KeyringError, type KeyInput, type OpenResult } from './keyring.js';
 export {
   WireCodec,

@@ -4,6 +4,7 @@ import { parseSwimConfig, swimProfiles, type SwimConfig, type SwimProfile } from
 import { parseMessagesConfig, type MessagesConfig } from './core/user-messages.js';
 import type { NoStores, StorePlugins } from './gossip-node.js';
 import { Keyring } from './keyring.js';
+import { NodeIdentity, type IdentityOptions } from './identity/node-identity.js';
 import { parseAddress } from './transport/address.js';
 import { parseWireConfig } from './wire/wire-config.js';
 
@@ -26,6 +27,12 @@ export interface CreateNodeOptions<P extends StorePlugins = NoStores> {
   readonly messages?: Partial<MessagesConfig>;
   /** AES-256-GCM keyring; without it the node speaks plaintext (say so explicitly: `keyring: null`). */
   readonly keyring: Keyring | null;
+  /**
+   * This node's Ed25519 key, its certificate and whom it trusts (a CA, or an allowlist): with it
+   * every record this node writes is signed, and only admitted members' signed records count.
+   * Absent or null: no identity (records unsigned, as memberlist and Serf run).
+   */
+  readonly identity?: IdentityOptions | null;
   /** Cluster label, bound into every encrypted packet: nodes of other clusters are refused. */
   readonly label?: string;
   readonly meta?: Uint8Array;
@@ -47,6 +54,7 @@ const known: ReadonlySet<string> = new Set([
   'stores',
   'messages',
   'keyring',
+  'identity',
   'label',
   'meta',
   'incarnation',
@@ -63,6 +71,7 @@ const moved: Readonly<Record<string, string>> = {
 
 export interface CheckedOptions {
   readonly bind: { readonly host: string; readonly port: number };
+  readonly identity: NodeIdentity | undefined;
   readonly advertise: { readonly host: string; readonly port: number } | undefined;
 }
 
@@ -109,8 +118,24 @@ export function checkNodeOptions(options: CreateNodeOptions<StorePlugins>): Chec
   if (options.logger !== undefined && !isLogger(options.logger))
     p.add('logger', 'must have trace, debug, info, warn, error and child');
   checkStores(p, options.stores);
+  const identity = checkIdentity(p, options.id, options.identity);
   p.throwIfAny('node options');
-  return { bind: bind!, advertise };
+  return { bind: bind!, advertise, identity };
+}
+
+/** The identity, built (and so checked against its own trust) before anything is bound. */
+function checkIdentity(p: ConfigProblems, id: string, identity: unknown): NodeIdentity | undefined {
+  if (identity === undefined || identity === null) return undefined;
+  if (typeof identity !== 'object') {
+    p.add('identity', `must be { privateKey, certificate, trust } or null, got ${describe(identity)}`);
+    return undefined;
+  }
+  try {
+    return new NodeIdentity(id, identity as IdentityOptions);
+  } catch (error) {
+    p.add('identity', error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
 }
 
 function checkSeeds(p: ConfigProblems, seeds: unknown): void {

@@ -5,6 +5,7 @@ import type { BroadcastQueue } from './broadcast-queue.js';
 import type { SwimConfig } from './config.js';
 import type { SwimEvent } from './events.js';
 import type { SwimStats } from './stats.js';
+import type { MemberProofs } from './member-proofs.js';
 import type { Outbox } from './outbox.js';
 import type { Timers } from './timers.js';
 
@@ -25,6 +26,8 @@ export interface SwimContext {
   readonly timers: Timers;
   readonly stats: SwimStats;
   readonly selfId: string;
+  /** Signs our member records and checks peers' (a no-op without identity). */
+  readonly proofs: MemberProofs;
   /** Sends `msg` as a datagram, filling the rest of the packet with pending broadcasts. */
   send(to: Address, msg: object, first?: readonly object[]): void;
   /** Sends one request over the reliable stream; `onReply` runs exactly once. */
@@ -50,6 +53,7 @@ export interface ContextParts {
   readonly timers: Timers;
   readonly stats: SwimStats;
   readonly outbox: Outbox;
+  readonly proofs: MemberProofs;
   readonly clusterSize: () => number;
   readonly leaving: () => boolean;
 }
@@ -67,6 +71,7 @@ export function createContext(p: ContextParts): SwimContext {
     timers: p.timers,
     stats: p.stats,
     selfId: p.table.selfId,
+    proofs: p.proofs,
     send: (to, msg, first) => outbox.send(to, msg, first),
     request: (to, msg, timeoutMs, onReply) => outbox.request(to, msg, timeoutMs, onReply),
     emit: (e) => outbox.emit(e),

@@ -1,4 +1,4 @@
-import type { Address, Instant, Logger, Rng } from '@trellis/runtime';
+import type { Address, Instant, Logger, RecordSigning, Rng } from '@trellis/runtime';
 import type { MemberTable } from '@trellis/membership';
 import { AntiEntropy } from './anti-entropy.js';
 import type { AntiEntropySection } from './anti-entropy-section.js';
@@ -13,6 +13,7 @@ import { Inbox } from './inbox.js';
 import { Joiner } from './joiner.js';
 import { LiveSet } from './live-set.js';
 import { membershipSection } from './membership-section.js';
+import { MemberProofs } from './member-proofs.js';
 import { News, membershipClass } from './news.js';
 import { Outbox } from './outbox.js';
 import { Prober } from './prober.js';
@@ -29,6 +30,7 @@ export interface CoreInputs {
   readonly now: Instant;
   readonly budgetBytes: number;
   readonly broadcastClasses: Readonly<Record<string, number>>;
+  readonly signing: RecordSigning;
 }
 
 /** The parts of one core; `Swim` is the public face over them. */
@@ -137,6 +139,7 @@ function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
     timers,
     stats,
     outbox,
+    proofs: new MemberProofs(inputs.signing, table.selfId, table),
     clusterSize,
     leaving,
   });

@@ -47,8 +47,15 @@ export interface MemberMessage {
   readonly i: number;
   readonly s: StatusCode;
   readonly md: Uint8Array;
-  /** For a suspect record: who suspects, so independent confirmations can be counted. */
+  /**
+   * For a suspect record: who suspects, so independent confirmations can be counted; with
+   * identity on, the signer of a suspect or dead record (a claim is its accuser's).
+   */
   readonly by?: string;
+  /** With identity on: the signature of the member (alive, left) or of the accuser (by). */
+  readonly sg?: Uint8Array;
+  /** With identity on: the member's certificate, on its own alive and left records. */
+  readonly c?: unknown;
 }
 
 export type SwimDatagram = PingMessage | AckMessage | NackMessage | PingReqMessage | MemberMessage;
@@ -116,12 +123,24 @@ export function parseMemberMessage(
   raw: Record<string, unknown>,
   metaSizeMax: number,
 ): ParseResult<MemberMessage> {
-  const { id, a, i, s, md, by } = raw;
+  const { id, a, i, s, md, by, sg, c } = raw;
   if (!isId(id) || !isAddr(a) || !isInc(i)) return bad('malformedMember');
   if (s !== 0 && s !== 1 && s !== 2 && s !== 3) return bad('malformedMember');
   if (!(md instanceof Uint8Array)) return bad('malformedMember');
   if (md.length > metaSizeMax) return bad('metaTooLarge');
   if (by !== undefined && !isId(by)) return bad('malformedMember');
-  const msg: MemberMessage = by === undefined ? { t: 'm', id, a, i, s, md } : { t: 'm', id, a, i, s, md, by };
+  if (sg !== undefined && (!(sg instanceof Uint8Array) || sg.length > 64)) return bad('malformedMember');
+  if (c !== undefined && !isObject(c)) return bad('malformedMember');
+  const msg: MemberMessage = {
+    t: 'm',
+    id,
+    a,
+    i,
+    s,
+    md,
+    ...(by === undefined ? {} : { by }),
+    ...(sg === undefined ? {} : { sg: Uint8Array.from(sg) }),
+    ...(c === undefined ? {} : { c }),
+  };
   return { ok: true, msg };
 }

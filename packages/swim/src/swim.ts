@@ -8,6 +8,7 @@ import {
   type Instant,
   type Logger,
   type RecordSigning,
+  noSigning,
 } from '@trellis/runtime';
 import { MemberTable, type MemberRecord, type MembershipConfig } from '@trellis/membership';
 import type { AntiEntropySection } from './anti-entropy-section.js';
@@ -71,6 +72,7 @@ export class Swim {
       rng: opts.rng,
       log,
       now: opts.now,
+      signing: opts.signing ?? noSigning,
       budgetBytes: this.config.packetBudgetBytes - (opts.envelopeReserveBytes ?? 0),
       broadcastClasses: opts.broadcastClasses ?? {},
     });

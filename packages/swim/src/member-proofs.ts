@@ -1,0 +1,130 @@
+import { SignedBytes, type Instant, type RecordSigning } from '@trellis/runtime';
+import { compareRecords, type MemberRecord, type MemberTable } from '@trellis/membership';
+import { fromMemberMessage, toMemberMessage } from './member-codec.js';
+import type { MemberMessage } from './messages.js';
+
+/** Who signed a member record, and the signature. */
+interface Proof {
+  readonly signer: string;
+  readonly sig: Uint8Array;
+}
+
+/** A record's signatures by signer: its member's own, or each accuser's (confirmations). */
+type Proofs = Map<string, Uint8Array>;
+
+/**
+ * Member records with identity on: an `alive` or `left` record is signed by the member itself
+ * and carries its certificate; a `suspect` or `dead` record is a claim, signed by its accuser
+ * (`by`), which must be an admitted member; a refutation is the suspect's own signed record. The
+ * proofs of the records in the table are kept beside it, so that relays and push-pull hand on
+ * the original signature, and our own records are signed once.
+ *
+ * Without identity (`noSigning`) nothing is signed or checked, and messages are as before.
+ */
+export class MemberProofs {
+  readonly #signing: RecordSigning;
+  readonly #selfId: string;
+  readonly #table: MemberTable;
+  readonly #proofs = new WeakMap<MemberRecord, Proofs>();
+
+  constructor(signing: RecordSigning, selfId: string, table: MemberTable) {
+    this.#signing = signing;
+    this.#selfId = selfId;
+    this.#table = table;
+  }
+
+  get enabled(): boolean {
+    return this.#signing.enabled;
+  }
+
+  /**
+   * The message for `r`: with its proof (ours, made now if need be) and, for a record of the
+   * member itself, its certificate. `by` names the accuser of a claim we pass on as it came.
+   */
+  message(r: MemberRecord, by?: string): MemberMessage {
+    if (!this.#signing.enabled) return toMemberMessage(r, by);
+    const proof = this.#proof(r, by);
+    if (proof === undefined) return toMemberMessage(r, by);
+    const base = toMemberMessage(r);
+    const claim = r.status === 'suspect' || r.status === 'dead';
+    const cert = claim ? undefined : this.#signing.certificateOf(r.id);
+    return {
+      ...base,
+      ...(claim ? { by: proof.signer } : {}),
+      sg: proof.sig,
+      ...(cert === undefined ? {} : { c: cert }),
+    };
+  }
+
+  /**
+   * Why a peer's member message is refused before it is merged, or undefined. Copies of what we
+   * hold cost nothing: only a message that would change the table, or confirm a suspicion, is
+   * checked (a certificate first, then the signature of whoever must have signed it).
+   */
+  check(now: Instant, msg: MemberMessage): string | undefined {
+    if (!this.#signing.enabled) return undefined;
+    if (msg.c !== undefined) {
+      const refused = this.#signing.admit(msg.id, msg.c, now);
+      if (refused !== undefined) return refused;
+    }
+    const existing = this.#table.get(msg.id);
+    const incoming = fromMemberMessage(msg);
+    const confirms = msg.s === 1 && msg.by !== undefined;
+    if (!confirms && existing !== undefined && incoming.status !== undefined)
+      if (compareRecords({ ...incoming, status: incoming.status }, existing) <= 0) return undefined;
+    const signer = signerOf(msg);
+    if (signer === undefined) return 'unsigned';
+    if (!this.#signing.admitted(signer)) return 'unknownSigner';
+    return this.#signing.verify(signer, payload(msg, signer), msg.sg) ? undefined : 'badSignature';
+  }
+
+  /** A peer's record (or a confirmation of it) checked and in the table: keep its signature. */
+  remember(r: MemberRecord, msg: MemberMessage): void {
+    const signer = signerOf(msg);
+    if (!this.#signing.enabled || signer === undefined || !(msg.sg instanceof Uint8Array)) return;
+    this.#of(r).set(signer, msg.sg);
+  }
+
+  /**
+   * The proof to send `r` with: `by`'s signature if we hold it (an accuser's confirmation), else
+   * the first we hold; ours, made now, for our own record or a claim of ours.
+   */
+  #proof(r: MemberRecord, by: string | undefined): Proof | undefined {
+    const proofs = this.#of(r);
+    const claim = r.status === 'suspect' || r.status === 'dead';
+    const wanted = claim ? by : r.id;
+    const held = wanted === undefined ? undefined : proofs.get(wanted);
+    if (held !== undefined) return { signer: wanted!, sig: held };
+    if (wanted === this.#selfId || (claim && wanted === undefined && proofs.size === 0)) {
+      // Our own record, or a claim of ours (we suspected, confirmed or buried the member).
+      const sig = this.#signing.sign(payload(toMemberMessage(r), this.#selfId));
+      proofs.set(this.#selfId, sig);
+      return { signer: this.#selfId, sig };
+    }
+    const first = proofs.entries().next();
+    return first.done === true ? undefined : { signer: first.value[0], sig: first.value[1] };
+  }
+
+  #of(r: MemberRecord): Proofs {
+    let proofs = this.#proofs.get(r);
+    if (proofs === undefined) this.#proofs.set(r, (proofs = new Map()));
+    return proofs;
+  }
+}
+
+/** The member itself for its own `alive` and `left` records; the accuser for a claim. */
+function signerOf(msg: MemberMessage): string | undefined {
+  return msg.s === 1 || msg.s === 2 ? msg.by : msg.id;
+}
+
+/** The bytes a member record's signature covers: every field of the record, and its signer. */
+function payload(msg: MemberMessage, signer: string): Uint8Array {
+  return new SignedBytes('trellis-member-v1')
+    .string(msg.id)
+    .string(msg.a)
+    .uint(msg.i)
+    .uint(msg.s)
+    .bytes(msg.md)
+    .string(signer)
+    .finish();
+}
