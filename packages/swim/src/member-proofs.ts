@@ -107,7 +107,7 @@ export class MemberProofs {
 
   #of(r: MemberRecord): Proofs {
     let proofs = this.#proofs.get(r);
-    if (proofs === undefined) this.#proofs.set(r, (proofs = new Map()));
+    if (proofs === undefined) this.#proofs.set(r, (proofs = new Map<string, Uint8Array>()));
     return proofs;
   }
 }
