@@ -73,6 +73,7 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
   const prober = new Prober(ctx, (now, target) => news.suspectLocally(now, target));
   const section = membershipSection(
     inputs.table,
+    ctx.proofs,
     (now, from, msg) => news.onMember(now, from, msg),
     (from: Address, reason) => outbox.reject(from, reason),
   );

@@ -73,7 +73,7 @@ export class MemberProofs {
     if (!confirms && existing !== undefined && incoming.status !== undefined)
       if (compareRecords({ ...incoming, status: incoming.status }, existing) <= 0) return undefined;
     const signer = signerOf(msg);
-    if (signer === undefined) return 'unsigned';
+    if (signer === undefined || msg.sg === undefined) return 'unsigned';
     if (!this.#signing.admitted(signer)) return 'unknownSigner';
     return this.#signing.verify(signer, payload(msg, signer), msg.sg) ? undefined : 'badSignature';
   }

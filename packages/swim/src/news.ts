@@ -2,7 +2,7 @@ import type { Address, Instant } from '@trellis/runtime';
 import type { MemberChange, MemberRecord } from '@trellis/membership';
 import { ConflictReports } from './conflict-reports.js';
 import type { SwimContext } from './context.js';
-import { fromMemberMessage, toMemberMessage } from './member-codec.js';
+import { fromMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
 import { Suspicion, confirmationsExpected, suspicionMinMs } from './suspicion.js';
 import { suspectTimer } from './timers.js';
@@ -44,12 +44,17 @@ export class News {
 
   /** A member record from a peer (piggybacked gossip or a push-pull section). */
   onMember(now: Instant, from: Address, msg: MemberMessage): void {
+    // With identity on, a record that would change the table must be signed by whoever may
+    // write it: the member for alive and left, an admitted accuser for a claim.
+    const refused = this.#ctx.proofs.check(now, msg);
+    if (refused !== undefined) return this.#ctx.reject(from, `member:${refused}`);
     if (msg.id === this.#ctx.selfId && (msg.s === 0 || msg.s === 1)) this.#checkConflict(now, from, msg.a);
     const outcome = this.#ctx.table.merge(fromMemberMessage(msg), now);
     if (msg.id === this.#ctx.selfId && msg.s !== 0 && outcome.kind !== 'rejected')
       this.#answerAccuser(from, msg.by);
     switch (outcome.kind) {
       case 'applied':
+        this.#ctx.proofs.remember(outcome.change.current, msg);
         this.#applied(now, outcome.change, msg.by);
         return;
       case 'refuted':
@@ -60,12 +65,20 @@ export class News {
         this.#ctx.emit({ type: 'selfRefuted', incarnation: outcome.change.current.incarnation });
         return;
       case 'unchanged':
-        if (msg.s === 1 && msg.by !== undefined) this.#confirm(now, msg.id, msg.i, msg.by);
+        if (msg.s === 1 && msg.by !== undefined) this.#confirmed(now, msg, msg.by);
         return;
       case 'rejected':
         this.#ctx.reject(from, `member:${outcome.reason}`);
         return;
     }
+  }
+
+  /** A peer's confirmation of a suspicion we hold: keep its accuser's proof to pass it on. */
+  #confirmed(now: Instant, msg: MemberMessage, by: string): void {
+    const r = this.#ctx.table.get(msg.id);
+    if (r !== undefined && r.status === 'suspect' && r.incarnation === msg.i)
+      this.#ctx.proofs.remember(r, msg);
+    this.#confirm(now, msg.id, msg.i, by);
   }
 
   /** Our own probe of `target` failed. */
@@ -180,7 +193,7 @@ export class News {
       if (this.#answered.has(addr) || this.#answered.size >= answeredMax) continue;
       this.#answered.add(addr);
       this.#ctx.stats.directRefutations++;
-      this.#ctx.send(addr, toMemberMessage(self));
+      this.#ctx.send(addr, this.#ctx.proofs.message(self));
     }
   }
 
@@ -221,6 +234,6 @@ export class News {
   }
 
   #broadcast(r: MemberRecord, by?: string): void {
-    this.#ctx.queue.enqueue(membershipClass, `m:${r.id}`, toMemberMessage(r, by));
+    this.#ctx.queue.enqueue(membershipClass, `m:${r.id}`, this.#ctx.proofs.message(r, by));
   }
 }

@@ -1,7 +1,6 @@
 import type { Address, Instant } from '@trellis/runtime';
 import type { MemberRecord } from '@trellis/membership';
 import type { SwimContext } from './context.js';
-import { toMemberMessage } from './member-codec.js';
 import type { AckMessage, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
 import { relayTimer } from './timers.js';
@@ -80,7 +79,8 @@ export class Prober {
     this.#ctx.stats.probes++;
     const ping: PingMessage = { t: 'ping', seq, id, src: selfId };
     // Buddy system: a suspect hears of its suspicion on the very next ping, not by chance.
-    const first = config.lifeguard && target.status === 'suspect' ? [toMemberMessage(target, selfId)] : [];
+    const first =
+      config.lifeguard && target.status === 'suspect' ? [this.#ctx.proofs.message(target, selfId)] : [];
     this.#ctx.send(target.addr, ping, first);
     timers.set('probeTimeout', now + awareness.scale(config.probeTimeoutMs));
   }

@@ -16,6 +16,7 @@ import { startNode, type GossipNode as AnyGossipNode } from '../../src/gossip-no
 export type GossipNode = AnyGossipNode<{ readonly routes: RoutesApi; readonly tasks: TasksApi }>;
 import type { NodeEvent } from '../../src/core/node-core.js';
 import { WireCodec } from '../../src/wire/wire-codec.js';
+import type { TestCa } from './sim-identity.js';
 
 export interface SimClusterOptions {
   readonly seed: number;
@@ -32,6 +33,8 @@ export interface SimClusterOptions {
   readonly messages?: Partial<MessagesConfig>;
   /** Record every node's events in `events` (default true; off for 1,000-node runs: memory). */
   readonly recordEvents?: boolean;
+  /** Every node gets an identity certified by this CA: records signed, signatures checked. */
+  readonly ca?: TestCa;
   /** Runs after every node (re)start, e.g. to publish its routes. */
   readonly onStart?: (node: GossipNode, host: SimHost) => void;
 }
@@ -97,6 +100,7 @@ export class SimCluster {
       ...(this.#opts.profile ? { profile: this.#opts.profile } : {}),
       ...(this.#opts.swim ? { config: this.#opts.swim } : {}),
       stores: this.#stores,
+      ...(this.#opts.ca ? { signing: this.#opts.ca.identity(id) } : {}),
       ...(this.#opts.messages ? { messages: this.#opts.messages } : {}),
       transport: host,
       scheduler: host,

@@ -1,0 +1,213 @@
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { seedFromEnv } from '@trellis/sim';
+import { toMemberMessage } from '@trellis/swim';
+import type { Address } from '@trellis/runtime';
+import { SimCluster, type GossipNode } from './helpers/sim-cluster.js';
+import { TestCa } from './helpers/sim-identity.js';
+import { ov16, publisher, tablesMatchTruth, underlayOf } from './helpers/routes-fixtures.js';
+import { WireCodec } from '../src/wire/wire-codec.js';
+
+/**
+ * Issue 12, identity on: every record is signed by whoever may write it, and a record signed by
+ * anyone else (or by no one) is dropped and counted, whether an outsider or an admitted member
+ * sends it. Node 2 is the victim, node 3 the insider.
+ */
+
+const victim = 'n2';
+const codec = new WireCodec({});
+
+function cluster(seed: number, ca: TestCa): SimCluster {
+  const c = new SimCluster({
+    seed,
+    nodes: 5,
+    overlays: ov16,
+    ca,
+    onStart: (node) => {
+      publisher('ov')(node);
+      node.stores.tasks.publish({
+        id: 'web',
+        name: 'web',
+        framework: 'marathon',
+        agentIp: underlayOf(node.id),
+        networks: [],
+      });
+    },
+  });
+  const ok = c.sim.runUntil(() => converged(c, 5), { timeoutMs: 60_000 });
+  if (!ok) throw new Error(`SEED=${seed}: the signed cluster did not converge`);
+  return c;
+}
+
+function converged(c: SimCluster, n: number): boolean {
+  return (
+    tablesMatchTruth(c, 'ov') &&
+    c.running().every((node) => node.stores.routes.table('ov').length === n - 1) &&
+    c
+      .running()
+      .every(
+        (node) =>
+          node.members().filter((m) => m.status === 'alive').length === n &&
+          node.stores.tasks.list().length === n,
+      )
+  );
+}
+
+/** Sends `messages` in one datagram from `from` (an outsider's host, or a member's own). */
+function inject(c: SimCluster, from: Address, messages: readonly object[]): void {
+  const host = c.sim.host(from) ?? c.sim.addHost(from);
+  const { packets } = codec.encodeDatagrams(messages);
+  for (const to of c.running().map((n) => n.address)) for (const p of packets) host.sendDatagram(to, p);
+}
+
+function rejected(nodes: readonly GossipNode[], reason: string): number {
+  return nodes.reduce((sum, n) => sum + (n.stats().rejected[reason] ?? 0), 0);
+}
+
+const others = (c: SimCluster) => c.running().filter((n) => n.id !== victim);
+
+test('a cluster with identity converges, signs every record it sends and declares a real failure', (t) => {
+  const seed = seedFromEnv(1201);
+  const c = cluster(seed, new TestCa());
+  for (const name of ['routes', 'tasks']) {
+    const records = c.node(0).core.store(name)!.allRecords() as { sg?: unknown }[];
+    t.true(
+      records.length >= 5,
+      `${name}: ${records.length} ${JSON.stringify(c.node(0).stores.routes.table('ov').length)}`,
+    );
+    t.true(
+      records.every((r) => r.sg instanceof Uint8Array && r.sg.length === 64),
+      `${name} records are signed`,
+    );
+  }
+  c.crash(4);
+  const crashedAt = c.sim.now;
+  const dead = c.sim.runUntil(
+    () => c.running().every((n) => n.members().find((m) => m.id === 'n4')?.status === 'dead'),
+    { timeoutMs: 30_000 },
+  );
+  t.true(dead, `SEED=${seed}: n4 declared dead by every node`);
+  t.log(`declared dead after ${c.sim.now - crashedAt} ms (virtual)`);
+  const refusals = c
+    .running()
+    .flatMap((n) =>
+      Object.keys(n.stats().rejected).filter((k) => k.startsWith('member:') || k.includes('Signature')),
+    );
+  t.deepEqual(refusals, [], 'honest members refuse nothing of each other');
+});
+
+test('forged member records (unsigned, or signed by another member) are refused and the victim stays alive', (t) => {
+  const seed = seedFromEnv(1202);
+  const c = cluster(seed, new TestCa());
+  const real = c
+    .node(0)
+    .members()
+    .find((m) => m.id === victim)!;
+  const left = toMemberMessage({ ...real, incarnation: real.incarnation + 1_000, status: 'left' });
+  const dead = {
+    ...toMemberMessage({ ...real, incarnation: real.incarnation + 1_000, status: 'dead' }),
+    by: 'n3',
+  };
+  // The outsider sends them bare; the insider (n3, admitted) with a signature of its own key.
+  inject(c, '10.66.6.6:7946', [left, dead]);
+  inject(c, c.addrOf('n3'), [
+    { ...left, sg: randomBytes(64) },
+    { ...dead, sg: randomBytes(64) },
+  ]);
+  c.sim.run(20_000);
+  for (const n of others(c))
+    t.is(n.members().find((m) => m.id === victim)?.status, 'alive', `${n.id} holds ${victim} alive`);
+  t.true(rejected(others(c), 'member:unsigned') >= 4, 'bare forgeries counted as unsigned');
+  t.true(rejected(others(c), 'member:badSignature') >= 4, 'forgeries with a wrong signature counted');
+  t.true(converged(c, 5), 'routes and tasks untouched');
+});
+
+test("forged route and task records (a peer's signature broken, or none) are refused: the owner's record stands", (t) => {
+  const seed = seedFromEnv(1203);
+  const c = cluster(seed, new TestCa());
+  const route = (c.node(0).core.store('routes')!.allRecords() as Record<string, unknown>[]).find(
+    (r) => r.w === victim,
+  )!;
+  const task = (c.node(0).core.store('tasks')!.allRecords() as Record<string, unknown>[]).find(
+    (r) => r.w === victim,
+  )!;
+  t.truthy(task, 'a task record of the victim');
+  const forgedRoute: Record<string, unknown> = { ...route, u: '6.6.6.6', v: (route.v as number) + 1_000 };
+  const forgedTask: Record<string, unknown> = { ...task, v: (task.v as number) + 1_000 };
+  const bareRoute = { ...forgedRoute, sg: undefined };
+  const bareTask = { ...forgedTask, sg: undefined };
+  inject(c, '10.66.6.6:7946', [bareRoute, bareTask]);
+  inject(c, c.addrOf('n3'), [forgedRoute, forgedTask]);
+  c.sim.run(20_000);
+  t.true(tablesMatchTruth(c, 'ov'), `SEED=${seed}: every node routes ${victim}'s slice to its own underlay`);
+  for (const n of others(c)) {
+    const entry = n.stores.routes.table('ov').find((e) => e.owner === victim);
+    t.is(entry?.underlayIp, underlayOf(victim), n.id);
+  }
+  const refusals = others(c).flatMap((n) => [
+    n.stores.routes.stats().rejected,
+    n.stores.tasks.stats().rejected,
+  ]);
+  const bad = refusals.reduce((sum, r) => sum + ((r as Record<string, number>).badSignature ?? 0), 0);
+  t.true(bad >= 8, `forgeries refused as badSignature at every node (${bad})`);
+});
+
+test('a node certified by another CA is never admitted: its records are refused, counted by reason', (t) => {
+  const seed = seedFromEnv(1204);
+  const ca = new TestCa();
+  const c = cluster(seed, ca);
+  const stranger = new TestCa().identity('x9');
+  const rec = {
+    id: 'x9',
+    addr: '10.66.6.9:7946',
+    incarnation: c.sim.now,
+    status: 'alive' as const,
+    meta: new Uint8Array(),
+  };
+  const msg = toMemberMessage(rec);
+  // Signed with its own key, presenting a certificate from a CA nobody trusts.
+  inject(c, rec.addr, [{ ...msg, c: stranger.certificate, sg: randomBytes(64) }]);
+  c.sim.run(10_000);
+  for (const n of c.running())
+    t.is(
+      n.members().find((m) => m.id === 'x9'),
+      undefined,
+      `${n.id} does not list x9`,
+    );
+  t.true(rejected(c.running(), 'member:untrustedCertificate') >= 5);
+});
+
+test('with identity, a falsely suspected node refutes, and a crashed node that restarts with its key is admitted again', (t) => {
+  const seed = seedFromEnv(1205);
+  const c = cluster(seed, new TestCa());
+  // Cut n1 off long enough to be suspected, not declared dead: its own signed record refutes.
+  c.sim.hold(c.addrOf('n1'));
+  const suspected = c.sim.runUntil(
+    () => c.running().some((n) => n.members().find((m) => m.id === 'n1')?.status === 'suspect'),
+    { timeoutMs: 20_000 },
+  );
+  t.true(suspected, `SEED=${seed}: n1 suspected`);
+  c.sim.release(c.addrOf('n1'));
+  t.true(
+    c.sim.runUntil(() => converged(c, 5), { timeoutMs: 30_000 }),
+    'n1 refuted: alive everywhere',
+  );
+  c.crash(4);
+  t.true(
+    c.sim.runUntil(
+      () => c.running().every((n) => n.members().find((m) => m.id === 'n4')?.status === 'dead'),
+      {
+        timeoutMs: 30_000,
+      },
+    ),
+  );
+  c.restart(4);
+  t.true(
+    c.sim.runUntil(() => converged(c, 5), { timeoutMs: 60_000 }),
+    'n4 back: members, routes, tasks',
+  );
+  const refusals = c
+    .running()
+    .flatMap((n) => Object.keys(n.stats().rejected).filter((k) => k.startsWith('member:')));
+  t.deepEqual(refusals, []);
+});
