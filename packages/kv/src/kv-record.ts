@@ -49,6 +49,8 @@ export type KvRejectReason =
   | 'valueTooLarge'
   /** A signature field that is not one, or (with identity on) one its writer did not make. */
   | 'badSignature'
+  /** With identity on: signed by a node that is not (yet) an admitted member. */
+  | 'unknownSigner'
   /** Shared mode: a writer's clock too far ahead of ours. */
   | 'clockSkew';
 

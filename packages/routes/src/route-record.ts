@@ -46,6 +46,8 @@ export type RouteRejectReason =
   | 'invalidAddress'
   /** A signature field that is not one, or (with identity on) one its owner did not make. */
   | 'badSignature'
+  /** With identity on: signed by a node that is not (yet) an admitted member. */
+  | 'unknownSigner'
   /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
   | 'ownerGone'
   | 'tableFull';
@@ -58,6 +60,7 @@ export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'invalidSlice',
   'invalidAddress',
   'badSignature',
+  'unknownSigner',
   'ownerGone',
   'tableFull',
 ]);

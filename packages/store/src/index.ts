@@ -11,6 +11,7 @@ export { ConvergedView, type ViewDiff } from './converged-view.js';
 export {
   type RecordSignature,
   type SignedRecord,
+  type SignatureReason,
   signedPayload,
   signRecord,
   signatureHolds,

@@ -11,6 +11,9 @@ export interface RecordSignature<R> {
   signer(r: R): string;
 }
 
+/** Why a peer's record fails its signature check: not its owner's signature, or no admitted owner. */
+export type SignatureReason = 'badSignature' | 'unknownSigner';
+
 /** A record that may carry its signer's signature. */
 export interface SignedRecord {
   readonly t: string;

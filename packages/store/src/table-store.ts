@@ -6,7 +6,12 @@ import {
   type RegisterTableHooks,
   type RegisterTableOptions,
 } from '@trellis/membership';
-import { signatureHolds, type RecordSignature, type SignedRecord } from './record-signature.js';
+import {
+  signatureHolds,
+  type RecordSignature,
+  type SignatureReason,
+  type SignedRecord,
+} from './record-signature.js';
 import type { NodeSignal, Store } from './store.js';
 import type { StoreContext } from './store-context.js';
 
@@ -44,7 +49,7 @@ export abstract class TableStore<R extends SignedRecord, Reason extends string, 
   readonly name: string;
   readonly tag: string;
   readonly broadcastShare: number;
-  readonly table: RegisterTable<R, Reason | 'badSignature'>;
+  readonly table: RegisterTable<R, Reason | SignatureReason>;
   protected readonly ctx: StoreContext;
   protected readonly log: Logger;
   protected readonly schema: RegisterSchema<R, Reason>;
@@ -68,9 +73,13 @@ export abstract class TableStore<R extends SignedRecord, Reason extends string, 
     this.log = ctx.logger.child({ component: ctx.name });
     this.signature = opts.signature;
     // With identity on, a peer's newer record counts only if its owner signed it.
-    const verify = (r: R) =>
-      signatureHolds(ctx.signing, opts.signature, r) ? undefined : ('badSignature' as const);
-    this.table = new RegisterTable<R, Reason | 'badSignature'>(ctx.selfId, opts.schema, config, {
+    const verify = (r: R): SignatureReason | undefined => {
+      if (!ctx.signing.enabled) return undefined;
+      // A record may come before its owner's member record: anti-entropy brings it back later.
+      if (!ctx.signing.admitted(opts.signature.signer(r))) return 'unknownSigner';
+      return signatureHolds(ctx.signing, opts.signature, r) ? undefined : 'badSignature';
+    };
+    this.table = new RegisterTable<R, Reason | SignatureReason>(ctx.selfId, opts.schema, config, {
       ...opts.hooks,
       verify,
     });
@@ -162,14 +171,14 @@ export abstract class TableStore<R extends SignedRecord, Reason extends string, 
   /** The event reporting a peer record that was dropped, if the kind reports them. */
   protected abstract rejectedEvent(
     from: Address,
-    reason: Reason | 'badSignature' | 'tableFull',
+    reason: Reason | SignatureReason | 'tableFull',
   ): E | undefined;
 
   /** Joins a peer's record into the table (a kind may check more first, e.g. clocks). */
   protected merge(
     now: Instant,
     raw: unknown,
-  ): ReturnType<RegisterTable<R, Reason | 'badSignature'>['merge']> {
+  ): ReturnType<RegisterTable<R, Reason | SignatureReason>['merge']> {
     return this.table.merge(raw, now);
   }
 
