@@ -108,7 +108,7 @@ test('a local identity that cannot work is an IdentityError naming why', (t) => 
 test('certificates survive their JSON file form, and a tampered file is not one', (t) => {
   const ca = generateKeyPair();
   const cert = issueCertificate(ca.privateKey, 'a', generateKeyPair().publicKey, later);
-  const json = JSON.parse(JSON.stringify(certificateToJson(cert)));
+  const json = JSON.parse(JSON.stringify(certificateToJson(cert))) as Record<string, unknown>;
   t.deepEqual(certificateFromJson(json), cert);
   t.is(certificateFromJson({ ...json, publicKey: 'AAAA' }), undefined);
   t.is(certificateFromJson({ ...json, notAfter: 'soon' }), undefined);
@@ -129,8 +129,8 @@ test('createNode checks the identity with the other options, before anything is 
     }),
     { instanceOf: ConfigError },
   );
-  t.regex(error!.message, /identity/);
-  t.regex(error!.message, /seeds/, 'every problem at once');
+  t.regex(error.message, /identity/);
+  t.regex(error.message, /seeds/, 'every problem at once');
 });
 
 test('two nodes with identity on real UDP join and see each other; a node of another CA is refused', async (t) => {
