@@ -211,3 +211,33 @@ test('with identity, a falsely suspected node refutes, and a crashed node that r
     .flatMap((n) => Object.keys(n.stats().rejected).filter((k) => k.startsWith('member:')));
   t.deepEqual(refusals, []);
 });
+
+test("kv records are signed too: a forged owned entry and a shared write in another's name are refused", (t) => {
+  const seed = seedFromEnv(1206);
+  const c = cluster(seed, new TestCa());
+  const owned = (n: GossipNode) => n.kv('racks');
+  const shared = (n: GossipNode) => n.kv('leader', { mode: 'shared' });
+  for (const n of c.running()) owned(n);
+  for (const n of c.running()) shared(n);
+  owned(c.node(victim)).set('rack', 'r1');
+  shared(c.node(victim)).set('leader', victim);
+  const spread = () =>
+    others(c).every((n) => owned(n).get('rack', victim) === 'r1' && shared(n).get('leader') === victim);
+  t.true(c.sim.runUntil(spread, { timeoutMs: 30_000 }), `SEED=${seed}: the victim's entries spread`);
+  const records = (name: string) => c.node(0).core.store(`kv:${name}`)!.allRecords() as Record<string, unknown>[];
+  const own = records('racks').find((r) => r.w === victim)!;
+  const lead = records('leader')[0]!;
+  const evil = new Uint8Array([0xa4, 0x65, 0x76, 0x69, 0x6c]); // msgpack "evil"
+  const forgedOwn = { ...own, v: (own.v as number) + 1_000, d: evil };
+  // A later write in the victim's name: the insider's signature is not the victim's.
+  const forgedLead = { ...lead, l: (lead.l as number) + 1, d: evil };
+  inject(c, c.addrOf('n3'), [forgedOwn, forgedLead]);
+  inject(c, '10.66.6.6:7946', [
+    { ...forgedOwn, sg: undefined },
+    { ...forgedLead, sg: undefined },
+  ]);
+  c.sim.run(20_000);
+  t.true(spread(), 'every node still holds the victim’s values');
+  const bad = others(c).reduce((sum, n) => sum + (owned(n).stats().rejected.badSignature ?? 0), 0);
+  t.true(bad >= 8, `forged owned entries refused everywhere (${bad})`);
+});
