@@ -224,7 +224,8 @@ test("kv records are signed too: a forged owned entry and a shared write in anot
   const spread = () =>
     others(c).every((n) => owned(n).get('rack', victim) === 'r1' && shared(n).get('leader') === victim);
   t.true(c.sim.runUntil(spread, { timeoutMs: 30_000 }), `SEED=${seed}: the victim's entries spread`);
-  const records = (name: string) => c.node(0).core.store(`kv:${name}`)!.allRecords() as Record<string, unknown>[];
+  const records = (name: string) =>
+    c.node(0).core.store(`kv:${name}`)!.allRecords() as Record<string, unknown>[];
   const own = records('racks').find((r) => r.w === victim)!;
   const lead = records('leader')[0]!;
   const evil = new Uint8Array([0xa4, 0x65, 0x76, 0x69, 0x6c]); // msgpack "evil"
