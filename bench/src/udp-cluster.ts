@@ -13,7 +13,7 @@ import {
 } from '@trellis/node';
 import { parseOverlays, routeStore, type RoutesApi } from '@trellis/routes';
 import { taskStore, type TasksApi } from '@trellis/tasks';
-import { Rng, silentLogger } from '@trellis/runtime';
+import { Rng, silentLogger, type RecordSigning } from '@trellis/runtime';
 import type { Profile } from './udp-plan.js';
 
 /** A peer runs what an agent runs: membership, the route store, the task store. */
@@ -48,7 +48,7 @@ interface Peer {
  * replies (push-pull answers) that the node's driver does not count, and `steady` must see all
  * bytes a node sends.
  */
-async function startPeer(id: string, profile: Profile): Promise<Peer> {
+async function startPeer(id: string, profile: Profile, signing?: RecordSigning): Promise<Peer> {
   const transport = await createUdpTransport({ bindHost: host, bindPort: 0 });
   try {
     const codec = new WireCodec({ label: '' });
@@ -61,6 +61,7 @@ async function startPeer(id: string, profile: Profile): Promise<Peer> {
       rng: Rng.fromSeed(randomInt(0, 2 ** 32 - 1)),
       profile,
       stores: { routes: routeStore({ overlays }), tasks: taskStore() },
+      ...(signing === undefined ? {} : { signing }),
       logger: silentLogger,
       envelopeReserveBytes: codec.overheadBytes,
       transport,
@@ -87,11 +88,14 @@ export class Cluster {
     readonly profile: Profile,
     readonly n: number,
     readonly tag: string,
+    /** With identity on: each node's signing (its key, certificate and trust), by id. */
+    readonly identity?: (id: string) => RecordSigning,
   ) {}
 
   async add(): Promise<Peer> {
     const index = this.peers.length;
-    const peer = await startPeer(`${this.tag}-${String(index).padStart(3, '0')}`, this.profile);
+    const id = `${this.tag}-${String(index).padStart(3, '0')}`;
+    const peer = await startPeer(id, this.profile, this.identity?.(id));
     this.peers.push(peer);
     peer.node.on('member', (e) => this.#observe(index, peer, e));
     return peer;
