@@ -242,3 +242,31 @@ test("kv records are signed too: a forged owned entry and a shared write in anot
   const bad = others(c).reduce((sum, n) => sum + (owned(n).stats().rejected.badSignature ?? 0), 0);
   t.true(bad >= 8, `forged owned entries refused everywhere (${bad})`);
 });
+
+test("user messages are signed: a broadcast or a send in another member's name is refused, the real one delivered", (t) => {
+  const seed = seedFromEnv(1207);
+  const c = cluster(seed, new TestCa());
+  const got: { at: string; from: string; topic: string; payload: unknown }[] = [];
+  for (const n of c.running())
+    n.on('message', (m) => got.push({ at: n.id, from: m.from, topic: m.topic, payload: m.payload }));
+  const forged = { t: 'u', o: victim, g: 1, q: 1, tp: 'deploy', p: 'rm -rf' };
+  inject(c, c.addrOf('n3'), [{ ...forged, sg: randomBytes(64) }]);
+  inject(c, '10.66.6.6:7946', [forged]);
+  const outsider = c.sim.host('10.66.6.6:7946')!;
+  const replies: unknown[] = [];
+  const frame = codec.encodeFrame([{ t: 'us', o: victim, tp: 'deploy', p: 'rm -rf' }]);
+  outsider.request(c.addrOf('n0'), frame, 5_000, (_at, reply) => replies.push(reply));
+  c.node(victim).broadcast('deploy', 'v2');
+  c.sim.run(10_000);
+  const deliveredFromVictim = got.filter((m) => m.from === victim);
+  t.deepEqual(
+    deliveredFromVictim.map((m) => m.payload),
+    others(c).map(() => 'v2'),
+    `only the victim's own broadcast reached each of the others (SEED=${seed})`,
+  );
+  t.true(rejected(others(c), 'message:badSignature') >= 4);
+  t.true(rejected(others(c), 'message:unsigned') >= 4);
+  t.is(replies.length, 1);
+  const answer = codec.decode(replies[0] as Uint8Array, 'stream');
+  t.like(answer.ok ? answer.messages[0] : answer, { t: 'err', reason: 'unsigned' }, 'the forged send was refused');
+});

@@ -14,6 +14,7 @@
  * be taken by a second store, as a peer would take them.
  */
 import test from 'ava';
+import { noSigning } from '@trellis/runtime';
 import { StoreTestbed } from '@trellis/store/testbed';
 import { routeStore, validateRouteWire } from '@trellis/routes';
 import { taskStore, validateTaskWire } from '@trellis/tasks';
@@ -150,6 +151,7 @@ function userMessages(selfId: string) {
   const messages = new UserMessages({
     selfId,
     generation: UNIX_MS,
+    signing: noSigning,
     config: parseMessagesConfig(),
     broadcast: (_key, msg) => spy.broadcasts.push(msg),
     request: (_to, msg, _timeoutMs, onReply) => spy.requests.push({ msg, onReply }),

@@ -52,6 +52,7 @@ export class NodeCore {
       selfId: options.id,
       generation: this.generation,
       config: messages,
+      signing: options.signing ?? noSigning,
       broadcast: (key, msg) => this.swim.broadcast(messagesClass, key, msg),
       request: (to, msg, timeoutMs, onReply) => this.swim.request(to, msg, timeoutMs, onReply),
       deliver: (e) => this.#events.push(e),

@@ -3,8 +3,10 @@ import {
   ConfigProblems,
   InvalidArgumentError,
   LimitError,
+  SignedBytes,
   type Address,
   type Instant,
+  type RecordSigning,
 } from '@trellis/runtime';
 import { encodeMessage } from '../wire/msgpack-body.js';
 
@@ -60,6 +62,8 @@ export interface UserMessagesDeps {
   readonly selfId: string;
   readonly generation: number;
   readonly config: MessagesConfig;
+  /** With identity on, messages carry their origin's signature and are checked before delivery. */
+  readonly signing: RecordSigning;
   broadcast(key: string, msg: object): void;
   request(
     to: Address,
@@ -99,14 +103,14 @@ export class UserMessages {
     const msg = { t: 'u', o: this.#d.selfId, g: this.#d.generation, q: ++this.#seq, tp: topic, p: payload };
     const id = idOf(msg.o, msg.g, msg.q);
     this.#seen.set(id, true);
-    this.#d.broadcast(id, msg);
+    this.#d.broadcast(id, this.#signed(msg));
   }
 
   /** Sends `payload` to the node at `to`; `done(error?)` once the peer has it, or not. */
   send(to: Address, topic: string, payload: unknown, done: (error: string | undefined) => void): void {
     checkTopic(topic);
     encodedSize(payload, this.#d.config.sendBytesMax, 'sendBytesMax');
-    const msg = { t: 'us', o: this.#d.selfId, tp: topic, p: payload };
+    const msg = this.#signed({ t: 'us', o: this.#d.selfId, tp: topic, p: payload });
     this.#d.request(to, msg, this.#d.config.sendTimeoutMs, (_at, reply, error) => {
       if (error !== undefined) done(error);
       else if (isObject(reply) && reply.t === 'usok') done(undefined);
@@ -122,8 +126,11 @@ export class UserMessages {
     if (o === this.#d.selfId) return;
     const id = idOf(o, g, q);
     if (this.#seen.has(id)) return;
+    // Checked before it is marked seen: a forgery must not shadow the real message of that id.
+    const refused = this.#check({ t: 'u', o, g, q, tp, p: msg.p, sg: msg.sg });
+    if (refused !== undefined) return this.#d.reject(from, `message:${refused}`);
     this.#seen.set(id, true);
-    this.#d.broadcast(id, { t: 'u', o, g, q, tp, p: msg.p });
+    this.#d.broadcast(id, { t: 'u', o, g, q, tp, p: msg.p, ...(msg.sg === undefined ? {} : { sg: msg.sg }) });
     this.#d.deliver({ type: 'messageReceived', topic: tp, payload: msg.p, from: o, direct: false });
   }
 
@@ -134,9 +141,58 @@ export class UserMessages {
       this.#d.reject(from, 'message:malformed');
       return { t: 'err', reason: 'malformed' };
     }
+    const refused = this.#check({ t: 'us', o, tp, p: msg.p, sg: msg.sg });
+    if (refused !== undefined) {
+      this.#d.reject(from, `message:${refused}`);
+      return { t: 'err', reason: refused };
+    }
     this.#d.deliver({ type: 'messageReceived', topic: tp, payload: msg.p, from: o, direct: true });
     return { t: 'usok' };
   }
+
+  #signed(msg: Signable): object {
+    const { signing } = this.#d;
+    return signing.enabled ? { ...msg, sg: signing.sign(signedBytes(msg)) } : msg;
+  }
+
+  /** Why a peer's message is refused (not its origin's signature), or undefined. */
+  #check(msg: Signable): string | undefined {
+    const { signing } = this.#d;
+    if (!signing.enabled) return undefined;
+    if (!(msg.sg instanceof Uint8Array)) return 'unsigned';
+    if (!signing.admitted(msg.o)) return 'unknownSigner';
+    let bytes: Uint8Array;
+    try {
+      bytes = signedBytes(msg);
+    } catch {
+      return 'malformed';
+    }
+    return signing.verify(msg.o, bytes, msg.sg) ? undefined : 'badSignature';
+  }
+}
+
+/**
+ * What a message's signature covers: its kind, origin, id and topic, and the payload as msgpack
+ * (re-encoding what was decoded gives the sender's bytes back: both ends use one encoder).
+ */
+function signedBytes(msg: Signable): Uint8Array {
+  return new SignedBytes(`trellis-message-v1:${msg.t}`)
+    .string(msg.o)
+    .uint(typeof msg.g === 'number' ? msg.g : 0)
+    .uint(typeof msg.q === 'number' ? msg.q : 0)
+    .string(msg.tp)
+    .bytes(encodeMessage(msg.p))
+    .finish();
+}
+
+interface Signable {
+  readonly t: string;
+  readonly o: string;
+  readonly g?: unknown;
+  readonly q?: unknown;
+  readonly tp: string;
+  readonly p: unknown;
+  readonly sg?: unknown;
 }
 
 function idOf(origin: string, generation: number, seq: number): string {
