@@ -268,5 +268,9 @@ test("user messages are signed: a broadcast or a send in another member's name i
   t.true(rejected(others(c), 'message:unsigned') >= 4);
   t.is(replies.length, 1);
   const answer = codec.decode(replies[0] as Uint8Array, 'stream');
-  t.like(answer.ok ? answer.messages[0] : answer, { t: 'err', reason: 'unsigned' }, 'the forged send was refused');
+  t.like(
+    answer.ok ? answer.messages[0] : answer,
+    { t: 'err', reason: 'unsigned' },
+    'the forged send was refused',
+  );
 });
