@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { seedFromEnv } from '@trellis/sim';
 import { toMemberMessage } from '@trellis/swim';
-import type { Address } from '@trellis/runtime';
+import { SignedBytes, type Address } from '@trellis/runtime';
 import { SimCluster, type GossipNode } from './helpers/sim-cluster.js';
 import { TestCa } from './helpers/sim-identity.js';
 import { ov16, publisher, tablesMatchTruth, underlayOf } from './helpers/routes-fixtures.js';
@@ -272,5 +272,54 @@ test("user messages are signed: a broadcast or a send in another member's name i
     answer.ok ? answer.messages[0] : answer,
     { t: 'err', reason: 'unsigned' },
     'the forged send was refused',
+  );
+});
+
+/** A member record's signed bytes, as swim builds them (a change here is a protocol change). */
+function memberPayload(m: ReturnType<typeof toMemberMessage>, signer: string): Uint8Array {
+  return new SignedBytes('trellis-member-v1')
+    .string(m.id)
+    .string(m.a)
+    .uint(m.i)
+    .uint(m.s)
+    .bytes(m.md)
+    .string(signer)
+    .finish();
+}
+
+test('an admitted accuser cannot push a member above the incarnation it signed; a fair claim is refuted', (t) => {
+  const seed = seedFromEnv(1208);
+  const ca = new TestCa();
+  const c = cluster(seed, ca);
+  const insider = ca.identity('n3');
+  const real = c
+    .node(0)
+    .members()
+    .find((m) => m.id === victim)!;
+  const claim = (incarnation: number) => {
+    const m = toMemberMessage({ ...real, incarnation, status: 'dead' });
+    return { ...m, by: 'n3', sg: insider.sign(memberPayload(m, 'n3')) };
+  };
+  inject(c, c.addrOf('n3'), [claim(Number.MAX_SAFE_INTEGER - 1)]);
+  c.sim.run(5_000);
+  t.true(rejected(others(c), 'member:claimAhead') >= 3, 'the saturated claim is refused');
+  for (const n of c.running()) {
+    const held = n.members().find((m) => m.id === victim)!;
+    t.is(held.status, 'alive', n.id);
+    t.true(held.incarnation < real.incarnation + 3_600_000, `${n.id}: incarnation not driven up`);
+  }
+  // A claim at the incarnation the victim signed is a claim SWIM allows: the victim refutes it.
+  inject(c, c.addrOf('n3'), [claim(real.incarnation)]);
+  t.true(
+    c.sim.runUntil(
+      () =>
+        c.running().every((n) => n.members().find((m) => m.id === victim)?.status === 'alive') &&
+        c
+          .node(victim)
+          .members()
+          .find((m) => m.id === victim)!.incarnation > real.incarnation,
+      { timeoutMs: 20_000 },
+    ),
+    `SEED=${seed}: the victim refuted and is alive everywhere`,
   );
 });

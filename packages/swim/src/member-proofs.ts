@@ -59,19 +59,25 @@ export class MemberProofs {
   /**
    * Why a peer's member message is refused before it is merged, or undefined. Copies of what we
    * hold cost nothing: only a message that would change the table, or confirm a suspicion, is
-   * checked (a certificate first, then the signature of whoever must have signed it).
+   * checked (a claim's incarnation, a certificate, then the signature of whoever must have
+   * signed it).
    */
   check(now: Instant, msg: MemberMessage): string | undefined {
     if (!this.#signing.enabled) return undefined;
+    const existing = this.#table.get(msg.id);
+    const incoming = fromMemberMessage(msg);
+    const confirms = msg.s === 1 && msg.by !== undefined;
+    // Before any certificate or signature work: a copy of what we hold costs nothing.
+    if (!confirms && existing !== undefined && incoming.status !== undefined)
+      if (compareRecords({ ...incoming, status: incoming.status }, existing) <= 0) return undefined;
+    // A claim names an incarnation its member signed: one above any we know would let an
+    // accuser drive the member's incarnation up to where its refutation cannot follow.
+    if ((msg.s === 1 || msg.s === 2) && (existing === undefined || msg.i > existing.incarnation))
+      return 'claimAhead';
     if (msg.c !== undefined) {
       const refused = this.#signing.admit(msg.id, msg.c, now);
       if (refused !== undefined) return refused;
     }
-    const existing = this.#table.get(msg.id);
-    const incoming = fromMemberMessage(msg);
-    const confirms = msg.s === 1 && msg.by !== undefined;
-    if (!confirms && existing !== undefined && incoming.status !== undefined)
-      if (compareRecords({ ...incoming, status: incoming.status }, existing) <= 0) return undefined;
     const signer = signerOf(msg);
     if (signer === undefined || msg.sg === undefined) return 'unsigned';
     if (!this.#signing.admitted(signer)) return 'unknownSigner';
