@@ -186,3 +186,36 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('the verification cache keeps digests, not payloads: large forged payloads cannot fill memory', (t) => {
+  const ca = generateKeyPair();
+  const a = node(ca, 'a');
+  const b = node(ca, 'b');
+  t.is(a.identity.admit('b', b.certificate, now), undefined);
+  // A `us` send may carry 1 MiB; an attacker only needs an admitted id and a wrong signature.
+  const payload = new Uint8Array(1024 * 1024);
+  const view = new DataView(payload.buffer);
+  const sig = new Uint8Array(64);
+  const before = process.memoryUsage().heapUsed;
+  for (let n = 0; n < 200; n++) {
+    view.setUint32(0, n);
+    t.false(a.identity.verify('b', payload, sig));
+  }
+  const grown = process.memoryUsage().heapUsed - before;
+  t.log(`heap grew ${(grown / 2 ** 20).toFixed(1)} MiB for 200 refused 1 MiB payloads`);
+  t.true(grown < 64 * 2 ** 20, `heap grew ${grown} bytes`);
+});
+
+test('a signature by a rotated-out key stops verifying, even one verified (and cached) before', (t) => {
+  const ca = generateKeyPair();
+  const a = node(ca, 'a');
+  const b = node(ca, 'b', Date.UTC(2027, 0, 1));
+  t.is(a.identity.admit('b', b.certificate, now), undefined);
+  const payload = new TextEncoder().encode('route b, signed by the key that leaked');
+  const old = b.identity.sign(payload);
+  t.true(a.identity.verify('b', payload, old));
+  const fresh = generateKeyPair();
+  const rotated = issueCertificate(ca.privateKey, 'b', fresh.publicKey, Date.UTC(2028, 0, 1));
+  t.is(a.identity.admit('b', rotated, now), undefined);
+  t.false(a.identity.verify('b', payload, old), 'the old key no longer speaks for b');
+});

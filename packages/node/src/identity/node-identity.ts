@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { TrellisError, type Instant, type RecordSigning } from '@trellis/runtime';
 import {
@@ -7,7 +7,7 @@ import {
   parseCertificate,
   type CertificateWire,
 } from './certificate.js';
-import { publicKeyObject, publicKeyOf, signBytes, verifyBytes } from './ed25519.js';
+import { publicKeyObject, publicKeyOf, signBytes, signatureBytes, verifyBytes } from './ed25519.js';
 
 /** Who vouches for a node's key: a cluster CA (several during a rotation), or an allowlist. */
 export type Trust =
@@ -37,7 +37,7 @@ const verifiedMax = 65_536;
 /**
  * A node's identity as the cores see it (`RecordSigning`): its Ed25519 key signs what it writes,
  * and the certificates members present decide whose signatures count. Admission is cached per
- * certificate and verification per (signer, signature, payload), so that merging an unchanged
+ * certificate and verification per (signer's key, signature, payload), so that merging an unchanged
  * table costs no signature check.
  */
 export class NodeIdentity implements RecordSigning {
@@ -102,8 +102,16 @@ export class NodeIdentity implements RecordSigning {
 
   verify(signer: string, payload: Uint8Array, signature: unknown): boolean {
     const who = this.#admitted.get(signer);
-    if (who === undefined || !(signature instanceof Uint8Array)) return false;
-    const key = `${signer}\u0000${Buffer.from(signature).toString('base64')}\u0000${Buffer.from(payload).toString('base64')}`;
+    // A fixed length keeps (signature, payload) unambiguous in the cache key below.
+    if (who === undefined || !(signature instanceof Uint8Array) || signature.length !== signatureBytes)
+      return false;
+    // A digest, not the bytes: a payload may be a 1 MiB send, and 65,536 of those would be
+    // gigabytes. The key in it means a rotated-out key's signatures stop counting at once.
+    const key = createHash('sha256')
+      .update(who.certificate.k)
+      .update(signature)
+      .update(payload)
+      .digest('base64');
     const cached = this.#verified.get(key);
     if (cached !== undefined) return cached;
     const ok = verifyBytes(who.key, payload, signature);
