@@ -2,69 +2,25 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { seedFromEnv } from '@trellis/sim';
 import { toMemberMessage } from '@trellis/swim';
-import { SignedBytes, type Address } from '@trellis/runtime';
-import { SimCluster, type GossipNode } from './helpers/sim-cluster.js';
+import type { GossipNode } from './helpers/sim-cluster.js';
 import { TestCa } from './helpers/sim-identity.js';
-import { ov16, publisher, tablesMatchTruth, underlayOf } from './helpers/routes-fixtures.js';
-import { WireCodec } from '../src/wire/wire-codec.js';
+import { tablesMatchTruth, underlayOf } from './helpers/routes-fixtures.js';
+import {
+  cluster,
+  codec,
+  converged,
+  inject,
+  memberPayload,
+  others,
+  rejected,
+  victim,
+} from './helpers/signed-cluster.js';
 
 /**
  * Issue 12, identity on: every record is signed by whoever may write it, and a record signed by
  * anyone else (or by no one) is dropped and counted, whether an outsider or an admitted member
  * sends it. Node 2 is the victim, node 3 the insider.
  */
-
-const victim = 'n2';
-const codec = new WireCodec({});
-
-function cluster(seed: number, ca: TestCa): SimCluster {
-  const c = new SimCluster({
-    seed,
-    nodes: 5,
-    overlays: ov16,
-    ca,
-    onStart: (node) => {
-      publisher('ov')(node);
-      node.stores.tasks.publish({
-        id: 'web',
-        name: 'web',
-        framework: 'marathon',
-        agentIp: underlayOf(node.id),
-        networks: [],
-      });
-    },
-  });
-  const ok = c.sim.runUntil(() => converged(c, 5), { timeoutMs: 60_000 });
-  if (!ok) throw new Error(`SEED=${seed}: the signed cluster did not converge`);
-  return c;
-}
-
-function converged(c: SimCluster, n: number): boolean {
-  return (
-    tablesMatchTruth(c, 'ov') &&
-    c.running().every((node) => node.stores.routes.table('ov').length === n - 1) &&
-    c
-      .running()
-      .every(
-        (node) =>
-          node.members().filter((m) => m.status === 'alive').length === n &&
-          node.stores.tasks.list().length === n,
-      )
-  );
-}
-
-/** Sends `messages` in one datagram from `from` (an outsider's host, or a member's own). */
-function inject(c: SimCluster, from: Address, messages: readonly object[]): void {
-  const host = c.sim.host(from) ?? c.sim.addHost(from);
-  const { packets } = codec.encodeDatagrams(messages);
-  for (const to of c.running().map((n) => n.address)) for (const p of packets) host.sendDatagram(to, p);
-}
-
-function rejected(nodes: readonly GossipNode[], reason: string): number {
-  return nodes.reduce((sum, n) => sum + (n.stats().rejected[reason] ?? 0), 0);
-}
-
-const others = (c: SimCluster) => c.running().filter((n) => n.id !== victim);
 
 test('a cluster with identity converges, signs every record it sends and declares a real failure', (t) => {
   const seed = seedFromEnv(1201);
@@ -274,18 +230,6 @@ test("user messages are signed: a broadcast or a send in another member's name i
     'the forged send was refused',
   );
 });
-
-/** A member record's signed bytes, as swim builds them (a change here is a protocol change). */
-function memberPayload(m: ReturnType<typeof toMemberMessage>, signer: string): Uint8Array {
-  return new SignedBytes('trellis-member-v1')
-    .string(m.id)
-    .string(m.a)
-    .uint(m.i)
-    .uint(m.s)
-    .bytes(m.md)
-    .string(signer)
-    .finish();
-}
 
 test('an admitted accuser cannot push a member above the incarnation it signed; a fair claim is refuted', (t) => {
   const seed = seedFromEnv(1208);
