@@ -1,5 +1,5 @@
 import { SignedBytes, type Instant, type RecordSigning } from '@trellis/runtime';
-import { compareRecords, type MemberRecord, type MemberTable } from '@trellis/membership';
+import { compareBytes, compareRecords, type MemberRecord, type MemberTable } from '@trellis/membership';
 import { fromMemberMessage, toMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
 
@@ -70,10 +70,18 @@ export class MemberProofs {
     // Before any certificate or signature work: a copy of what we hold costs nothing.
     if (!confirms && existing !== undefined && incoming.status !== undefined)
       if (compareRecords({ ...incoming, status: incoming.status }, existing) <= 0) return undefined;
-    // A claim names an incarnation its member signed: one above any we know would let an
-    // accuser drive the member's incarnation up to where its refutation cannot follow.
-    if ((msg.s === 1 || msg.s === 2) && (existing === undefined || msg.i > existing.incarnation))
-      return 'claimAhead';
+    if (msg.s === 1 || msg.s === 2) {
+      // A claim names an incarnation its member signed: one above any we know would let an
+      // accuser drive the member's incarnation up to where its refutation cannot follow.
+      if (existing === undefined || msg.i > existing.incarnation) return 'claimAhead';
+      // The accuser signs a claim, but the address and metadata in it are the member's: a claim
+      // that changed them would send the member's traffic wherever an admitted accuser likes.
+      if (
+        msg.i === existing.incarnation &&
+        (msg.a !== existing.addr || compareBytes(msg.md, existing.meta) !== 0)
+      )
+        return 'claimMismatch';
+    }
     if (msg.c !== undefined) {
       const refused = this.#signing.admit(msg.id, msg.c, now);
       if (refused !== undefined) return refused;
