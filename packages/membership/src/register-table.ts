@@ -47,7 +47,7 @@ export interface RegisterTableHooks<R, Reason extends string = string> {
    * records that fails it is never acted on, and after the order check, so copies of what we
    * hold (most of anti-entropy) cost nothing.
    */
-  verify?(record: R): Reason | undefined;
+  verify?(record: R, now: Instant): Reason | undefined;
   /** Refuses a valid peer record that would be stored (e.g. its owner is long gone): the reason. */
   admit?(record: R): Reason | undefined;
 }
@@ -124,7 +124,7 @@ export class RegisterTable<R, Reason extends string> {
     const slot = this.#slots.get(key);
     const known = slot ?? this.#collected.get(key);
     if (known !== undefined && this.#schema.compare(record, known.record) <= 0) return { kind: 'unchanged' };
-    const unverified = this.#hooks.verify?.(record);
+    const unverified = this.#hooks.verify?.(record, now);
     if (unverified !== undefined) return this.#reject(unverified);
     if (this.#schema.owner?.(record) === this.#selfId) return { kind: 'aboutSelf', remote: record };
     const refused = this.#hooks.admit?.(record);

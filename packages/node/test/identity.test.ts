@@ -23,7 +23,8 @@ test('a CA-signed node admits its peers, verifies their signatures and refuses e
   const a = node(ca, 'a');
   const b = node(ca, 'b');
   t.is(a.identity.admit('b', b.certificate, now), undefined);
-  t.true(a.identity.admitted('b'));
+  t.true(a.identity.admitted('b', now));
+  t.false(a.identity.admitted('b', later + 1), 'not once its certificate expired');
   const payload = new TextEncoder().encode('route b');
   const sig = b.identity.sign(payload);
   t.true(a.identity.verify('b', payload, sig));
@@ -40,7 +41,7 @@ test('a CA-signed node admits its peers, verifies their signatures and refuses e
   t.is(a.identity.admit('b', { ...b.certificate, s: new Uint8Array(64) }, now), 'untrustedCertificate');
   t.is(a.identity.admit('b', { i: 'b' }, now), 'badCertificate');
   t.is(a.identity.admit('b', null, now), 'badCertificate');
-  t.false(a.identity.admitted('c'));
+  t.false(a.identity.admitted('c', now));
 });
 
 test('a renewed certificate replaces the older one, and the older never comes back', (t) => {

@@ -21,8 +21,11 @@ export interface RecordSigning {
    * not (`badCertificate`, `certificateExpired`, `notAllowed`...).
    */
   admit(id: string, certificate: unknown, now: Instant): string | undefined;
-  /** Has `id` presented a valid certificate? */
-  admitted(id: string): boolean;
+  /**
+   * Has `id` presented a certificate that is still valid at `now`? Expiry is how an operator
+   * retires a key, so it counts at every use of the key, not only when the key was admitted.
+   */
+  admitted(id: string, now: Instant): boolean;
   /** Is `signature` over `payload` by `signer`, an admitted member? (Cached by signature.) */
   verify(signer: string, payload: Uint8Array, signature: unknown): boolean;
   /** `id`'s certificate, to pass on with its records (undefined if not admitted). */

@@ -73,10 +73,10 @@ export abstract class TableStore<R extends SignedRecord, Reason extends string, 
     this.log = ctx.logger.child({ component: ctx.name });
     this.signature = opts.signature;
     // With identity on, a peer's newer record counts only if its owner signed it.
-    const verify = (r: R): SignatureReason | undefined => {
+    const verify = (r: R, now: Instant): SignatureReason | undefined => {
       if (!ctx.signing.enabled) return undefined;
       // A record may come before its owner's member record: anti-entropy brings it back later.
-      if (!ctx.signing.admitted(opts.signature.signer(r))) return 'unknownSigner';
+      if (!ctx.signing.admitted(opts.signature.signer(r), now)) return 'unknownSigner';
       return signatureHolds(ctx.signing, opts.signature, r) ? undefined : 'badSignature';
     };
     this.table = new RegisterTable<R, Reason | SignatureReason>(ctx.selfId, opts.schema, config, {

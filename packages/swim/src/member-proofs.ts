@@ -88,7 +88,7 @@ export class MemberProofs {
     }
     const signer = signerOf(msg);
     if (signer === undefined || msg.sg === undefined) return 'unsigned';
-    if (!this.#signing.admitted(signer)) return 'unknownSigner';
+    if (!this.#signing.admitted(signer, now)) return 'unknownSigner';
     return this.#signing.verify(signer, payload(msg, signer), msg.sg) ? undefined : 'badSignature';
   }
 

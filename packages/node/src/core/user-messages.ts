@@ -119,7 +119,7 @@ export class UserMessages {
   }
 
   /** A `u` datagram message: delivered and relayed the first time it is seen. */
-  handleMessage(_now: Instant, from: Address, msg: Readonly<Record<string, unknown>>): void {
+  handleMessage(now: Instant, from: Address, msg: Readonly<Record<string, unknown>>): void {
     const { o, g, q, tp } = msg;
     if (!isText(o, idMax) || !isCount(g) || !isCount(q) || !isText(tp, topicMax, true))
       return this.#d.reject(from, 'message:malformed');
@@ -127,7 +127,7 @@ export class UserMessages {
     const id = idOf(o, g, q);
     if (this.#seen.has(id)) return;
     // Checked before it is marked seen: a forgery must not shadow the real message of that id.
-    const refused = this.#check({ t: 'u', o, g, q, tp, p: msg.p, sg: msg.sg });
+    const refused = this.#check(now, { t: 'u', o, g, q, tp, p: msg.p, sg: msg.sg });
     if (refused !== undefined) return this.#d.reject(from, `message:${refused}`);
     this.#seen.set(id, true);
     this.#d.broadcast(id, { t: 'u', o, g, q, tp, p: msg.p, ...(msg.sg === undefined ? {} : { sg: msg.sg }) });
@@ -135,13 +135,13 @@ export class UserMessages {
   }
 
   /** A `us` stream request: delivered, then acknowledged. */
-  handleRequest(_now: Instant, from: Address, msg: Readonly<Record<string, unknown>>): object {
+  handleRequest(now: Instant, from: Address, msg: Readonly<Record<string, unknown>>): object {
     const { o, tp } = msg;
     if (!isText(o, idMax) || !isText(tp, topicMax, true)) {
       this.#d.reject(from, 'message:malformed');
       return { t: 'err', reason: 'malformed' };
     }
-    const refused = this.#check({ t: 'us', o, tp, p: msg.p, sg: msg.sg });
+    const refused = this.#check(now, { t: 'us', o, tp, p: msg.p, sg: msg.sg });
     if (refused !== undefined) {
       this.#d.reject(from, `message:${refused}`);
       return { t: 'err', reason: refused };
@@ -156,11 +156,11 @@ export class UserMessages {
   }
 
   /** Why a peer's message is refused (not its origin's signature), or undefined. */
-  #check(msg: Signable): string | undefined {
+  #check(now: Instant, msg: Signable): string | undefined {
     const { signing } = this.#d;
     if (!signing.enabled) return undefined;
     if (!(msg.sg instanceof Uint8Array)) return 'unsigned';
-    if (!signing.admitted(msg.o)) return 'unknownSigner';
+    if (!signing.admitted(msg.o, now)) return 'unknownSigner';
     let bytes: Uint8Array;
     try {
       bytes = signedBytes(msg);

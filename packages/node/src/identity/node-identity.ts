@@ -92,8 +92,9 @@ export class NodeIdentity implements RecordSigning {
     return undefined;
   }
 
-  admitted(id: string): boolean {
-    return this.#admitted.has(id);
+  admitted(id: string, now: Instant): boolean {
+    const who = this.#admitted.get(id);
+    return who !== undefined && now <= who.certificate.n;
   }
 
   certificateOf(id: string): CertificateWire | undefined {
