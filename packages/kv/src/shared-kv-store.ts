@@ -91,8 +91,11 @@ export class SharedKvStore extends TableStore<SharedKvWire, KvRejectReason, KvEv
   ): ReturnType<TableStore<SharedKvWire, KvRejectReason, KvEvent>['merge']> {
     const v = this.schema.validate(raw);
     if (v.ok && v.record.l > now + this.config.clockSkewMaxMs) return this.refuse('clockSkew');
-    if (v.ok) this.#clock.observe(v.record.l, v.record.c);
-    return super.merge(now, raw);
+    const outcome = super.merge(now, raw);
+    // Only a stamp we took moves the clock: a refused record (unsigned, or not its writer's)
+    // would otherwise set our later writes up to clockSkewMaxMs ahead of everyone else's.
+    if (outcome.kind === 'applied') this.#clock.observe(outcome.current.l, outcome.current.c);
+    return outcome;
   }
 
   protected override rejectedEvent(from: Address, reason: string): KvEvent {
