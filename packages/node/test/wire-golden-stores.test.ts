@@ -150,6 +150,7 @@ function userMessages(selfId: string) {
   };
   const messages = new UserMessages({
     selfId,
+    selfAddr: addrOf(selfId === 'a' ? 1 : 2),
     generation: UNIX_MS,
     signing: noSigning,
     config: parseMessagesConfig(),

@@ -50,6 +50,7 @@ export class NodeCore {
     this.swim.addBroadcastClass(messagesClass, messages.broadcastShare);
     this.#messages = new UserMessages({
       selfId: options.id,
+      selfAddr: options.addr,
       generation: this.generation,
       config: messages,
       signing: options.signing ?? noSigning,

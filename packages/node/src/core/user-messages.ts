@@ -60,6 +60,8 @@ export interface MessageReceived {
 
 export interface UserMessagesDeps {
   readonly selfId: string;
+  /** The address peers send to us at: a signed send covers its recipient's. */
+  readonly selfAddr: Address;
   readonly generation: number;
   readonly config: MessagesConfig;
   /** With identity on, messages carry their origin's signature and are checked before delivery. */
@@ -110,7 +112,12 @@ export class UserMessages {
   send(to: Address, topic: string, payload: unknown, done: (error: string | undefined) => void): void {
     checkTopic(topic);
     encodedSize(payload, this.#d.config.sendBytesMax, 'sendBytesMax');
-    const msg = this.#signed({ t: 'us', o: this.#d.selfId, tp: topic, p: payload });
+    const { selfId: o, generation: g, signing } = this.#d;
+    // Signed, a send names its recipient and its place in our sequence: neither the recipient
+    // nor an eavesdropper can hand it to another member, or deliver it twice.
+    const msg = signing.enabled
+      ? this.#signed({ t: 'us', o, g, q: ++this.#seq, tp: topic, p: payload }, to)
+      : { t: 'us', o, tp: topic, p: payload };
     this.#d.request(to, msg, this.#d.config.sendTimeoutMs, (_at, reply, error) => {
       if (error !== undefined) done(error);
       else if (isObject(reply) && reply.t === 'usok') done(undefined);
@@ -141,29 +148,39 @@ export class UserMessages {
       this.#d.reject(from, 'message:malformed');
       return { t: 'err', reason: 'malformed' };
     }
-    const refused = this.#check(now, { t: 'us', o, tp, p: msg.p, sg: msg.sg });
+    const { g, q } = msg;
+    const signed = this.#d.signing.enabled;
+    const refused =
+      this.#check(now, { t: 'us', o, g, q, tp, p: msg.p, sg: msg.sg }, this.#d.selfAddr) ??
+      (signed && (!isCount(g) || !isCount(q)) ? 'malformed' : undefined);
     if (refused !== undefined) {
       this.#d.reject(from, `message:${refused}`);
       return { t: 'err', reason: refused };
+    }
+    if (signed) {
+      // A repeat (a replay, or a retry of one we took) is acknowledged, not delivered again.
+      const id = `d:${idOf(o, g as number, q as number)}`;
+      if (this.#seen.has(id)) return { t: 'usok' };
+      this.#seen.set(id, true);
     }
     this.#d.deliver({ type: 'messageReceived', topic: tp, payload: msg.p, from: o, direct: true });
     return { t: 'usok' };
   }
 
-  #signed(msg: Signable): object {
+  #signed(msg: Signable, to?: Address): object {
     const { signing } = this.#d;
-    return signing.enabled ? { ...msg, sg: signing.sign(signedBytes(msg)) } : msg;
+    return signing.enabled ? { ...msg, sg: signing.sign(signedBytes(msg, to)) } : msg;
   }
 
   /** Why a peer's message is refused (not its origin's signature), or undefined. */
-  #check(now: Instant, msg: Signable): string | undefined {
+  #check(now: Instant, msg: Signable, to?: Address): string | undefined {
     const { signing } = this.#d;
     if (!signing.enabled) return undefined;
     if (!(msg.sg instanceof Uint8Array)) return 'unsigned';
     if (!signing.admitted(msg.o, now)) return 'unknownSigner';
     let bytes: Uint8Array;
     try {
-      bytes = signedBytes(msg);
+      bytes = signedBytes(msg, to);
     } catch {
       return 'malformed';
     }
@@ -172,17 +189,19 @@ export class UserMessages {
 }
 
 /**
- * What a message's signature covers: its kind, origin, id and topic, and the payload as msgpack
- * (re-encoding what was decoded gives the sender's bytes back: both ends use one encoder).
+ * What a message's signature covers: its kind, origin, id and topic, the payload as msgpack
+ * (re-encoding what was decoded gives the sender's bytes back: both ends use one encoder), and
+ * for a send the address it was sent to.
  */
-function signedBytes(msg: Signable): Uint8Array {
-  return new SignedBytes(`trellis-message-v1:${msg.t}`)
+function signedBytes(msg: Signable, to?: Address): Uint8Array {
+  const bytes = new SignedBytes(`trellis-message-v1:${msg.t}`)
     .string(msg.o)
     .uint(typeof msg.g === 'number' ? msg.g : 0)
     .uint(typeof msg.q === 'number' ? msg.q : 0)
     .string(msg.tp)
-    .bytes(encodeMessage(msg.p))
-    .finish();
+    .bytes(encodeMessage(msg.p));
+  if (to !== undefined) bytes.string(to);
+  return bytes.finish();
 }
 
 interface Signable {
