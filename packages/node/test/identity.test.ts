@@ -220,3 +220,18 @@ test('a signature by a rotated-out key stops verifying, even one verified (and c
   t.is(a.identity.admit('b', rotated, now), undefined);
   t.false(a.identity.verify('b', payload, old), 'the old key no longer speaks for b');
 });
+
+test('a certificate that does not expire later than the admitted one is refused: two never trade places', (t) => {
+  const ca = generateKeyPair();
+  const a = node(ca, 'a');
+  const b = node(ca, 'b', Date.UTC(2027, 0, 1));
+  t.is(a.identity.admit('b', b.certificate, now), undefined);
+  // A new key certified with the same expiry date: were it taken, whoever replays the old
+  // certificate (anyone: it is gossiped) would put the old key back, and the two keys would
+  // trade places at every message, each time refusing the other's records.
+  const fresh = generateKeyPair();
+  const sameDay = issueCertificate(ca.privateKey, 'b', fresh.publicKey, b.certificate.n);
+  t.is(a.identity.admit('b', sameDay, now), 'certificateSuperseded', 'a rotation must expire later');
+  t.is(a.identity.admit('b', b.certificate, now), undefined);
+  t.deepEqual(a.identity.certificateOf('b'), b.certificate);
+});

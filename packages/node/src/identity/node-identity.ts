@@ -86,8 +86,9 @@ export class NodeIdentity implements RecordSigning {
     if (known !== undefined && sameCertificate(known.certificate, cert)) return undefined;
     const refused = this.#check(id, cert);
     if (refused !== undefined) return refused;
-    // A newer certificate (a rotation) replaces the older one; an older one never comes back.
-    if (known !== undefined && known.certificate.n > cert.n) return 'certificateSuperseded';
+    // Only a certificate that expires later (a renewal, a rotation) replaces the admitted one:
+    // with a tie, two certificates of one id, both replayable by anyone, would trade places.
+    if (known !== undefined && known.certificate.n >= cert.n) return 'certificateSuperseded';
     this.#admitted.set(id, { certificate: cert, key: publicKeyObject(cert.k)! });
     return undefined;
   }
