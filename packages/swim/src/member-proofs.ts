@@ -86,6 +86,19 @@ export class MemberProofs {
       const refused = this.#signing.admit(msg.id, msg.c, now);
       if (refused !== undefined) return refused;
     }
+    return this.#signatureRefusal(now, msg);
+  }
+
+  /**
+   * Did the member itself sign `msg` (an alive or left record)? Always true without identity.
+   * Checked even on copies, for what only the member's key can prove: that it runs elsewhere.
+   */
+  signedByMember(now: Instant, msg: MemberMessage): boolean {
+    if (!this.#signing.enabled) return true;
+    return (msg.s === 0 || msg.s === 3) && this.#signatureRefusal(now, msg) === undefined;
+  }
+
+  #signatureRefusal(now: Instant, msg: MemberMessage): string | undefined {
     const signer = signerOf(msg);
     if (signer === undefined || msg.sg === undefined) return 'unsigned';
     if (!this.#signing.admitted(signer, now)) return 'unknownSigner';

@@ -48,7 +48,13 @@ export class News {
     // write it: the member for alive and left, an admitted accuser for a claim.
     const refused = this.#ctx.proofs.check(now, msg);
     if (refused !== undefined) return this.#ctx.reject(from, `member:${refused}`);
-    if (msg.id === this.#ctx.selfId && (msg.s === 0 || msg.s === 1)) this.#checkConflict(now, from, msg.a);
+    // With identity on, only our own key's signature proves another process runs with our id.
+    if (
+      msg.id === this.#ctx.selfId &&
+      (msg.s === 0 || msg.s === 1) &&
+      this.#ctx.proofs.signedByMember(now, msg)
+    )
+      this.#checkConflict(now, from, msg.a);
     const outcome = this.#ctx.table.merge(fromMemberMessage(msg), now);
     if (msg.id === this.#ctx.selfId && msg.s !== 0 && outcome.kind !== 'rejected')
       this.#answerAccuser(from, msg.by);
