@@ -48,6 +48,12 @@ export type RouteRejectReason =
   | 'badSignature'
   /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
   | 'ownerGone'
+  /** A generation more than `clockSkewMaxMs` ahead of our clock. */
+  | 'clockSkew'
+  /** A version above `versionMax` (2^52): its owner could not write one above it. */
+  | 'versionCeiling'
+  /** A new key of an owner that has `recordsPerOwnerMax` records already. */
+  | 'ownerFull'
   | 'tableFull';
 
 export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
@@ -59,6 +65,9 @@ export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'invalidAddress',
   'badSignature',
   'ownerGone',
+  'clockSkew',
+  'versionCeiling',
+  'ownerFull',
   'tableFull',
 ]);
 

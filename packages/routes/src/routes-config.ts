@@ -10,6 +10,8 @@ export interface RoutesConfig extends OwnerRegisterConfig {
   readonly settleMs: DurationMs;
   /** A dead owner's slice may be claimed by another agent only after this long. */
   readonly reclaimMs: DurationMs;
+  readonly recordsPerOwnerMax: number;
+  readonly clockSkewMaxMs: DurationMs;
 }
 
 export const defaultRoutesConfig: RoutesConfig = Object.freeze({
@@ -22,6 +24,9 @@ export const defaultRoutesConfig: RoutesConfig = Object.freeze({
   // NetworkDB keeps 30 min.
   tombstoneTtlMs: 1_800_000,
   recordsMax: 200_000,
+  // One record per overlay an owner routes: far more overlays than any agent has.
+  recordsPerOwnerMax: 64,
+  clockSkewMaxMs: 3_600_000,
   digestBuckets: 256,
   recomputeDelayMs: 100,
   adoptWindowMs: 30_000,

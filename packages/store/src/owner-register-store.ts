@@ -1,6 +1,8 @@
 import type { Instant } from '@trellis/runtime';
 import type { RegisterSchema, RegisterTableHooks } from '@trellis/membership';
 import type { OwnerRegisterConfig } from './owner-register-config.js';
+import { OwnerRecordCounts } from './owner-record-counts.js';
+import { boundsRefusal, clockSkewMaxMsDefault, versionMax, type BoundsRefusal } from './record-bounds.js';
 import { signRecord, type RecordSignature } from './record-signature.js';
 import { ownerGone, ownerVisible, type OwnerRules } from './owner-liveness.js';
 import type { NodeSignal } from './store.js';
@@ -33,6 +35,13 @@ export interface OwnerRegisterOptions<R, Reason extends string> {
   readonly admit?: (record: R) => Reason | undefined;
 }
 
+/**
+ * Why the generic store refuses a valid peer record: its owner is gone for good, its
+ * (generation, version) is one the owner could not have written, or its owner has
+ * `recordsPerOwnerMax` records already.
+ */
+export type OwnerRefusal = 'ownerGone' | 'ownerFull' | BoundsRefusal;
+
 /** Counters every owner-register store keeps. */
 export interface OwnerRegisterStats {
   /** Records in the replicated table, tombstones included. */
@@ -64,7 +73,7 @@ export interface OwnerRegisterStats {
  */
 export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends string, E> extends TableStore<
   R,
-  Reason | 'ownerGone',
+  Reason | OwnerRefusal,
   E
 > {
   readonly #config: OwnerRegisterConfig;
@@ -80,6 +89,9 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
   #clock = -1;
   /** The `now` of the input being handled (the admission rule needs it). */
   #now: Instant;
+  readonly #perOwner = new OwnerRecordCounts();
+  readonly #perOwnerMax: number;
+  readonly #skewMaxMs: number;
 
   protected constructor(opts: OwnerRegisterOptions<R, Reason>) {
     const { ctx, config } = opts;
@@ -90,11 +102,23 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       signature: { fields: opts.fields, signer: (r) => r.w },
       config,
       hooks: {
-        ...opts.index,
+        stored: (r, previous) => {
+          if (previous === undefined) this.#perOwner.added(r.w);
+          opts.index?.stored?.(r, previous);
+        },
+        removed: (r) => {
+          this.#perOwner.removed(r.w);
+          opts.index?.removed?.(r);
+        },
+        // Before the answer to news about our own keys: a forged record we could not get above
+        // must not be acted on either.
+        verify: (r) => boundsRefusal(r, this.#now, this.#skewMaxMs),
         admit: (r) => this.#refusal(r) ?? opts.admit?.(r),
       },
     });
     this.#config = config;
+    this.#perOwnerMax = config.recordsPerOwnerMax ?? config.recordsMax;
+    this.#skewMaxMs = config.clockSkewMaxMs ?? clockSkewMaxMsDefault;
     this.#rules = {
       selfId: ctx.selfId,
       liveness: ctx.liveness,
@@ -120,7 +144,7 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
   protected override merge(
     now: Instant,
     raw: unknown,
-  ): ReturnType<TableStore<R, Reason | 'ownerGone', E>['merge']> {
+  ): ReturnType<TableStore<R, Reason | OwnerRefusal, E>['merge']> {
     this.#now = now;
     return super.merge(now, raw);
   }
@@ -233,22 +257,31 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
    * reaped of an owner nobody knows (its records are taken on the benefit of the doubt, and
    * reaped by the time they have been stored `reapMs`), while it stays unknown.
    */
-  #refusal(r: R): 'ownerGone' | undefined {
+  #refusal(r: R): 'ownerGone' | 'ownerFull' | undefined {
     const key = this.schema.key(r);
     if (ownerGone(this.#rules, r.w, r.g, this.#now, undefined))
       return this.schema.isTombstone(r) && this.table.get(key) !== undefined ? undefined : 'ownerGone';
+    if (this.table.get(key) === undefined && this.#perOwner.of(r.w) >= this.#perOwnerMax) return 'ownerFull';
     const reaped = this.#reapedUnknown.get(key);
     if (reaped === undefined || this.ctx.liveness.member(r.w) !== undefined) return undefined;
     return this.schema.compare(r, reaped.record) <= 0 ? 'ownerGone' : undefined;
   }
 
-  /** `r` at generation `g`, versioned above `above` (what it replaces) and our clock. */
-  #stamp(r: R, g: number, above: R | undefined): R {
+  /**
+   * `r` at generation `g`, versioned above `above` (what it replaces) and our clock. Past
+   * `versionMax` (a peer's record at the ceiling, under our name), at the next generation
+   * instead: peers refuse versions above the ceiling, and a generation one millisecond later is
+   * as far within their clock bound as `g` was.
+   */
+  #stamp(r: R, generation: number, above: R | undefined): R {
+    let g = generation;
     let v = above?.g === g ? above.v + 1 : 0;
-    if (g === this.ctx.generation) {
-      v = Math.max(v, this.#clock + 1);
-      this.#clock = v;
+    if (g === this.ctx.generation) v = Math.max(v, this.#clock + 1);
+    if (v > versionMax) {
+      g += 1;
+      v = 0;
     }
+    if (g === this.ctx.generation) this.#clock = v;
     // A new version needs a new signature: the old one, if any, covered the old fields.
     const { sg: _old, ...fields } = r;
     return signRecord(this.ctx.signing, this.signature, Object.freeze({ ...fields, g, v }) as R);

@@ -67,9 +67,12 @@ export abstract class TableStore<R extends SignedRecord, Reason extends string, 
     this.schema = opts.schema;
     this.log = ctx.logger.child({ component: ctx.name });
     this.signature = opts.signature;
-    // With identity on, a peer's newer record counts only if its owner signed it.
+    // With identity on, a peer's newer record counts only if its owner signed it; the kind's
+    // own check (cheap bounds) goes first, so a refused record costs no signature check.
+    const hooks = opts.hooks;
     const verify = (r: R) =>
-      signatureHolds(ctx.signing, opts.signature, r) ? undefined : ('badSignature' as const);
+      hooks?.verify?.(r) ??
+      (signatureHolds(ctx.signing, opts.signature, r) ? undefined : ('badSignature' as const));
     this.table = new RegisterTable<R, Reason | 'badSignature'>(ctx.selfId, opts.schema, config, {
       ...opts.hooks,
       verify,
