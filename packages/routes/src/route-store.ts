@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Address, type Instant } from '@trellis/runtime';
 import { ConvergedView, OwnerRegisterStore, type NodeSignal, type StoreContext } from '@trellis/store';
-import { beats, holders, occupancy } from './claims.js';
+import { beats, holders, occupies } from './claims.js';
 import type { Overlay } from './overlay.js';
 import {
   routeKey,
@@ -156,7 +156,7 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
     const h = this.#holdersOf.get(r.o)?.get(r.s);
     const { selfId, liveness } = this.ctx;
     if (h === undefined || h.w === r.w) return;
-    if (occupancy(h, selfId, liveness, now, this.config.reclaimMs) === undefined) return;
+    if (!occupies(h, selfId, liveness, now, this.config.reclaimMs)) return;
     const [winner, loser] = beats(r, h) ? [r, h] : [h, r];
     if (loser.w === selfId) return; // our own recompute handles it
     const addr = liveness.member(loser.w)?.addr;
@@ -189,13 +189,13 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
     const { selfId, liveness } = this.ctx;
     return holders(this.#forOverlay(overlay.name), (r) => {
       // A slice index past the overlay's end (a peer configured a bigger one) holds nothing here.
-      if (r.s >= overlay.sliceCount) return undefined;
+      if (r.s >= overlay.sliceCount) return false;
       if (r.w !== selfId && liveness.member(r.w)?.status === 'dead') {
         const since = liveness.since(r.w) ?? now;
         if (since + graceMs > now) this.due(since + graceMs);
         else if (since + reclaimMs > now) this.due(since + reclaimMs);
       }
-      return occupancy(r, selfId, liveness, now, reclaimMs);
+      return occupies(r, selfId, liveness, now, reclaimMs);
     });
   }
 
