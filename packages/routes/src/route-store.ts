@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Address, type Instant } from '@trellis/runti
 import { ConvergedView, OwnerRegisterStore, type NodeSignal, type StoreContext } from '@trellis/store';
 import { beats, holders, occupies } from './claims.js';
 import type { Overlay } from './overlay.js';
+import { checkPublishOptions, routeAddressRefusal } from './route-admission.js';
 import {
   routeKey,
   routeSchema,
@@ -54,6 +55,7 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
         },
         removed: (r) => this.#byOverlay.get(r.o)?.delete(r.w),
       },
+      admit: (r) => routeAddressRefusal(r, this.#overlays.get(r.o), this.config.loopbackUnderlay),
     });
     this.config = config;
     for (const o of opts.overlays) {
@@ -84,7 +86,9 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
 
   /** Claims a slice of `overlay` for this agent (or updates our published addresses). */
   publish(now: Instant, overlayName: string, opts: PublishOptions): LocalRoute {
-    return this.#claims.publish(now, this.#overlay(overlayName), opts);
+    const overlay = this.#overlay(overlayName);
+    checkPublishOptions(overlay, opts);
+    return this.#claims.publish(now, overlay, opts);
   }
 
   /** Withdraws our route on `overlay`: a versioned tombstone, gossiped like any change. */
@@ -121,6 +125,18 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
   routes(overlayName: string): RouteEntry[] {
     this.#overlay(overlayName);
     return [...(this.#views.get(overlayName)?.values() ?? [])].sort((a, b) => (a.owner < b.owner ? -1 : 1));
+  }
+
+  /**
+   * Does remote `owner` hold `ipv4` and `ipv6` ('' for none) on `overlayName`: a settled route
+   * there in the converged table, both addresses inside its slice? False for an overlay we do
+   * not route. What a task store's `addressCheck` asks.
+   */
+  holdsAddresses(owner: string, overlayName: string, ipv4: string, ipv6: string): boolean {
+    const overlay = this.#overlays.get(overlayName);
+    const entry = this.#views.get(overlayName)?.get(owner);
+    if (overlay === undefined || entry === undefined) return false;
+    return [ipv4, ipv6].every((ip) => ip === '' || overlay.sliceHas(entry.slice, ip));
   }
 
   /** The record `owner` holds on `overlay` in the replicated table (tombstones included). */
