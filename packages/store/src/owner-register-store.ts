@@ -2,7 +2,7 @@ import type { Instant } from '@trellis/runtime';
 import type { RegisterSchema, RegisterTableHooks } from '@trellis/membership';
 import type { OwnerRegisterConfig } from './owner-register-config.js';
 import { OwnerRecordCounts } from './owner-record-counts.js';
-import { boundsRefusal, clockSkewMaxMsDefault, versionMax, type BoundsRefusal } from './record-bounds.js';
+import { boundsRefusal, clockSkewMaxMsDefault, nextPlace, type BoundsRefusal } from './record-bounds.js';
 import { signRecord, type RecordSignature } from './record-signature.js';
 import { ownerGone, ownerVisible, type OwnerRules } from './owner-liveness.js';
 import type { NodeSignal } from './store.js';
@@ -89,12 +89,13 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
   #clock = -1;
   /** The `now` of the input being handled (the admission rule needs it). */
   #now: Instant;
-  readonly #perOwner = new OwnerRecordCounts();
+  readonly #perOwner: OwnerRecordCounts;
   readonly #perOwnerMax: number;
   readonly #skewMaxMs: number;
 
   protected constructor(opts: OwnerRegisterOptions<R, Reason>) {
     const { ctx, config } = opts;
+    const perOwner = new OwnerRecordCounts();
     super({
       ctx,
       tag: opts.tag,
@@ -102,14 +103,7 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       signature: { fields: opts.fields, signer: (r) => r.w },
       config,
       hooks: {
-        stored: (r, previous) => {
-          if (previous === undefined) this.#perOwner.added(r.w);
-          opts.index?.stored?.(r, previous);
-        },
-        removed: (r) => {
-          this.#perOwner.removed(r.w);
-          opts.index?.removed?.(r);
-        },
+        ...perOwner.tracking(opts.index),
         // Before the answer to news about our own keys: a forged record we could not get above
         // must not be acted on either.
         verify: (r) => boundsRefusal(r, this.#now, this.#skewMaxMs),
@@ -117,6 +111,7 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       },
     });
     this.#config = config;
+    this.#perOwner = perOwner;
     this.#perOwnerMax = config.recordsPerOwnerMax ?? config.recordsMax;
     this.#skewMaxMs = config.clockSkewMaxMs ?? clockSkewMaxMsDefault;
     this.#rules = {
@@ -267,20 +262,9 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
     return this.schema.compare(r, reaped.record) <= 0 ? 'ownerGone' : undefined;
   }
 
-  /**
-   * `r` at generation `g`, versioned above `above` (what it replaces) and our clock. Past
-   * `versionMax` (a peer's record at the ceiling, under our name), at the next generation
-   * instead: peers refuse versions above the ceiling, and a generation one millisecond later is
-   * as far within their clock bound as `g` was.
-   */
+  /** `r` placed above `above` (what it replaces) and our clock: see `nextPlace`. */
   #stamp(r: R, generation: number, above: R | undefined): R {
-    let g = generation;
-    let v = above?.g === g ? above.v + 1 : 0;
-    if (g === this.ctx.generation) v = Math.max(v, this.#clock + 1);
-    if (v > versionMax) {
-      g += 1;
-      v = 0;
-    }
+    const { g, v } = nextPlace(generation, above, this.ctx.generation, this.#clock);
     if (g === this.ctx.generation) this.#clock = v;
     // A new version needs a new signature: the old one, if any, covered the old fields.
     const { sg: _old, ...fields } = r;
