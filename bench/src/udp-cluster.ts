@@ -60,7 +60,8 @@ async function startPeer(id: string, profile: Profile, signing?: RecordSigning):
       now,
       rng: Rng.fromSeed(randomInt(0, 2 ** 32 - 1)),
       profile,
-      stores: { routes: routeStore({ overlays }), tasks: taskStore() },
+      // Every node on loopback: their underlays are too.
+      stores: { routes: routeStore({ overlays, config: { loopbackUnderlay: true } }), tasks: taskStore() },
       ...(signing === undefined ? {} : { signing }),
       logger: silentLogger,
       envelopeReserveBytes: codec.overheadBytes,

@@ -17,7 +17,11 @@ export interface KvConfig extends OwnerRegisterConfig {
   readonly valueBytesMax: number;
   /** Keys one node may write (owned mode); the table's total is `recordsMax`. */
   readonly ownKeysMax: number;
-  /** Shared mode: a clock this far ahead of ours is refused (it would win every write for that long). */
+  readonly recordsPerOwnerMax: number;
+  /**
+   * A clock (shared mode) or an owner's generation (owned mode) this far ahead of ours is refused:
+   * it would win every write for that long.
+   */
   readonly clockSkewMaxMs: DurationMs;
 }
 
@@ -34,6 +38,8 @@ export const defaultKvConfig: KvConfig = Object.freeze({
   keyLengthMax: 256,
   valueBytesMax: 1024,
   ownKeysMax: 10_000,
+  // Owned mode: a node's keys and, for the tombstone TTL, those it deleted.
+  recordsPerOwnerMax: 20_000,
   clockSkewMaxMs: 3_600_000,
 });
 
@@ -54,7 +60,11 @@ export function parseKvConfig(input: Partial<KvConfig> = {}): KvConfig {
   p.integer('keyLengthMax', c.keyLengthMax, 1, 4096);
   p.integer('valueBytesMax', c.valueBytesMax, 1, 1200);
   p.integer('ownKeysMax', c.ownKeysMax, 1, 10_000_000);
-  p.integer('clockSkewMaxMs', c.clockSkewMaxMs, 0, 30 * 86_400_000);
+  if (typeof c.ownKeysMax === 'number' && c.ownKeysMax > c.recordsPerOwnerMax)
+    p.add(
+      'ownKeysMax',
+      `must be at most recordsPerOwnerMax (${c.recordsPerOwnerMax}): peers would refuse the rest`,
+    );
   checkKnownKeys(p, input, defaultKvConfig, 'kv');
   p.throwIfAny('kv config');
   return Object.freeze(c);

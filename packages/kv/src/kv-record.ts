@@ -51,8 +51,12 @@ export type KvRejectReason =
   | 'badSignature'
   /** With identity on: signed by a node that is not (yet) an admitted member. */
   | 'unknownSigner'
-  /** Shared mode: a writer's clock too far ahead of ours. */
-  | 'clockSkew';
+  /** A writer's clock (shared) or an owner's generation (owned) too far ahead of ours. */
+  | 'clockSkew'
+  /** Owned mode: a version above `versionMax` (2^52), one its owner could not write above. */
+  | 'versionCeiling'
+  /** Owned mode: a new key of an owner that has `recordsPerOwnerMax` records already. */
+  | 'ownerFull';
 
 export interface KvLimits {
   readonly tag: string;

@@ -146,3 +146,9 @@ test('a value with a __proto__ key is refused: msgpack readers rename or drop th
   store.set(0, 'k', { proto: 1, __proto_: 2 });
   t.deepEqual(store.get('k'), { proto: 1, __proto_: 2 });
 });
+
+test('config: ownKeysMax may not exceed recordsPerOwnerMax (peers would refuse the rest)', (t) => {
+  t.like(parseKvConfig(), { recordsPerOwnerMax: 20_000, ownKeysMax: 10_000, clockSkewMaxMs: 3_600_000 });
+  const error = t.throws(() => parseKvConfig({ ownKeysMax: 11, recordsPerOwnerMax: 10 }));
+  t.regex(error?.message ?? '', /ownKeysMax.*recordsPerOwnerMax/s);
+});

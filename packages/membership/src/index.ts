@@ -42,6 +42,7 @@ export {
   membersMaxLimit,
   tombstoneTtlMsLimit,
   digestBucketsLimit,
+  clockSkewMaxMsLimit,
 } from './membership-config.js';
 
 // Digests for anti-entropy (generic over string keys; the route store reuses them).

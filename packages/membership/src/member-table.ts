@@ -119,6 +119,8 @@ export class MemberTable {
     const v = validateRecord(remote, this.config.metaSizeMax);
     if (!v.ok) return this.#reject(v.reason);
     const record = v.record;
+    // Before the answer about ourselves too: refuting one would take us there.
+    if (record.incarnation > now + this.config.clockSkewMaxMs) return this.#reject('clockSkew');
     if (record.id === this.selfId) return this.#mergeAboutSelf(record, now);
     const slot = this.#slots.get(record.id);
     if (slot === undefined && this.#slots.size >= this.config.membersMax) return this.#reject('tableFull');

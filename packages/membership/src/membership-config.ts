@@ -27,18 +27,28 @@ export interface MembershipConfig {
    * hold ~390 entries each. Peers must agree on it for bucket-level comparison.
    */
   readonly digestBuckets: number;
+  /**
+   * A remote record whose incarnation is more than this ahead of our clock is rejected
+   * (`clockSkew`). Incarnations start at the owner's start time in ms and rise by one per
+   * refutation, so an honest one is never far ahead; a forged one far ahead would hold its
+   * member in its status until the owner's clock caught up (at 2^53 - 1, for good).
+   */
+  readonly clockSkewMaxMs: number;
 }
 
 export const metaSizeMaxLimit = 16_384;
 export const membersMaxLimit = 10_000_000;
 export const tombstoneTtlMsLimit = 365 * 24 * 3_600_000;
 export const digestBucketsLimit = 65_536;
+/** Incarnations are unix ms: past this bound the check would accept anything. */
+export const clockSkewMaxMsLimit = 30 * 24 * 3_600_000;
 
 export const defaultMembershipConfig: Readonly<MembershipConfig> = Object.freeze({
   metaSizeMax: 512,
   membersMax: 100_000,
   tombstoneTtlMs: 24 * 3_600_000,
   digestBuckets: 256,
+  clockSkewMaxMs: 3_600_000,
 });
 
 const knownKeys = new Set<string>(Object.keys(defaultMembershipConfig));
@@ -65,6 +75,7 @@ export function parseMembershipConfig(input: Partial<MembershipConfig> = {}): Me
       problems.add('membership.digestBuckets', `must be a power of two, got ${c.digestBuckets}`);
     }
   }
+  problems.integer('membership.clockSkewMaxMs', c.clockSkewMaxMs, 0, clockSkewMaxMsLimit);
   problems.throwIfAny('membership config');
   return Object.freeze(c);
 }

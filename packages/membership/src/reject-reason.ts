@@ -15,7 +15,9 @@ export type RejectReason =
   /** A new id while the table holds `membersMax` records. */
   | 'tableFull'
   /** News about ourselves at the largest incarnation: we cannot refute it, so we ignore it. */
-  | 'unrefutable';
+  | 'unrefutable'
+  /** An incarnation more than `clockSkewMaxMs` ahead of our clock. */
+  | 'clockSkew';
 
 export const rejectReasons: readonly RejectReason[] = Object.freeze([
   'malformed',
@@ -26,4 +28,5 @@ export const rejectReasons: readonly RejectReason[] = Object.freeze([
   'metaTooLarge',
   'tableFull',
   'unrefutable',
+  'clockSkew',
 ]);

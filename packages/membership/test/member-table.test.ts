@@ -183,7 +183,8 @@ test('after leaving, self refutes by staying left at a higher incarnation', (t) 
 
 test('news about self at the largest incarnation cannot be refuted and is rejected', (t) => {
   const table = newTable(1);
-  t.deepEqual(table.merge(rec('self', incarnationMax, 'dead'), 0), {
+  // At a clock where that incarnation is not ahead of it (else it is clockSkew, see below).
+  t.deepEqual(table.merge(rec('self', incarnationMax, 'dead'), incarnationMax), {
     kind: 'rejected',
     reason: 'unrefutable',
   });
@@ -198,15 +199,36 @@ test('a restart with a higher incarnation supersedes the old tombstone on every 
   replicas[0]!.merge(rec('n', 1000), 0);
   replicas[0]!.declareDead('n', 1000, 1);
   replicas[1]!.merge(rec('n', 1001, 'left'), 1);
-  // It restarts with max(persisted + 1, unix seconds) and announces itself.
+  // It restarts with max(persisted + 1, unix ms) and announces itself, within the clock bound.
   const restarted = new MemberTable({ id: 'n', addr: '10.0.0.9:7946', incarnation: 1_700_000_000 }, 2);
   for (const r of replicas) {
-    t.is(r.merge(restarted.self(), 3).kind, 'applied');
+    t.is(r.merge(restarted.self(), 1_700_000_000).kind, 'applied');
     t.like(r.get('n'), { status: 'alive', incarnation: 1_700_000_000 });
   }
   // And stale tombstones arriving later lose everywhere.
   for (const r of replicas) t.is(r.merge(rec('n', 1001, 'left'), 4).kind, 'unchanged');
   t.is(restarted.merge(rec('n', 1001, 'left'), 4).kind, 'unchanged');
+});
+
+test('an incarnation more than clockSkewMaxMs ahead of our clock is rejected, about anyone', (t) => {
+  const now = 1_700_000_000_000;
+  const table = new MemberTable({ id: 'self', addr: 'h:1', incarnation: now }, now);
+  table.merge(rec('n', now), now);
+  // Forged "left" news: at 2^53 - 1 nobody could ever refute it; an hour ahead, it would hold for an hour.
+  for (const incarnation of [incarnationMax, now + hour + 1])
+    for (const id of ['n', 'self', 'new'])
+      t.deepEqual(table.merge(rec(id, incarnation, 'left'), now), { kind: 'rejected', reason: 'clockSkew' });
+  t.like(table.get('n'), { status: 'alive', incarnation: now });
+  t.like(table.self(), { status: 'alive', incarnation: now });
+  t.is(table.get('new'), undefined);
+  t.is(table.rejected().clockSkew, 6);
+  // At the bound it is taken (and about ourselves, refuted one above it).
+  t.is(table.merge(rec('n', now + hour, 'left'), now).kind, 'applied');
+  t.is(table.merge(rec('self', now + hour, 'dead'), now).kind, 'refuted');
+  t.like(table.self(), { status: 'alive', incarnation: now + hour + 1 });
+  const tight = new MemberTable({ id: 'self', addr: 'h:1' }, 0, { clockSkewMaxMs: 0 });
+  t.is(tight.merge(rec('n', 1), 0).kind, 'rejected');
+  t.is(tight.merge(rec('n', 0), 0).kind, 'applied');
 });
 
 test('collect removes only tombstones older than tombstoneTtlMs, never self', (t) => {

@@ -20,6 +20,8 @@ test('200 agents booting at once on a /16 never use one /24 slice twice, and all
   );
   t.true(ok, 'every agent settled and every table equals the ground truth');
   t.log(`converged after ${c.sim.now - 1_700_000_000_000} ms virtual, ${checks} checks`);
+  const lost = c.running().reduce((n, node) => n + node.stores.routes.stats().conflictsLost, 0);
+  t.log(`claims lost to an earlier one: ${lost}`);
   t.is(new Set([...ownRoutes(c, 'ov').values()].map((r) => r.slice)).size, 200);
 });
 

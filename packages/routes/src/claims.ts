@@ -3,28 +3,28 @@ import type { Liveness } from '@trellis/store';
 import { routeStates, type RouteWire } from './route-record.js';
 
 /**
- * How firmly `r` holds its slice: `known` when its owner is us, alive, suspect, or dead for less
- * than `reclaimMs` (a host that reboots gets its slice back); `unknown` when we have not heard
- * of its owner (yet: routes can arrive before members in a boot storm, or no longer: its member
- * record was collected); `undefined` when it holds nothing (withdrawn, owner departed, or dead
- * past `reclaimMs`).
+ * Does `r` hold its slice? Yes when its owner is us, alive, suspect, or dead for less than
+ * `reclaimMs` (a host that reboots gets its slice back). No when it is withdrawn, its owner
+ * departed or has been dead past `reclaimMs`, or its owner is not a member: anyone can send
+ * records under names nobody runs (one join request of phantoms filled every slice of an
+ * overlay), and a record whose owner's member record was collected is long gone. Routes can
+ * arrive before members in a boot storm; a newcomer only claims once its join brought both, and
+ * a claim on a slice whose holder's member record was late loses to it once it arrives (a
+ * settled or earlier claim wins) before it settles.
  */
-export type Occupancy = 'known' | 'unknown' | undefined;
-
-export function occupancy(
+export function occupies(
   r: RouteWire,
   selfId: string,
   live: Liveness,
   now: Instant,
   reclaimMs: number,
-): Occupancy {
-  if (r.st === routeStates.withdrawn) return undefined;
-  if (r.w === selfId) return 'known';
+): boolean {
+  if (r.st === routeStates.withdrawn) return false;
+  if (r.w === selfId) return true;
   const status = live.member(r.w)?.status;
-  if (status === undefined) return 'unknown';
-  if (status === 'alive' || status === 'suspect') return 'known';
-  if (status === 'left') return undefined;
-  return now - (live.since(r.w) ?? now) < reclaimMs ? 'known' : undefined;
+  if (status === undefined || status === 'left') return false;
+  if (status === 'alive' || status === 'suspect') return true;
+  return now - (live.since(r.w) ?? now) < reclaimMs;
 }
 
 /**
@@ -40,30 +40,16 @@ export function beats(a: RouteWire, b: RouteWire): boolean {
   return a.w < b.w;
 }
 
-/**
- * The winning claim of each slice among the records that occupy one. A claim whose owner we
- * know always beats one whose owner we do not: an owner long gone (its member record collected)
- * must never take a slice back from a live agent, whatever its claim time. Unknown owners still
- * occupy slices nobody known holds, so a newcomer does not pick a slice that is in use by an
- * agent whose member record is still on its way.
- */
+/** The winning claim of each slice among the records that occupy one (see `occupies`). */
 export function holders(
   records: Iterable<RouteWire>,
-  occupancyOf: (r: RouteWire) => Occupancy,
+  occupiesSlice: (r: RouteWire) => boolean,
 ): Map<number, RouteWire> {
   const out = new Map<number, RouteWire>();
-  /** Slices whose current holder's owner is unknown: any known claim takes them over. */
-  const doubtful = new Set<number>();
   for (const r of records) {
-    const o = occupancyOf(r);
-    if (o === undefined) continue;
+    if (!occupiesSlice(r)) continue;
     const h = out.get(r.s);
-    const known = o === 'known';
-    const heldKnown = h !== undefined && !doubtful.has(r.s);
-    if (h !== undefined && !(known && !heldKnown) && !(known === heldKnown && beats(r, h))) continue;
-    out.set(r.s, r);
-    if (known) doubtful.delete(r.s);
-    else doubtful.add(r.s);
+    if (h === undefined || beats(r, h)) out.set(r.s, r);
   }
   return out;
 }

@@ -35,7 +35,14 @@ export {
   routeSchema,
 } from './route-record.js';
 export { type RouteEntry, toRouteEntry, sameRoute } from './route-entry.js';
-export { type Occupancy, occupancy, beats, holders } from './claims.js';
+export { occupies, beats, holders } from './claims.js';
+export {
+  routeAddressRefusal,
+  checkPublishOptions,
+  isUnicastUnderlay,
+  isUnicastMac,
+  isLoopbackIp,
+} from './route-admission.js';
 export { type RoutesConfig, defaultRoutesConfig, parseRoutesConfig } from './routes-config.js';
 export { type RoutesEvent, type RoutesChanged, type RoutesStats } from './routes-events.js';
 export { RouteStore, type RouteStoreOptions } from './route-store.js';

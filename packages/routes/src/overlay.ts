@@ -138,6 +138,30 @@ export class Overlay {
     return formatAddress(this.#vtep.base + BigInt(index) + 1n, 'ipv4');
   }
 
+  /** Is `ip` one of the VTEP addresses of `vtepSubnet` (network and broadcast excluded)? No throw. */
+  hasVtepIp(ip: string): boolean {
+    const a = parseAddress(ip, 'ipv4');
+    const hostBits = BigInt(32 - this.#vtep.prefix);
+    return (
+      a !== undefined &&
+      contains(this.#vtep, a) &&
+      a !== this.#vtep.base &&
+      a !== this.#vtep.base + (1n << hostBits) - 1n
+    );
+  }
+
+  /** Does `ip` (IPv4 or IPv6 text) lie in the agent subnet of slice `index`? No throw. */
+  sliceHas(index: number, ip: string): boolean {
+    if (!Number.isInteger(index) || index < 0 || index >= this.sliceCount) return false;
+    const v4 = ipaddr.IPv4.isValidFourPartDecimal(ip);
+    const net = v4 ? this.#net : this.#net6;
+    const prefix = v4 ? this.prefixLength : this.prefixLength6;
+    const a = parseAddress(ip, v4 ? 'ipv4' : 'ipv6');
+    if (net === undefined || prefix === undefined || a === undefined) return false;
+    const base = net.base + (BigInt(index) << BigInt(net.bits - prefix));
+    return contains({ kind: net.kind, base, prefix, bits: net.bits }, a);
+  }
+
   #checkIndex(index: number, limit: number, what: string): void {
     if (!Number.isInteger(index) || index < 0 || index >= limit) {
       throw new InvalidArgumentError(`overlay ${this.name}: ${what} ${index} is outside [0, ${limit})`);
@@ -189,6 +213,14 @@ export function parseCidr(text: string, kind: IpKind): Cidr | string {
     return `${text} is not a network address (host bits are set); did you mean ${formatCidr(base, prefix, kind)}?`;
   }
   return { kind, base, prefix, bits: v4 ? 32 : 128 };
+}
+
+/** An address of the given kind as an integer, or undefined if `text` is not one (zones refused). */
+export function parseAddress(text: string, kind: IpKind): bigint | undefined {
+  if (kind === 'ipv4')
+    return ipaddr.IPv4.isValidFourPartDecimal(text) ? addressToBigInt(ipaddr.IPv4.parse(text)) : undefined;
+  if (!ipaddr.IPv6.isValid(text) || text.includes('%')) return undefined;
+  return addressToBigInt(ipaddr.IPv6.parse(text));
 }
 
 export function addressToBigInt(address: ipaddr.IPv4 | ipaddr.IPv6): bigint {

@@ -50,6 +50,12 @@ export type RouteRejectReason =
   | 'unknownSigner'
   /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
   | 'ownerGone'
+  /** A generation more than `clockSkewMaxMs` ahead of our clock. */
+  | 'clockSkew'
+  /** A version above `versionMax` (2^52): its owner could not write one above it. */
+  | 'versionCeiling'
+  /** A new key of an owner that has `recordsPerOwnerMax` records already. */
+  | 'ownerFull'
   | 'tableFull';
 
 export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
@@ -62,6 +68,9 @@ export const routeRejectReasons: readonly RouteRejectReason[] = Object.freeze([
   'badSignature',
   'unknownSigner',
   'ownerGone',
+  'clockSkew',
+  'versionCeiling',
+  'ownerFull',
   'tableFull',
 ]);
 

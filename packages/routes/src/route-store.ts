@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Address, type Instant } from '@trellis/runtime';
 import { ConvergedView, OwnerRegisterStore, type NodeSignal, type StoreContext } from '@trellis/store';
-import { beats, holders, occupancy } from './claims.js';
+import { beats, holders, occupies } from './claims.js';
 import type { Overlay } from './overlay.js';
+import { checkPublishOptions, routeAddressRefusal } from './route-admission.js';
 import {
   routeKey,
   routeSchema,
@@ -54,6 +55,7 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
         },
         removed: (r) => this.#byOverlay.get(r.o)?.delete(r.w),
       },
+      admit: (r) => routeAddressRefusal(r, this.#overlays.get(r.o), this.config.loopbackUnderlay),
     });
     this.config = config;
     for (const o of opts.overlays) {
@@ -84,7 +86,9 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
 
   /** Claims a slice of `overlay` for this agent (or updates our published addresses). */
   publish(now: Instant, overlayName: string, opts: PublishOptions): LocalRoute {
-    return this.#claims.publish(now, this.#overlay(overlayName), opts);
+    const overlay = this.#overlay(overlayName);
+    checkPublishOptions(overlay, opts);
+    return this.#claims.publish(now, overlay, opts);
   }
 
   /** Withdraws our route on `overlay`: a versioned tombstone, gossiped like any change. */
@@ -123,6 +127,18 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
     return [...(this.#views.get(overlayName)?.values() ?? [])].sort((a, b) => (a.owner < b.owner ? -1 : 1));
   }
 
+  /**
+   * Does remote `owner` hold `ipv4` and `ipv6` ('' for none) on `overlayName`: a settled route
+   * there in the converged table, both addresses inside its slice? False for an overlay we do
+   * not route. What a task store's `addressCheck` asks.
+   */
+  holdsAddresses(owner: string, overlayName: string, ipv4: string, ipv6: string): boolean {
+    const overlay = this.#overlays.get(overlayName);
+    const entry = this.#views.get(overlayName)?.get(owner);
+    if (overlay === undefined || entry === undefined) return false;
+    return [ipv4, ipv6].every((ip) => ip === '' || overlay.sliceHas(entry.slice, ip));
+  }
+
   /** The record `owner` holds on `overlay` in the replicated table (tombstones included). */
   record(overlayName: string, owner: string): RouteWire | undefined {
     return this.table.get(routeKey(overlayName, owner));
@@ -156,7 +172,7 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
     const h = this.#holdersOf.get(r.o)?.get(r.s);
     const { selfId, liveness } = this.ctx;
     if (h === undefined || h.w === r.w) return;
-    if (occupancy(h, selfId, liveness, now, this.config.reclaimMs) === undefined) return;
+    if (!occupies(h, selfId, liveness, now, this.config.reclaimMs)) return;
     const [winner, loser] = beats(r, h) ? [r, h] : [h, r];
     if (loser.w === selfId) return; // our own recompute handles it
     const addr = liveness.member(loser.w)?.addr;
@@ -189,13 +205,13 @@ export class RouteStore extends OwnerRegisterStore<RouteWire, RouteRejectReason,
     const { selfId, liveness } = this.ctx;
     return holders(this.#forOverlay(overlay.name), (r) => {
       // A slice index past the overlay's end (a peer configured a bigger one) holds nothing here.
-      if (r.s >= overlay.sliceCount) return undefined;
+      if (r.s >= overlay.sliceCount) return false;
       if (r.w !== selfId && liveness.member(r.w)?.status === 'dead') {
         const since = liveness.since(r.w) ?? now;
         if (since + graceMs > now) this.due(since + graceMs);
         else if (since + reclaimMs > now) this.due(since + reclaimMs);
       }
-      return occupancy(r, selfId, liveness, now, reclaimMs);
+      return occupies(r, selfId, liveness, now, reclaimMs);
     });
   }
 

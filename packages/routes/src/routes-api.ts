@@ -71,6 +71,11 @@ export class RoutesApi extends EventEmitter<RoutesApiEvents> {
     return this.store.local(overlay);
   }
 
+  /** Does remote `owner` hold a settled slice of `overlay` with `ipv4` and `ipv6` ('' for none) in it? */
+  holdsAddresses(owner: string, overlay: string, ipv4: string, ipv6: string): boolean {
+    return this.store.holdsAddresses(owner, overlay, ipv4, ipv6);
+  }
+
   /** The record `owner` holds on `overlay` in the replicated table, whatever its state. */
   record(overlay: string, owner: string): RouteWire | undefined {
     return this.store.record(overlay, owner);

@@ -10,6 +10,13 @@ export interface RoutesConfig extends OwnerRegisterConfig {
   readonly settleMs: DurationMs;
   /** A dead owner's slice may be claimed by another agent only after this long. */
   readonly reclaimMs: DurationMs;
+  readonly recordsPerOwnerMax: number;
+  readonly clockSkewMaxMs: DurationMs;
+  /**
+   * Accept peers' routes whose underlay is a loopback address: only for clusters whose agents
+   * all run on one host (tests, demos). Elsewhere such a route is a forgery or a mistake.
+   */
+  readonly loopbackUnderlay: boolean;
 }
 
 export const defaultRoutesConfig: RoutesConfig = Object.freeze({
@@ -22,6 +29,10 @@ export const defaultRoutesConfig: RoutesConfig = Object.freeze({
   // NetworkDB keeps 30 min.
   tombstoneTtlMs: 1_800_000,
   recordsMax: 200_000,
+  // One record per overlay an owner routes: far more overlays than any agent has.
+  recordsPerOwnerMax: 64,
+  clockSkewMaxMs: 3_600_000,
+  loopbackUnderlay: false,
   digestBuckets: 256,
   recomputeDelayMs: 100,
   adoptWindowMs: 30_000,
@@ -34,6 +45,7 @@ export function parseRoutesConfig(input: Partial<RoutesConfig> = {}): RoutesConf
   const p = new ConfigProblems();
   checkOwnerRegisterConfig(p, c);
   p.integer('settleMs', c.settleMs, 0, 3_600_000);
+  p.boolean('loopbackUnderlay', c.loopbackUnderlay);
   if (p.integer('reclaimMs', c.reclaimMs, 0, 30 * 86_400_000)) {
     if (typeof c.graceMs === 'number' && c.reclaimMs < c.graceMs)
       p.add(

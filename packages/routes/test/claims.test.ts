@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { MemberStatus } from '@trellis/membership';
 import type { Liveness } from '@trellis/store';
-import { beats, holders, occupancy, type Occupancy } from '../src/claims.js';
+import { beats, holders, occupies as occupiesFor } from '../src/claims.js';
 import type { RouteWire } from '../src/route-record.js';
 
 /** Liveness from a map: owner -> [status, since]. */
@@ -41,36 +41,36 @@ const live = liveness({
 });
 const reclaimMs = 600;
 
-const occupies = (r: RouteWire, live_: Liveness, now: number, reclaim: number): Occupancy =>
-  occupancy(r, 'self', live_, now, reclaim);
+const occupies = (r: RouteWire, live_: Liveness, now: number, reclaim: number): boolean =>
+  occupiesFor(r, 'self', live_, now, reclaim);
 
 test('occupancy: a withdrawn claim frees its slice, even our own or a live owner’s', (t) => {
-  t.is(occupies(rec('alive', { st: 2 }), live, 1000, reclaimMs), undefined);
-  t.is(occupies(rec('self', { st: 2 }), live, 1000, reclaimMs), undefined);
+  t.is(occupies(rec('alive', { st: 2 }), live, 1000, reclaimMs), false);
+  t.is(occupies(rec('self', { st: 2 }), live, 1000, reclaimMs), false);
 });
 
-test('occupancy: our own claim and alive/suspect owners hold their slice; unknown owners in doubt', (t) => {
-  t.is(occupies(rec('self'), live, 1000, reclaimMs), 'known', 'self is not in the liveness map');
-  t.is(occupies(rec('stranger'), live, 1000, reclaimMs), 'unknown');
-  t.is(occupies(rec('alive', { st: 0 }), live, 1000, reclaimMs), 'known');
-  t.is(occupies(rec('suspect'), live, 1000, reclaimMs), 'known');
+test('occupancy: our own claim and alive/suspect owners hold their slice; owners that are not members never', (t) => {
+  t.is(occupies(rec('self'), live, 1000, reclaimMs), true, 'self is not in the liveness map');
+  t.is(occupies(rec('stranger'), live, 1000, reclaimMs), false);
+  t.is(occupies(rec('alive', { st: 0 }), live, 1000, reclaimMs), true);
+  t.is(occupies(rec('suspect'), live, 1000, reclaimMs), true);
 });
 
 test('occupancy: a left owner frees its slice at once', (t) => {
-  t.is(occupies(rec('left'), live, 1000, reclaimMs), undefined);
-  t.is(occupies(rec('left', { st: 0 }), live, 1000, reclaimMs), undefined);
+  t.is(occupies(rec('left'), live, 1000, reclaimMs), false);
+  t.is(occupies(rec('left', { st: 0 }), live, 1000, reclaimMs), false);
 });
 
 test('occupancy: a dead owner holds its slice for reclaimMs after it died, then frees it', (t) => {
-  t.is(occupies(rec('dead'), live, 1000, reclaimMs), 'known');
-  t.is(occupies(rec('dead'), live, 1599, reclaimMs), 'known');
-  t.is(occupies(rec('dead'), live, 1600, reclaimMs), undefined);
-  t.is(occupies(rec('dead'), live, 10_000, reclaimMs), undefined);
+  t.is(occupies(rec('dead'), live, 1000, reclaimMs), true);
+  t.is(occupies(rec('dead'), live, 1599, reclaimMs), true);
+  t.is(occupies(rec('dead'), live, 1600, reclaimMs), false);
+  t.is(occupies(rec('dead'), live, 10_000, reclaimMs), false);
   // Without a known time of death the clock starts now.
   const dead = liveness({ x: ['dead', 0] });
   const noSince: Liveness = { member: (w) => dead.member(w), since: () => undefined };
-  t.is(occupies(rec('x'), noSince, 1_000_000, reclaimMs), 'known');
-  t.is(occupies(rec('x'), noSince, 1_000_000, 0), undefined, 'reclaimMs 0 frees at once');
+  t.is(occupies(rec('x'), noSince, 1_000_000, reclaimMs), true);
+  t.is(occupies(rec('x'), noSince, 1_000_000, 0), false, 'reclaimMs 0 frees at once');
 });
 
 test('beats: settled beats claimed whatever the claim times and ids', (t) => {
@@ -114,7 +114,7 @@ test('holders: the winning counted claim of each slice, independent of input ord
     rec('g', { s: 3, c: 1 }),
     rec('h', { s: 3, c: 2 }),
   ];
-  const counts = (r: RouteWire): Occupancy => (r.st !== 2 && r.w !== 'g' ? 'known' : undefined);
+  const counts = (r: RouteWire): boolean => r.st !== 2 && r.w !== 'g';
   const summary = (m: Map<number, RouteWire>) => [...m].map(([s, r]) => `${s}:${r.w}`).sort();
   const expected = ['0:a', '1:e', '3:h'];
   t.deepEqual(summary(holders(records, counts)), expected);
@@ -122,22 +122,19 @@ test('holders: the winning counted claim of each slice, independent of input ord
   t.deepEqual(summary(holders([], counts)), []);
 });
 
-test('holders: a known owner’s claim beats an unknown owner’s, whatever their claim times', (t) => {
-  // The ghost slice: a long-dead owner's settled, earlier claim comes back after its member
-  // record was collected; the live agent that took the slice over must keep it.
-  const ghost = rec('ghost', { s: 4, st: 1, c: 1 });
-  const newcomer = rec('alive', { s: 4, st: 1, c: 900 });
-  const unknownOnly = rec('stranger', { s: 5, st: 0, c: 5 });
-  const occ = (r: RouteWire) => occupancy(r, 'self', live, 1000, reclaimMs);
+test('holders: an owner that is not a member holds nothing, whatever its claim time', (t) => {
+  // A phantom: a settled claim from the dawn of time under a name nobody runs; or a long-dead
+  // owner's record back after its member record was collected. The live agent keeps the slice.
+  const ghost = rec('ghost', { s: 4, st: 1, c: 0 });
+  const agent = rec('alive', { s: 4, st: 1, c: 900 });
+  const phantomOnly = rec('stranger', { s: 5, st: 1, c: 0 });
+  const occ = (r: RouteWire) => occupiesFor(r, 'self', live, 1000, reclaimMs);
   for (const order of [
-    [ghost, newcomer, unknownOnly],
-    [newcomer, ghost, unknownOnly],
+    [ghost, agent, phantomOnly],
+    [agent, ghost, phantomOnly],
   ]) {
     const h = holders(order, occ);
     t.is(h.get(4)?.w, 'alive');
-    t.is(h.get(5)?.w, 'stranger', 'an unknown owner still occupies a slice nobody known holds');
+    t.false(h.has(5), 'a slice only a phantom claims is free');
   }
-  // Between two unknown owners the usual rule decides.
-  const h = holders([rec('u1', { s: 6, c: 9 }), rec('u2', { s: 6, c: 2 })], occ);
-  t.is(h.get(6)?.w, 'u2');
 });

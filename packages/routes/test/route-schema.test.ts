@@ -119,6 +119,9 @@ test('older records and duplicates are unchanged', (t) => {
     invalidAddress: 0,
     badSignature: 0,
     ownerGone: 0,
+    clockSkew: 0,
+    versionCeiling: 0,
+    ownerFull: 0,
     tableFull: 0,
   });
 });

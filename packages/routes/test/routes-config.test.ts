@@ -89,3 +89,19 @@ test('inherited property names are not settings', (t) => {
   });
   t.deepEqual(e?.problems.map((p) => p.path).sort(), ['constructor', 'toString']);
 });
+
+test('the bounds: records per owner, clock skew, loopback underlays; each problem listed', (t) => {
+  t.like(parseRoutesConfig(), { recordsPerOwnerMax: 64, clockSkewMaxMs: 3_600_000, loopbackUnderlay: false });
+  t.like(parseRoutesConfig({ recordsPerOwnerMax: 1, clockSkewMaxMs: 0, loopbackUnderlay: true }), {
+    recordsPerOwnerMax: 1,
+    clockSkewMaxMs: 0,
+    loopbackUnderlay: true,
+  });
+  const problems = problemsOf(t, { recordsPerOwnerMax: 0, clockSkewMaxMs: -1, loopbackUnderlay: 'yes' });
+  t.is(problems.length, 3, problems.join('\n'));
+  for (const key of ['recordsPerOwnerMax', 'clockSkewMaxMs', 'loopbackUnderlay'])
+    t.true(
+      problems.some((p) => p.startsWith(key)),
+      key,
+    );
+});

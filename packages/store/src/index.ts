@@ -24,10 +24,12 @@ export {
   checkKnownKeys,
 } from './owner-register-config.js';
 export { ownerVisible, ownerGone, type OwnerRules } from './owner-liveness.js';
+export { boundsRefusal, versionMax, clockSkewMaxMsDefault, type BoundsRefusal } from './record-bounds.js';
 export { TableStore, type TableStoreOptions } from './table-store.js';
 export {
   OwnerRegisterStore,
   type OwnedRecord,
   type OwnerRegisterOptions,
   type OwnerRegisterStats,
+  type OwnerRefusal,
 } from './owner-register-store.js';

@@ -17,6 +17,17 @@ export interface OwnerRegisterConfig {
   readonly tombstoneTtlMs: DurationMs;
   /** Records held at most, every owner together; past it new keys are refused and counted. */
   readonly recordsMax: number;
+  /**
+   * Records one owner may have in the table, tombstones included; a peer's record under a new
+   * key past it is refused and counted (`ownerFull`), so one owner cannot take the whole table.
+   * Default `recordsMax`.
+   */
+  readonly recordsPerOwnerMax?: number;
+  /**
+   * A peer record whose generation (its owner's start time in ms) is more than this ahead of our
+   * clock is refused and counted (`clockSkew`). Default one hour.
+   */
+  readonly clockSkewMaxMs?: DurationMs;
   readonly digestBuckets: number;
   /** Changes are coalesced for this long before the converged view is recomputed. */
   readonly recomputeDelayMs: DurationMs;
@@ -40,6 +51,9 @@ export function checkOwnerRegisterConfig(p: ConfigProblems, c: OwnerRegisterConf
     p.add('reapMs', `must be at least graceMs (${c.graceMs}): records still in the view must be kept`);
   p.integer('tombstoneTtlMs', c.tombstoneTtlMs, 1000, 30 * 86_400_000);
   p.integer('recordsMax', c.recordsMax, 1, 10_000_000);
+  if (c.recordsPerOwnerMax !== undefined)
+    p.integer('recordsPerOwnerMax', c.recordsPerOwnerMax, 1, 10_000_000);
+  if (c.clockSkewMaxMs !== undefined) p.integer('clockSkewMaxMs', c.clockSkewMaxMs, 0, 30 * 86_400_000);
   if (
     p.integer('digestBuckets', c.digestBuckets, 1, 1 << 20) &&
     (c.digestBuckets & (c.digestBuckets - 1)) !== 0

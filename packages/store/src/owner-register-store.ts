@@ -1,6 +1,8 @@
 import type { Instant } from '@trellis/runtime';
 import type { RegisterSchema, RegisterTableHooks } from '@trellis/membership';
 import type { OwnerRegisterConfig } from './owner-register-config.js';
+import { OwnerRecordCounts } from './owner-record-counts.js';
+import { boundsRefusal, clockSkewMaxMsDefault, nextPlace, type BoundsRefusal } from './record-bounds.js';
 import { signRecord, type RecordSignature } from './record-signature.js';
 import { ownerGone, ownerVisible, type OwnerRules } from './owner-liveness.js';
 import type { NodeSignal } from './store.js';
@@ -33,6 +35,13 @@ export interface OwnerRegisterOptions<R, Reason extends string> {
   readonly admit?: (record: R) => Reason | undefined;
 }
 
+/**
+ * Why the generic store refuses a valid peer record: its owner is gone for good, its
+ * (generation, version) is one the owner could not have written, or its owner has
+ * `recordsPerOwnerMax` records already.
+ */
+export type OwnerRefusal = 'ownerGone' | 'ownerFull' | BoundsRefusal;
+
 /** Counters every owner-register store keeps. */
 export interface OwnerRegisterStats {
   /** Records in the replicated table, tombstones included. */
@@ -64,7 +73,7 @@ export interface OwnerRegisterStats {
  */
 export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends string, E> extends TableStore<
   R,
-  Reason | 'ownerGone',
+  Reason | OwnerRefusal,
   E
 > {
   readonly #config: OwnerRegisterConfig;
@@ -80,9 +89,13 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
   #clock = -1;
   /** The `now` of the input being handled (the admission rule needs it). */
   #now: Instant;
+  readonly #perOwner: OwnerRecordCounts;
+  readonly #perOwnerMax: number;
+  readonly #skewMaxMs: number;
 
   protected constructor(opts: OwnerRegisterOptions<R, Reason>) {
     const { ctx, config } = opts;
+    const perOwner = new OwnerRecordCounts();
     super({
       ctx,
       tag: opts.tag,
@@ -90,11 +103,17 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
       signature: { fields: opts.fields, signer: (r) => r.w },
       config,
       hooks: {
-        ...opts.index,
+        ...perOwner.tracking(opts.index),
+        // Before the answer to news about our own keys: a forged record we could not get above
+        // must not be acted on either.
+        verify: (r) => boundsRefusal(r, this.#now, this.#skewMaxMs),
         admit: (r) => this.#refusal(r) ?? opts.admit?.(r),
       },
     });
     this.#config = config;
+    this.#perOwner = perOwner;
+    this.#perOwnerMax = config.recordsPerOwnerMax ?? config.recordsMax;
+    this.#skewMaxMs = config.clockSkewMaxMs ?? clockSkewMaxMsDefault;
     this.#rules = {
       selfId: ctx.selfId,
       liveness: ctx.liveness,
@@ -120,7 +139,7 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
   protected override merge(
     now: Instant,
     raw: unknown,
-  ): ReturnType<TableStore<R, Reason | 'ownerGone', E>['merge']> {
+  ): ReturnType<TableStore<R, Reason | OwnerRefusal, E>['merge']> {
     this.#now = now;
     return super.merge(now, raw);
   }
@@ -233,22 +252,20 @@ export abstract class OwnerRegisterStore<R extends OwnedRecord, Reason extends s
    * reaped of an owner nobody knows (its records are taken on the benefit of the doubt, and
    * reaped by the time they have been stored `reapMs`), while it stays unknown.
    */
-  #refusal(r: R): 'ownerGone' | undefined {
+  #refusal(r: R): 'ownerGone' | 'ownerFull' | undefined {
     const key = this.schema.key(r);
     if (ownerGone(this.#rules, r.w, r.g, this.#now, undefined))
       return this.schema.isTombstone(r) && this.table.get(key) !== undefined ? undefined : 'ownerGone';
+    if (this.table.get(key) === undefined && this.#perOwner.of(r.w) >= this.#perOwnerMax) return 'ownerFull';
     const reaped = this.#reapedUnknown.get(key);
     if (reaped === undefined || this.ctx.liveness.member(r.w) !== undefined) return undefined;
     return this.schema.compare(r, reaped.record) <= 0 ? 'ownerGone' : undefined;
   }
 
-  /** `r` at generation `g`, versioned above `above` (what it replaces) and our clock. */
-  #stamp(r: R, g: number, above: R | undefined): R {
-    let v = above?.g === g ? above.v + 1 : 0;
-    if (g === this.ctx.generation) {
-      v = Math.max(v, this.#clock + 1);
-      this.#clock = v;
-    }
+  /** `r` placed above `above` (what it replaces) and our clock: see `nextPlace`. */
+  #stamp(r: R, generation: number, above: R | undefined): R {
+    const { g, v } = nextPlace(generation, above, this.ctx.generation, this.#clock);
+    if (g === this.ctx.generation) this.#clock = v;
     // A new version needs a new signature: the old one, if any, covered the old fields.
     const { sg: _old, ...fields } = r;
     return signRecord(this.ctx.signing, this.signature, Object.freeze({ ...fields, g, v }) as R);

@@ -72,8 +72,12 @@ export abstract class TableStore<R extends SignedRecord, Reason extends string, 
     this.schema = opts.schema;
     this.log = ctx.logger.child({ component: ctx.name });
     this.signature = opts.signature;
-    // With identity on, a peer's newer record counts only if its owner signed it.
-    const verify = (r: R, now: Instant): SignatureReason | undefined => {
+    // With identity on, a peer's newer record counts only if its owner signed it; the kind's
+    // own check (cheap bounds) goes first, so a refused record costs no signature check.
+    const hooks = opts.hooks;
+    const verify = (r: R, now: Instant): Reason | SignatureReason | undefined => {
+      const bounded = hooks?.verify?.(r, now);
+      if (bounded !== undefined) return bounded;
       if (!ctx.signing.enabled) return undefined;
       // A record may come before its owner's member record: anti-entropy brings it back later.
       if (!ctx.signing.admitted(opts.signature.signer(r), now)) return 'unknownSigner';

@@ -23,5 +23,6 @@ export { type TasksConfig, defaultTasksConfig, parseTasksConfig } from './tasks-
 export { type TasksEvent, type TasksChanged, type TasksStats } from './tasks-events.js';
 export { TaskStore, type TaskStoreOptions } from './task-store.js';
 export { TasksApi, type TasksApiEvents } from './tasks-api.js';
-export { taskStore } from './task-plugin.js';
+export { taskStore, type TaskPluginOptions } from './task-plugin.js';
+export { type AddressCheck, addressesHold } from './address-check.js';
 export { toTaskEntry, type TaskInput } from './task-input.js';

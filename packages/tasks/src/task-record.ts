@@ -49,6 +49,12 @@ export type TaskRejectReason =
   | 'unknownSigner'
   /** The owner left, or died (or vanished) longer than `reapMs` ago: its records are dropped. */
   | 'ownerGone'
+  /** A generation more than `clockSkewMaxMs` ahead of our clock. */
+  | 'clockSkew'
+  /** A version above `versionMax` (2^52): its owner could not write one above it. */
+  | 'versionCeiling'
+  /** A new key of an owner that has `recordsPerOwnerMax` records already. */
+  | 'ownerFull'
   | 'tableFull';
 
 /** Limits a record must respect (also what `publish` enforces on local input). */

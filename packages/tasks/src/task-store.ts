@@ -13,10 +13,13 @@ import {
 } from './task-record.js';
 import { parseTasksConfig, type TasksConfig } from './tasks-config.js';
 import type { TasksEvent, TasksStats } from './tasks-events.js';
+import { addressesHold, type AddressCheck } from './address-check.js';
 
 export interface TaskStoreOptions {
   readonly ctx: StoreContext;
   readonly config?: Partial<TasksConfig>;
+  /** Are a remote task's addresses its agent's to give? See `AddressCheck`. */
+  readonly addressCheck?: AddressCheck;
 }
 
 /**
@@ -28,11 +31,15 @@ export class TaskStore extends OwnerRegisterStore<TaskWire, TaskRejectReason, Ta
   readonly config: TasksConfig;
   readonly #view = new ConvergedView<TaskEntry>();
   readonly #entries = new WeakMap<TaskWire, TaskEntry>();
+  readonly #addressCheck: AddressCheck | undefined;
+  /** Remote running tasks of visible agents left out of the view by the address check. */
+  #unverified = 0;
 
   constructor(opts: TaskStoreOptions) {
     const config = parseTasksConfig(opts.config);
     super({ ctx: opts.ctx, tag: 'k', schema: taskSchema, fields: taskFields, config });
     this.config = config;
+    this.#addressCheck = opts.addressCheck;
   }
 
   /**
@@ -75,7 +82,12 @@ export class TaskStore extends OwnerRegisterStore<TaskWire, TaskRejectReason, Ta
   }
 
   stats(): TasksStats {
-    return { ...this.baseStats(), visible: this.#view.size, local: this.ownCount };
+    return {
+      ...this.baseStats(),
+      visible: this.#view.size,
+      local: this.ownCount,
+      unverified: this.#unverified,
+    };
   }
 
   protected override tombstoneOf(r: TaskWire): TaskWire {
@@ -88,13 +100,20 @@ export class TaskStore extends OwnerRegisterStore<TaskWire, TaskRejectReason, Ta
 
   protected override recompute(now: Instant): void {
     const next = new Map<string, TaskEntry>();
+    let unverified = 0;
     for (const r of this.table.all()) {
       if (r.st !== taskStates.running) continue;
       const key = taskSchema.key(r);
-      // Ours while we publish it (an adopted one too); a remote agent's while it is visible.
-      const shown = r.w === this.ctx.selfId ? this.ownRecord(key) === r : this.visible(r.w, now);
-      if (shown) next.set(key, this.#entry(r));
+      // Ours while we publish it (an adopted one too); a remote agent's while it is visible and
+      // its addresses are its own to give.
+      if (r.w === this.ctx.selfId) {
+        if (this.ownRecord(key) === r) next.set(key, this.#entry(r));
+      } else if (this.visible(r.w, now)) {
+        if (addressesHold(this.#addressCheck, r)) next.set(key, this.#entry(r));
+        else unverified++;
+      }
     }
+    this.#unverified = unverified;
     const diff = this.#view.replace(next);
     if (diff !== undefined) this.emit({ type: 'tasksChanged', ...diff });
   }

@@ -50,6 +50,11 @@ export class TasksApi extends EventEmitter<TasksApiEvents> {
     return this.store.local();
   }
 
+  /** Recomputes the view soon: what the `addressCheck` answers may have changed. */
+  recheck(): void {
+    this.#host.run((now) => this.store.markDirty(now));
+  }
+
   stats(): TasksStats {
     return this.store.stats();
   }

@@ -8,6 +8,8 @@ import { checkKnownKeys, checkOwnerRegisterConfig, type OwnerRegisterConfig } fr
 export interface TasksConfig extends OwnerRegisterConfig {
   /** Tasks one agent may publish. */
   readonly localMax: number;
+  readonly recordsPerOwnerMax: number;
+  readonly clockSkewMaxMs: number;
 }
 
 export const defaultTasksConfig: TasksConfig = Object.freeze({
@@ -16,6 +18,9 @@ export const defaultTasksConfig: TasksConfig = Object.freeze({
   tombstoneTtlMs: 1_800_000,
   recordsMax: 500_000,
   localMax: 10_000,
+  // An agent's tasks and, for the tombstone TTL, those it withdrew: room for a full turnover.
+  recordsPerOwnerMax: 20_000,
+  clockSkewMaxMs: 3_600_000,
   digestBuckets: 256,
   recomputeDelayMs: 50,
   // The container runtime re-registers the tasks still running in this time after a restart;
@@ -30,6 +35,11 @@ export function parseTasksConfig(input: Partial<TasksConfig> = {}): TasksConfig 
   const p = new ConfigProblems();
   checkOwnerRegisterConfig(p, c);
   p.integer('localMax', c.localMax, 1, 1_000_000);
+  if (typeof c.localMax === 'number' && c.localMax > c.recordsPerOwnerMax)
+    p.add(
+      'localMax',
+      `must be at most recordsPerOwnerMax (${c.recordsPerOwnerMax}): peers would refuse the rest`,
+    );
   checkKnownKeys(p, input, defaultTasksConfig, 'tasks');
   p.throwIfAny('tasks config');
   return Object.freeze(c);

@@ -18,4 +18,6 @@ export interface TasksStats extends OwnerRegisterStats {
   readonly visible: number;
   /** Tasks this agent publishes. */
   readonly local: number;
+  /** Remote tasks of visible agents left out of the view: their addresses failed `addressCheck`. */
+  readonly unverified: number;
 }

@@ -236,3 +236,21 @@ test('DNS listens on the underlay IP unless the config names a host', (t) => {
   t.is(parseAgentConfig({ ...valid, dns: { host: '0.0.0.0' } }).dns?.host, '0.0.0.0');
   t.truthy(problemsOf({ ...valid, dns: { host: 'dns.example' } })['dns.host']);
 });
+
+test('what peers would refuse is a config problem: a VTEP IP outside the VTEP subnet, a group MAC, a multicast underlay', (t) => {
+  t.deepEqual(parseAgentConfig({ ...valid, vtep: { dcos: { ip: '44.128.0.9' } } }).vtep, {
+    dcos: { ip: '44.128.0.9' },
+  });
+  const e = t.throws(
+    () =>
+      parseAgentConfig({
+        ...valid,
+        underlay: { ip: '224.0.0.1' },
+        vtep: { dcos: { ip: '10.0.0.9', mac: '01:00:5e:00:00:01' } },
+      }),
+    { instanceOf: ConfigError },
+  );
+  t.deepEqual(e.problems.map((p) => p.path).sort(), ['underlay.ip', 'vtep.dcos.ip', 'vtep.dcos.mac']);
+  t.regex(e.message, /44\.128\.0\.0\/20/);
+  t.deepEqual(parseAgentConfig({ ...valid, underlay: { ip: '127.0.0.1' } }).underlay, { ip: '127.0.0.1' });
+});

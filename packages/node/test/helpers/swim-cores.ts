@@ -16,7 +16,8 @@ export interface Sent {
 export const addrOf = (n: number): Address => `10.0.0.${n}:7946`;
 
 export class SwimCores {
-  now = 0;
+  /** At the nodes' start: their incarnations, unix ms, are never ahead of the clock. */
+  now = UNIX_MS;
   readonly #cores = new Map<Address, Swim>();
 
   /**

@@ -5,6 +5,7 @@ import { parseOverlays } from '../../src/overlay-config.js';
 import type { Overlay } from '../../src/overlay.js';
 import type { RouteWire } from '../../src/route-record.js';
 import { RouteStore } from '../../src/route-store.js';
+import type { RoutesConfig } from '../../src/routes-config.js';
 import type { RoutesChanged, RoutesEvent } from '../../src/routes-events.js';
 import { StoreTestbed } from '@trellis/store/testbed';
 
@@ -22,15 +23,17 @@ export const reclaimMs = 60_000;
 
 export interface HarnessOptions {
   readonly sync?: (now: Instant, done: (at: Instant, ok: boolean) => void) => boolean;
+  readonly config?: Partial<RoutesConfig>;
 }
 
 /** A route store on a virtual clock with a member table the test edits and broadcast spies. */
 export function harness(extra: HarnessOptions = {}) {
-  const bed = new StoreTestbed({ selfId: 'self', generation: 1_000, seed, ...extra });
+  const { config, ...bedOptions } = extra;
+  const bed = new StoreTestbed({ selfId: 'self', generation: 1_000, seed, ...bedOptions });
   const store = new RouteStore({
     ctx: bed.context('routes'),
     overlays: [dcos, tiny],
-    config: { settleMs, graceMs, reclaimMs, recomputeDelayMs: 100 },
+    config: { settleMs, graceMs, reclaimMs, recomputeDelayMs: 100, ...config },
   });
   const h = {
     bed,

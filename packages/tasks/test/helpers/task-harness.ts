@@ -7,16 +7,20 @@ import type { TasksConfig } from '../../src/tasks-config.js';
 import type { TaskInput } from '../../src/task-input.js';
 import type { TaskWire } from '../../src/task-record.js';
 import type { TasksEvent } from '../../src/tasks-events.js';
+import type { AddressCheck } from '../../src/address-check.js';
 
 export const graceMs = 10_000;
 export const adoptWindowMs = 30_000;
 
 /** A task store on a virtual clock with a member table the test edits and a broadcast spy. */
-export function harness(extra: { config?: Partial<TasksConfig>; selfId?: string } = {}) {
+export function harness(
+  extra: { config?: Partial<TasksConfig>; selfId?: string; addressCheck?: AddressCheck } = {},
+) {
   const bed = new StoreTestbed({ selfId: extra.selfId ?? 'self', generation: 1_000 });
   const store = new TaskStore({
     ctx: bed.context('tasks'),
     config: { graceMs, adoptWindowMs, recomputeDelayMs: 50, ...extra.config },
+    ...(extra.addressCheck === undefined ? {} : { addressCheck: extra.addressCheck }),
   });
   const events: TasksEvent[] = [];
   const h = {

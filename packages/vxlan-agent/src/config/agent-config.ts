@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigError, ConfigProblems, describe } from '@trellis/runtime';
 import { idLengthMax, isValidId } from '@trellis/membership';
-import { parseOverlays, parseRoutesConfig, type Overlay } from '@trellis/routes';
+import { isUnicastUnderlay, parseOverlays, parseRoutesConfig, type Overlay } from '@trellis/routes';
 import { parseSwimConfig } from '@trellis/swim';
 import { parseTasksConfig } from '@trellis/tasks';
 import { parseDnsConfig, type DnsConfig, type DnsConfigInput } from '@trellis/dns';
@@ -188,11 +188,7 @@ function hostSettings(c: Record<string, unknown>, r: Reader, p: ConfigProblems) 
     p.integer('underlayMtu', v, 1280, 65_535) ? (v as number) : undefined,
   );
   const overlays = parseOverlayList(c.overlays, p);
-  const vtep = parseVtep(
-    c.vtep,
-    overlays.map((o) => o.name),
-    p,
-  );
+  const vtep = parseVtep(c.vtep, overlays, p);
   const bridges = r.flag('bridges', true);
   const enableIpForwarding = r.flag('enableIpForwarding', false);
   if (underlay === undefined) return undefined;
@@ -251,6 +247,10 @@ export function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['under
     return undefined;
   }
   const u = v as Record<string, unknown>;
+  if (typeof u.ip === 'string' && isIP(u.ip) === 4 && !isUnicastUnderlay(u.ip, true)) {
+    p.add('underlay.ip', `must be a unicast address (not multicast, unspecified or broadcast), got ${u.ip}`);
+    return undefined;
+  }
   if (typeof u.ip === 'string' && isIP(u.ip) === 4 && u.interface === undefined) return { ip: u.ip };
   if (typeof u.interface === 'string' && /^[A-Za-z0-9_.:-]{1,15}$/.test(u.interface) && u.ip === undefined)
     return { interface: u.interface };
