@@ -118,6 +118,7 @@ test('older records and duplicates are unchanged', (t) => {
     invalidSlice: 0,
     invalidAddress: 0,
     badSignature: 0,
+    unknownSigner: 0,
     ownerGone: 0,
     clockSkew: 0,
     versionCeiling: 0,
