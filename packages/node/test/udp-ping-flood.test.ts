@@ -90,7 +90,9 @@ test.serial(
     // None of the sources ever answered our challenge: nobody is dialed back.
     t.is(accepted.n, 0);
     t.is(requests, 0);
-    t.true(fdsPeak - fdsBefore <= 16, `fds grew by ${fdsPeak - fdsBefore}`);
+    // Generous: ava runs test files as worker threads of one process, so other files' sockets
+    // count here too (dialing every source back cost 1,000 descriptors).
+    t.true(fdsPeak - fdsBefore <= 200, `fds grew by ${fdsPeak - fdsBefore}`);
     // Challenges themselves are bounded by their bucket (burst, then a few a second).
     const { learnSyncBurst } = swimProfiles.local;
     t.true(swim.learnChallenges <= learnSyncBurst * 4 + 20, `${swim.learnChallenges} challenges`);
