@@ -159,7 +159,9 @@ export class AntiEntropy {
   #all(): Dict {
     const x: Dict = {};
     for (const [name, s] of this.#sections) x[name] = s.allRecords();
-    if (this.#hearsay !== undefined) x[this.#hearsay.key] = this.#hearsay.records();
+    const heard = this.#hearsay?.records() ?? [];
+    // Only when there is any: a settled cluster's join exchange stays what it always was.
+    if (heard.length > 0) x[this.#hearsay!.key] = heard;
     return x;
   }
 

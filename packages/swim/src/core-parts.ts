@@ -80,7 +80,8 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
     up: (id) => {
       if (!live.add(id)) return;
       confirmations.up(id);
-      prober.add(id);
+      // Into the probe round once confirmed (now, or when `onConfirmed` runs), not twice.
+      if (confirmations.has(id)) prober.add(id);
     },
     down: (id) => {
       live.remove(id);
