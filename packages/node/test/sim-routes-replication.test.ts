@@ -31,6 +31,9 @@ test('push-pull costs a few bytes when 5,000-record tables agree, and grows with
     swim: { pushPullIntervalMs: 0, reconnectIntervalMs: 0 },
   });
   t.true(c.sim.runUntil(() => c.allSeeAlive(c.ids()), { timeoutMs: 5000 }));
+  // A syncs only with members that showed they exist: b's join request is only a claim, its
+  // first ping or gossip from its own address (within a probe interval) confirms it.
+  c.sim.run(1000);
   const [a, b] = [c.node(0), c.node(1)];
   // The same 5,000 records on both sides, written straight into the tables (no gossip).
   for (let i = 0; i < 5000; i++) {

@@ -1,5 +1,7 @@
 import test from 'ava';
 import { Socket } from 'node:net';
+import { frameHeader } from '../src/transport/frame-reader.js';
+import { withPreamble } from '../src/transport/request-preamble.js';
 import { BindError } from '../src/transport/bind.js';
 import { createUdpTransport } from '../src/transport/udp-transport.js';
 import {
@@ -188,6 +190,12 @@ test('a receiver that throws is counted and logged, not crashing the process', a
   await Promise.all([a.whenClosed(), b.whenClosed()]);
 });
 
+/** One complete request frame: length, preamble naming `from`, a one-byte payload. */
+function requestFrame(from: string): Buffer {
+  const body = withPreamble(from, Uint8Array.of(0x90));
+  return Buffer.concat([frameHeader(body.length), body]);
+}
+
 async function rawConnect(address: string): Promise<Socket> {
   const port = Number(address.split(':')[1]);
   const socket = new Socket();
@@ -234,9 +242,12 @@ test('a silent peer is disconnected at the server deadline', async (t) => {
 
 test('inbound streams beyond maxInboundStreams are refused at accept', async (t) => {
   const a = await loopback({ maxInboundStreams: 2 });
-  a.listen(recorder());
+  const server = recorder();
+  a.listen(server);
   const held = [await rawConnect(a.localAddress), await rawConnect(a.localAddress)];
-  await waitFor(() => a.stats().inboundStreamsActive === 2);
+  // Both deliver their request (never answered): those slots are in use, not evictable.
+  for (const socket of held) socket.write(requestFrame(a.localAddress));
+  await waitFor(() => server.requests.length === 2);
   const third = await rawConnect(a.localAddress);
   await new Promise<void>((resolve) => third.on('close', () => resolve()));
   t.is(a.stats().errors['stream-inbound-limit'], 1);

@@ -159,10 +159,16 @@ test('rejections are results with a reason, counted by reason', (t) => {
 });
 
 test('deep nesting is rejected, not a stack overflow', (t) => {
-  const codec = new WireCodec({ streamSizeMax: 1024 * 1024 });
+  // frameItemsMax above the 500,000 values, so that the nesting itself is what gets judged.
+  const codec = new WireCodec({ streamSizeMax: 1024 * 1024, frameItemsMax: 1_000_000 });
   const bytes = new Uint8Array(500_000).fill(0x91);
   bytes.set([1, 0], 0);
   t.deepEqual(codec.decode(bytes, 'stream'), { ok: false, reason: 'malformed' });
+  // Within the default limits it is refused before anything is decoded.
+  t.deepEqual(new WireCodec({ streamSizeMax: 1024 * 1024 }).decode(bytes, 'stream'), {
+    ok: false,
+    reason: 'too-many-items',
+  });
 });
 
 test('__proto__ keys do not pollute prototypes', (t) => {

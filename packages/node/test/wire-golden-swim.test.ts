@@ -28,6 +28,9 @@ function joinThrough(net: SwimCores, joiner: Swim, joinerAddr: string, seed: Swi
   joiner.join(net.now, [seed.table.self().addr]);
   const join = net.request(joinerAddr, 'join');
   joiner.handleReply(net.now, join.token, seed.handleRequest(net.now, joinerAddr, join.msg));
+  // A join request is only a claim; the joiner's first gossip, its own record from its own
+  // address, shows the seed it exists (the seed probes and syncs only with such members).
+  seed.handleMessage(net.now, joinerAddr, toMemberMessage(joiner.table.self()));
 }
 
 /** The message parses with swim's own validator into exactly what was decoded. */
@@ -62,8 +65,14 @@ test('golden: join and joinr, the full-state exchange of a join', (t) => {
   const joinIn = wire(t, join.msg, `82 a174 a46a6f696e  a178 ${members(MEMBER_B)}`, 'stream');
   const reply = a.handleRequest(net.now, addrOf(2), joinIn);
   t.is(a.table.get('b')?.incarnation, UNIX_MS + 2, 'the seed merged the joiner from the golden join');
-  // {t:'joinr', x:{members:[a, b]}}
-  const joinrIn = wire(t, reply, `82 a174 a56a6f696e72  a178 ${members(MEMBER_A, MEMBER_B)}`, 'stream');
+  // {t:'joinr', x:{members:[a], 'members?':[b]}}: b is only a claim of b's join request, so the
+  // seed answers it as hearsay, apart from the members it vouches for (swim's Confirmations).
+  const joinrIn = wire(
+    t,
+    reply,
+    `82 a174 a56a6f696e72  a178 82 a76d656d62657273 91 ${MEMBER_A}  a86d656d626572733f 91 ${MEMBER_B}`,
+    'stream',
+  );
   b.handleReply(net.now, join.token, joinrIn);
   t.like(
     events(b).find((e) => e.type === 'joined'),

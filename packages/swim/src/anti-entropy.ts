@@ -8,10 +8,22 @@ import {
   rootsEqual,
 } from '@trellis/membership';
 import type { AntiEntropySection } from './anti-entropy-section.js';
+import type { Vouch } from './confirmations.js';
 import type { ReplyHandler, SwimContext } from './context.js';
 import { wireSize } from './wire-size.js';
 
 type Sections = ReadonlyMap<string, AntiEntropySection>;
+
+/**
+ * Records a join exchange carries beside the sections, under `key`, that nobody vouches for
+ * (the membership section's live members we have not confirmed): the receiver merges them into
+ * `section` as it would third-party gossip. Peers that do not know `key` ignore it.
+ */
+export interface Hearsay {
+  readonly key: string;
+  readonly section: string;
+  records(): unknown[];
+}
 type Dict = Record<string, unknown>;
 
 const entriesMax = 1_000_000;
@@ -28,20 +40,25 @@ const entriesMax = 1_000_000;
 export class AntiEntropy {
   readonly #ctx: SwimContext;
   readonly #sections: Sections;
+  readonly #hearsay: Hearsay | undefined;
 
-  constructor(ctx: SwimContext, sections: Sections) {
+  constructor(ctx: SwimContext, sections: Sections, hearsay?: Hearsay) {
     this.#ctx = ctx;
     this.#sections = sections;
+    this.#hearsay = hearsay;
   }
 
-  /** Starts a digest exchange with `peer`. `done(ok)` runs when it ends. */
-  start(_now: Instant, peer: Address, done: (at: Instant, ok: boolean) => void): void {
+  /**
+   * Starts a digest exchange with `peer`. `done(ok)` runs when it ends. The member records of
+   * its reply count as vouched for by `peer` as far as `vouch` says.
+   */
+  start(_now: Instant, peer: Address, vouch: Vouch, done: (at: Instant, ok: boolean) => void): void {
     const roots: Dict = {};
     for (const [name, s] of this.#sections) roots[name] = s.digest().root();
     this.#send(peer, { t: 'pp', r: roots }, (at, reply) => {
       const b = field(reply, 'pp1', 'b');
       if (b === undefined) return done(at, false);
-      this.#round2(at, peer, b, (ok) => done(at, ok));
+      this.#round2(at, peer, vouch, b, (ok) => done(at, ok));
     });
   }
 
@@ -55,7 +72,8 @@ export class AntiEntropy {
       if (error !== undefined) return done(at, error);
       const x = field(reply, 'joinr', 'x');
       if (x === undefined) return done(at, 'badReply');
-      this.#mergeAll(at, seed, x);
+      // The seed is the operator's choice: what it answers is vouched for, hearsay aside.
+      this.#mergeAll(at, seed, x, 'all');
       done(at, undefined);
     });
   }
@@ -80,7 +98,7 @@ export class AntiEntropy {
     }
   }
 
-  #round2(_now: Instant, peer: Address, theirBuckets: Dict, done: (ok: boolean) => void): void {
+  #round2(_now: Instant, peer: Address, vouch: Vouch, theirBuckets: Dict, done: (ok: boolean) => void): void {
     const ask: Dict = {};
     for (const [name, buckets] of Object.entries(theirBuckets)) {
       const s = this.#sections.get(name);
@@ -97,7 +115,8 @@ export class AntiEntropy {
       for (const [name, part] of Object.entries(x)) {
         const s = this.#sections.get(name);
         if (s === undefined || !isDict(part)) continue;
-        if (Array.isArray(part.recs)) s.merge(at, peer, part.recs);
+        const recs = part.recs;
+        if (Array.isArray(recs)) this.#ctx.confirmations.vouching(peer, vouch, () => s.merge(at, peer, recs));
         if (Array.isArray(part.want) && part.want.every((k) => typeof k === 'string')) {
           back[name] = s.records(part.want);
         }
@@ -140,14 +159,25 @@ export class AntiEntropy {
   #all(): Dict {
     const x: Dict = {};
     for (const [name, s] of this.#sections) x[name] = s.allRecords();
+    const heard = this.#hearsay?.records() ?? [];
+    // Only when there is any: a settled cluster's join exchange stays what it always was.
+    if (heard.length > 0) x[this.#hearsay!.key] = heard;
     return x;
   }
 
-  #mergeAll(now: Instant, from: Address, x: Dict): void {
-    for (const [name, recs] of Object.entries(x)) {
-      const s = this.#sections.get(name);
-      if (s !== undefined && Array.isArray(recs)) s.merge(now, from, recs);
-    }
+  /** Merges a full state; a reply's records (not the hearsay) count as vouched for by `vouch`. */
+  #mergeAll(now: Instant, from: Address, x: Dict, vouch?: Vouch): void {
+    const sections = (): void => {
+      for (const [name, recs] of Object.entries(x)) {
+        const s = this.#sections.get(name);
+        if (s !== undefined && Array.isArray(recs)) s.merge(now, from, recs);
+      }
+    };
+    if (vouch === undefined) sections();
+    else this.#ctx.confirmations.vouching(from, vouch, sections);
+    const h = this.#hearsay;
+    const heard = h === undefined ? undefined : x[h.key];
+    if (h !== undefined && Array.isArray(heard)) this.#sections.get(h.section)?.merge(now, from, heard);
   }
 
   #send(peer: Address, msg: object, onReply: ReplyHandler): void {

@@ -69,6 +69,17 @@ export interface SwimConfig {
   readonly eventQueueMax: number;
   /** Collect tombstones (dead/left records past their lifetime) this often. */
   readonly tombstoneSweepIntervalMs: DurationMs;
+  /**
+   * Live members nobody confirmed (learned from third-party gossip or requests) held at most;
+   * past it such records are dropped (`member:unconfirmedFull`). Joins are not throttled: the
+   * seed's reply vouches for its members.
+   */
+  readonly unconfirmedMembersMax: number;
+  /** Verification pings to unconfirmed members per probe interval. */
+  readonly unconfirmedPingsPerInterval: number;
+  /** Syncs with unknown pingers (after their ack to our challenge): bucket size and refill. */
+  readonly learnSyncBurst: number;
+  readonly learnSyncRefillMs: DurationMs;
 }
 
 const lan: SwimConfig = Object.freeze({
@@ -103,6 +114,13 @@ const lan: SwimConfig = Object.freeze({
   membershipShare: 0.5,
   eventQueueMax: 100_000,
   tombstoneSweepIntervalMs: 60_000,
+  unconfirmedMembersMax: 1024,
+  // A node joining a booting cluster learns most members as hearsay; until it has verified
+  // them its suspicion timeouts are sized for fewer members. 16 bare pings a second verify
+  // 100 members in about 6 s (2: 99 deaths of a node stalled 5 s, seed 1 of sim-lifeguard).
+  unconfirmedPingsPerInterval: 16,
+  learnSyncBurst: 4,
+  learnSyncRefillMs: 2000,
 });
 
 const wan: SwimConfig = Object.freeze({
@@ -119,6 +137,7 @@ const wan: SwimConfig = Object.freeze({
   reconnectIntervalMs: 30_000,
   lateTimerThresholdMs: 1500,
   streamTimeoutMs: 30_000,
+  learnSyncRefillMs: 10_000,
 });
 
 const local: SwimConfig = Object.freeze({
@@ -178,6 +197,10 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   p.number('membershipShare', c.membershipShare, 0.05, 1);
   p.integer('eventQueueMax', c.eventQueueMax, 1, 10_000_000);
   ms('tombstoneSweepIntervalMs', 1);
+  p.integer('unconfirmedMembersMax', c.unconfirmedMembersMax, 0, 1_000_000);
+  p.integer('unconfirmedPingsPerInterval', c.unconfirmedPingsPerInterval, 1, 64);
+  p.integer('learnSyncBurst', c.learnSyncBurst, 1, 1000);
+  ms('learnSyncRefillMs', 1);
   if (typeof c.probeTimeoutMs === 'number' && typeof c.probeIntervalMs === 'number') {
     if (c.probeTimeoutMs >= c.probeIntervalMs) {
       p.add(

@@ -2,6 +2,7 @@ import type { Address, Instant, Logger, Rng } from '@trellis/runtime';
 import type { MemberTable } from '@trellis/membership';
 import type { Awareness } from './awareness.js';
 import type { BroadcastQueue } from './broadcast-queue.js';
+import type { Confirmations } from './confirmations.js';
 import type { SwimConfig } from './config.js';
 import type { SwimEvent } from './events.js';
 import type { SwimStats } from './stats.js';
@@ -28,14 +29,18 @@ export interface SwimContext {
   readonly selfId: string;
   /** Signs our member records and checks peers' (a no-op without identity). */
   readonly proofs: MemberProofs;
+  /** Which members have shown they exist; only those are probed, synced and counted. */
+  readonly confirmations: Confirmations;
   /** Sends `msg` as a datagram, filling the rest of the packet with pending broadcasts. */
   send(to: Address, msg: object, first?: readonly object[]): void;
+  /** Sends `msg` as a datagram of its own, no news piggybacked (to addresses not yet trusted). */
+  sendAlone(to: Address, msg: object): void;
   /** Sends one request over the reliable stream; `onReply` runs exactly once. */
   request(to: Address, msg: object, timeoutMs: number, onReply: ReplyHandler): void;
   emit(event: SwimEvent): void;
   reject(from: Address, reason: string): void;
   nextSeq(): number;
-  /** Members that are alive or suspect, self included. */
+  /** Members that are alive or suspect and confirmed, self included: what sizes timeouts. */
   clusterSize(): number;
   changeAwareness(delta: number): void;
   /** True once the node has left (or is leaving): it no longer probes or accuses. */
@@ -54,6 +59,7 @@ export interface ContextParts {
   readonly stats: SwimStats;
   readonly outbox: Outbox;
   readonly proofs: MemberProofs;
+  readonly confirmations: Confirmations;
   readonly clusterSize: () => number;
   readonly leaving: () => boolean;
 }
@@ -72,7 +78,9 @@ export function createContext(p: ContextParts): SwimContext {
     stats: p.stats,
     selfId: p.table.selfId,
     proofs: p.proofs,
+    confirmations: p.confirmations,
     send: (to, msg, first) => outbox.send(to, msg, first),
+    sendAlone: (to, msg) => outbox.sendAlone(to, msg),
     request: (to, msg, timeoutMs, onReply) => outbox.request(to, msg, timeoutMs, onReply),
     emit: (e) => outbox.emit(e),
     reject: (from, reason) => outbox.reject(from, reason),

@@ -5,6 +5,8 @@ import type { AntiEntropySection } from './anti-entropy-section.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcast-queue.js';
 import type { SwimConfig } from './config.js';
+import { Confirmations } from './confirmations.js';
+import { confirmedRecords, unconfirmedRecords } from './confirmed-records.js';
 import { createContext, type SwimContext } from './context.js';
 import { Departure } from './departure.js';
 import type { SwimEvent } from './events.js';
@@ -12,6 +14,7 @@ import { GossipRounds } from './gossip-rounds.js';
 import { Inbox } from './inbox.js';
 import { Joiner } from './joiner.js';
 import { LiveSet } from './live-set.js';
+import { MemberAdmission } from './member-admission.js';
 import { membershipSection } from './membership-section.js';
 import { MemberProofs } from './member-proofs.js';
 import { News, membershipClass } from './news.js';
@@ -20,6 +23,7 @@ import { Prober } from './prober.js';
 import { PushPullRounds } from './push-pull-rounds.js';
 import { emptySwimStats, type SwimStats } from './stats.js';
 import { Timers } from './timers.js';
+import { UnconfirmedProbes } from './unconfirmed-probes.js';
 
 /** What the parts of a core are built from. */
 export interface CoreInputs {
@@ -45,6 +49,7 @@ export interface CoreParts {
   readonly departure: Departure;
   readonly news: News;
   readonly prober: Prober;
+  readonly unconfirmedProbes: UnconfirmedProbes;
   readonly sections: Map<string, AntiEntropySection>;
   readonly antiEntropy: AntiEntropy;
   readonly pushPull: PushPullRounds;
@@ -61,24 +66,41 @@ type Foundation = Pick<
 /** Wires the parts of a core together; the parts hold no reference to `Swim` itself. */
 export function assembleCore(inputs: CoreInputs): CoreParts {
   // Parts built later are reached through closures, which run only once the core is assembled.
-  const base = foundation(inputs, () => gossip.promptly());
+  const base = foundation(
+    inputs,
+    () => gossip.promptly(),
+    (id) => {
+      prober.add(id);
+      news.relayConfirmed(id);
+    },
+  );
   const { ctx, live, outbox, departure } = base;
+  const { confirmations } = ctx;
   const news = new News(ctx, {
     up: (id) => {
-      if (live.add(id)) prober.add(id);
+      if (!live.add(id)) return;
+      confirmations.up(id);
+      // Into the probe round once confirmed (now, or when `onConfirmed` runs), not twice.
+      if (confirmations.has(id)) prober.add(id);
     },
-    down: (id) => live.remove(id),
+    down: (id) => {
+      live.remove(id);
+      confirmations.down(id);
+    },
     returned: (now, id) => pushPull.syncWithReturned(now, id),
   });
   const prober = new Prober(ctx, (now, target) => news.suspectLocally(now, target));
-  const section = membershipSection(
+  const unconfirmedProbes = new UnconfirmedProbes(ctx, (now, target) => news.suspectLocally(now, target));
+  const admission = new MemberAdmission(ctx, news);
+  const members = membershipSection(
     inputs.table,
     ctx.proofs,
-    (now, from, msg) => news.onMember(now, from, msg),
+    (now, from, msg) => admission.onMember(now, from, msg, 'exchange'),
     (from: Address, reason) => outbox.reject(from, reason),
   );
+  const section = confirmedRecords(members, confirmations);
   const sections = new Map<string, AntiEntropySection>([[section.name, section]]);
-  const antiEntropy = new AntiEntropy(ctx, sections);
+  const antiEntropy = new AntiEntropy(ctx, sections, unconfirmedRecords(members, confirmations));
   const pushPull = new PushPullRounds(ctx, live, antiEntropy);
   const syncWithRandomPeer = (now: Instant, done: () => void) => pushPull.syncWithRandomPeer(now, done);
   const onLeaveGossiped = () => departure.finish();
@@ -91,12 +113,16 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
     // The seed gossips our arrival; so do we, which halves the time to reach everyone.
     news.announceSelf({ previous: undefined, current: inputs.table.self() }),
   );
-  const inbox = new Inbox(ctx, { prober, news, antiEntropy, pushPull });
-  return { ...base, news, prober, sections, antiEntropy, pushPull, gossip, joiner, inbox };
+  const inbox = new Inbox(ctx, { prober, admission, antiEntropy, pushPull });
+  return { ...base, news, prober, unconfirmedProbes, sections, antiEntropy, pushPull, gossip, joiner, inbox };
 }
 
 /** The state every part shares: timers, counters, the broadcast queue, outbox and context. */
-function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
+function foundation(
+  inputs: CoreInputs,
+  onEnqueue: () => void,
+  onConfirmed: (id: string) => void,
+): Foundation {
   const { config, table } = inputs;
   const timers = new Timers();
   const stats = emptySwimStats();
@@ -117,15 +143,20 @@ function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
     timers,
     queue,
     emit,
-    clusterSize: () => clusterSize(),
+    clusterSize: () => knownSize(),
   });
-  const clusterSize = (): number => live.size + (departure.leaving ? 0 : 1);
+  const confirmations = new Confirmations(table, onConfirmed);
+  // Unconfirmed members (possibly forged) must not stretch suspicion timeouts; news, though, is
+  // retransmitted for every member we hold: during a join most are not confirmed yet, and news
+  // sent too few times misses some until the next push-pull. Fakes cost retransmits, no more.
+  const knownSize = (): number => live.size + (departure.leaving ? 0 : 1);
+  const clusterSize = (): number => knownSize() - confirmations.unconfirmedLive;
   const outbox = new Outbox({
     queue,
     budgetBytes: inputs.budgetBytes,
     eventQueueMax: config.eventQueueMax,
     stats,
-    clusterSize,
+    clusterSize: knownSize,
   });
   const awareness = new Awareness(config.awarenessMax);
   const leaving = () => departure.leaving;
@@ -141,6 +172,7 @@ function foundation(inputs: CoreInputs, onEnqueue: () => void): Foundation {
     stats,
     outbox,
     proofs: new MemberProofs(inputs.signing, table.selfId, table),
+    confirmations,
     clusterSize,
     leaving,
   });

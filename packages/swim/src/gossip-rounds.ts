@@ -60,7 +60,7 @@ export class GossipRounds {
     }
     const dead = this.#deps.news.recentlyDead(now);
     const k = config.gossipNodes;
-    const targets = this.#deps.live.sample(rng, k).map((id) => table.get(id)!);
+    const targets = this.#targets(k).map((id) => table.get(id)!);
     if (dead.length > 0 && targets.length < k + 1) targets.push(rng.pick(dead));
     let sent = 0;
     for (const target of targets) {
@@ -70,6 +70,19 @@ export class GossipRounds {
     }
     // With nobody to tell (a cluster of one), news waits for the regular rounds instead.
     if (queue.size > 0 && sent > 0) this.promptly();
+  }
+
+  /**
+   * `k` random live members, confirmed ones first: forged records must not aim our news at
+   * their addresses (with hundreds of fakes, nearly every pick would be one, and each packet
+   * into the void uses up a retransmit). Only while fewer than `k` members are confirmed (a
+   * node that just joined a booting cluster) do unconfirmed ones fill the rest.
+   */
+  #targets(k: number): string[] {
+    const { rng, confirmations } = this.#ctx;
+    const picked = this.#deps.live.sample(rng, k, (id) => !confirmations.has(id));
+    if (picked.length >= k || confirmations.unconfirmedLive === 0) return picked;
+    return [...picked, ...this.#deps.live.sample(rng, k - picked.length, (id) => confirmations.has(id))];
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { Address, Instant } from '@trellis/runtime';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { SwimContext } from './context.js';
+import type { MemberAdmission } from './member-admission.js';
 import { parseSwimMessage } from './messages.js';
-import type { News } from './news.js';
 import type { Prober } from './prober.js';
 import type { PushPullRounds } from './push-pull-rounds.js';
 
@@ -22,7 +22,7 @@ export type UserRequestHandler = (
 
 export interface InboxParts {
   readonly prober: Prober;
-  readonly news: News;
+  readonly admission: MemberAdmission;
   readonly antiEntropy: AntiEntropy;
   readonly pushPull: PushPullRounds;
 }
@@ -52,8 +52,8 @@ export class Inbox {
   }
 
   handleMessage(now: Instant, from: Address, raw: unknown): void {
-    const { table, selfId } = this.#ctx;
-    const { prober, news, pushPull } = this.#parts;
+    const { table, selfId, confirmations } = this.#ctx;
+    const { prober, admission, pushPull } = this.#parts;
     const parsed = parseSwimMessage(raw, table.config.metaSizeMax);
     if (!parsed.ok) {
       if (parsed.reason === 'unknownType' && this.#userMessage?.(now, from, raw as Record<string, unknown>))
@@ -66,17 +66,21 @@ export class Inbox {
       case 'ping': {
         const sender = table.get(msg.src);
         if (msg.id === selfId && (sender === undefined || sender.status === 'dead'))
-          pushPull.learnFrom(now, from);
+          pushPull.learnFrom(now, from, msg.src);
+        else confirmations.heard(from, msg.src);
         return prober.onPing(now, from, msg);
       }
       case 'ack':
+        confirmations.heard(from, msg.src);
+        pushPull.onAck(now, from, msg);
         return prober.onAck(now, from, msg);
       case 'nack':
         return prober.onNack(now, from, msg);
       case 'preq':
+        confirmations.heard(from, msg.src);
         return prober.onPingReq(now, from, msg);
       case 'm':
-        return news.onMember(now, from, msg);
+        return admission.onMember(now, from, msg, 'datagram');
     }
   }
 

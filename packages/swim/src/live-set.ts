@@ -44,17 +44,20 @@ export class LiveSet {
   sample(rng: Rng, k: number, exclude?: (id: string) => boolean): string[] {
     const n = this.#ids.length;
     if (k <= 0 || n === 0) return [];
-    if (k * 3 >= n)
-      return rng.sample(
+    const filtered = (): string[] =>
+      rng.sample(
         this.#ids.filter((id) => !exclude?.(id)),
         k,
       );
+    if (k * 3 >= n) return filtered();
     const out = new Set<string>();
     // Rejection sampling: cheap when k is small relative to n; bounded attempts.
     for (let tries = 0; out.size < k && tries < k * 8; tries++) {
       const id = this.#ids[rng.int(0, n)]!;
       if (!exclude?.(id)) out.add(id);
     }
-    return [...out];
+    // Mostly excluded (hundreds of unconfirmed members beside a few real ones): scan instead,
+    // or the few real ones would go unpicked.
+    return out.size < k ? filtered() : [...out];
   }
 }

@@ -239,7 +239,16 @@ export class News {
     if (this.#suspicions.delete(id)) this.#ctx.timers.clear(suspectTimer(id));
   }
 
+  /** `id` was just confirmed: its record, withheld from gossip until now, goes out. */
+  relayConfirmed(id: string): void {
+    const r = this.#ctx.table.get(id);
+    if (r !== undefined) this.#broadcast(r);
+  }
+
   #broadcast(r: MemberRecord, by?: string): void {
+    // We pass on news only of members that showed they exist (Confirmations): a forged record
+    // stays where it was injected instead of filling every node's packets.
+    if (!this.#ctx.confirmations.has(r.id)) return;
     this.#ctx.queue.enqueue(membershipClass, `m:${r.id}`, this.#ctx.proofs.message(r, by));
   }
 }

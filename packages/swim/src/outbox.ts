@@ -48,6 +48,14 @@ export class Outbox {
     this.#transmits.push({ kind: 'datagram', to, msgs });
   }
 
+  /**
+   * Sends `msg` alone, without news: to an address that may not be a member (a verification
+   * or challenge ping), where piggybacked news would use up its retransmits into the void.
+   */
+  sendAlone(to: Address, msg: object): void {
+    this.#transmits.push({ kind: 'datagram', to, msgs: [msg] });
+  }
+
   /** Sends one packet of pending news alone (a gossip round); false if none is pending. */
   sendNews(to: Address): boolean {
     const msgs = this.#news(this.#opts.budgetBytes - compoundHeaderBytes);

@@ -61,7 +61,10 @@ export class Prober {
     const { table, selfId, config, timers, awareness } = this.#ctx;
     const candidate = (id: string): boolean => {
       const r = table.get(id);
-      return r !== undefined && id !== selfId && (r.status === 'alive' || r.status === 'suspect');
+      // Members nobody confirmed are verified apart (UnconfirmedProbes): they must not dilute
+      // the round, and failing to reach them says nothing about our own health.
+      const up = r !== undefined && id !== selfId && (r.status === 'alive' || r.status === 'suspect');
+      return up && this.#ctx.confirmations.has(id);
     };
     const id = this.#order.next(candidate, () => table.alive().map((r) => r.id));
     if (id === undefined) return;
@@ -99,7 +102,15 @@ export class Prober {
     }
     p.indirectSent = true;
     const helpers = this.#ctx.rng.sample(
-      table.all().filter((r) => r.status === 'alive' && r.id !== selfId && r.id !== p.target.id),
+      table
+        .all()
+        .filter(
+          (r) =>
+            r.status === 'alive' &&
+            r.id !== selfId &&
+            r.id !== p.target.id &&
+            this.#ctx.confirmations.has(r.id),
+        ),
       config.indirectChecks,
     );
     for (const h of helpers) {

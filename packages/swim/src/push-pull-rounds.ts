@@ -1,9 +1,10 @@
 import type { Address, Instant } from '@trellis/runtime';
 import type { AntiEntropy } from './anti-entropy.js';
+import type { Vouch } from './confirmations.js';
 import type { SwimContext } from './context.js';
+import { LearnGate } from './learn-gate.js';
 import type { LiveSet } from './live-set.js';
-
-const learnedMax = 256;
+import type { AckMessage } from './messages.js';
 
 /**
  * When the core runs push-pull anti-entropy, and with whom: a random live member every
@@ -14,13 +15,14 @@ export class PushPullRounds {
   readonly #ctx: SwimContext;
   readonly #live: LiveSet;
   readonly #antiEntropy: AntiEntropy;
-  readonly #learnedAt = new Map<Address, Instant>();
+  readonly #learn: LearnGate;
   #returnedSyncAt = -Infinity;
 
   constructor(ctx: SwimContext, live: LiveSet, antiEntropy: AntiEntropy) {
     this.#ctx = ctx;
     this.#live = live;
     this.#antiEntropy = antiEntropy;
+    this.#learn = new LearnGate(ctx);
   }
 
   start(now: Instant): void {
@@ -29,26 +31,35 @@ export class PushPullRounds {
     if (config.reconnectIntervalMs > 0) timers.set('reconnect', now + config.reconnectIntervalMs);
   }
 
-  /** One push-pull exchange with a random live member; false (and no call) if there is none. */
+  /**
+   * One push-pull exchange with a random live confirmed member (an unconfirmed one may be an
+   * address nobody listens at); false (and no call) if there is none.
+   */
   syncWithRandomPeer(now: Instant, done: (at: Instant, ok: boolean) => void): boolean {
-    if (this.#live.size === 0) return false;
-    const peer = this.#ctx.table.get(this.#ctx.rng.pick(this.#live.ids()));
+    const { confirmations, rng, table } = this.#ctx;
+    const ids = this.#live.ids().filter((m) => confirmations.has(m));
+    const peer = ids.length === 0 ? undefined : table.get(rng.pick(ids));
     if (peer === undefined) return false;
-    this.#syncWith(now, peer.addr, done);
+    this.#syncWith(now, peer.addr, 'all', done);
     return true;
   }
 
   /**
    * A ping from a node we do not know (or hold as dead): it knows of us, we do not know of it —
    * typically we restarted and have nobody to join through. Sync with it rather than wait for
-   * its next push-pull. At most once per sender per probe interval.
+   * its next push-pull. Never at once, though: the sender is challenged first, and only its
+   * ack from that address may start the sync (`LearnGate`), which vouches for its own record.
    */
-  learnFrom(now: Instant, addr: Address): void {
-    const last = this.#learnedAt.get(addr);
-    if (this.#ctx.leaving || (last !== undefined && now - last < this.#ctx.config.probeIntervalMs)) return;
-    if (this.#learnedAt.size >= learnedMax) this.#learnedAt.clear();
-    this.#learnedAt.set(addr, now);
-    this.#syncWith(now, addr, () => undefined);
+  learnFrom(now: Instant, addr: Address, src: string): void {
+    this.#learn.onUnknownPing(now, addr, src);
+  }
+
+  /** An ack: if it answers a challenge of `learnFrom`, sync with its sender. */
+  onAck(now: Instant, from: Address, msg: AckMessage): void {
+    const peer = this.#learn.onAck(now, from, msg);
+    if (peer === undefined) return;
+    this.#ctx.stats.learnSyncs++;
+    this.#syncWith(now, peer, 'self', () => undefined);
   }
 
   /**
@@ -64,7 +75,7 @@ export class PushPullRounds {
     if (member === undefined) return;
     this.#returnedSyncAt = now;
     this.#ctx.stats.returnSyncs++;
-    this.#syncWith(now, member.addr, () => undefined);
+    this.#syncWith(now, member.addr, this.#ctx.confirmations.has(id) ? 'all' : 'self', () => undefined);
   }
 
   /** The push-pull timer. */
@@ -79,16 +90,17 @@ export class PushPullRounds {
     const { config, timers, table, stats, rng } = this.#ctx;
     timers.set('reconnect', now + config.reconnectIntervalMs);
     if (this.#ctx.leaving) return;
-    const dead = table.all().filter((r) => r.status === 'dead');
+    // Only members that once answered: a forged dead record must not make us dial its address.
+    const dead = table.all().filter((r) => r.status === 'dead' && this.#ctx.confirmations.has(r.id));
     if (dead.length === 0) return;
     stats.reconnects++;
-    this.#syncWith(now, rng.pick(dead).addr, () => undefined);
+    this.#syncWith(now, rng.pick(dead).addr, 'all', () => undefined);
   }
 
   /** One digest exchange with `addr`; a success is announced as `syncCompleted`. */
-  #syncWith(now: Instant, addr: Address, done: (at: Instant, ok: boolean) => void): void {
+  #syncWith(now: Instant, addr: Address, vouch: Vouch, done: (at: Instant, ok: boolean) => void): void {
     this.#ctx.stats.pushPulls++;
-    this.#antiEntropy.start(now, addr, (at, ok) => {
+    this.#antiEntropy.start(now, addr, vouch, (at, ok) => {
       if (ok) this.#ctx.emit({ type: 'syncCompleted', peer: addr });
       done(at, ok);
     });

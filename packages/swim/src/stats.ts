@@ -27,6 +27,13 @@ export interface SwimStats {
   lateTimers: number;
   /** Live member records about our id with another address (each one; events are rate-limited). */
   conflicts: number;
+  /** Verification pings to members nobody confirmed, and suspicions they led to. */
+  unconfirmedPings: number;
+  unconfirmedSuspected: number;
+  /** Unknown pingers challenged, synced with after a valid ack, refused by a token bucket. */
+  learnChallenges: number;
+  learnSyncs: number;
+  learnLimited: number;
   rejected: Record<string, number>;
 }
 
@@ -55,6 +62,11 @@ export function emptySwimStats(): SwimStats {
     eventsDropped: 0,
     lateTimers: 0,
     conflicts: 0,
+    unconfirmedPings: 0,
+    unconfirmedSuspected: 0,
+    learnChallenges: 0,
+    learnSyncs: 0,
+    learnLimited: 0,
     rejected: {},
   };
 }

@@ -223,9 +223,9 @@ export class Swim {
     return this.table.all();
   }
 
-  /** Members alive or suspect, self included unless it left. */
+  /** Members alive or suspect, self included unless it left (confirmed or not). */
   clusterSize(): number {
-    return this.#p.ctx.clusterSize();
+    return this.#p.live.size + (this.leaving ? 0 : 1);
   }
 
   stats(): Readonly<SwimStats> {

@@ -31,7 +31,8 @@ function fire(p: CoreParts, now: Instant, key: TimerKey, lateMs: number): void {
   }
   switch (key) {
     case 'probe':
-      return p.prober.tick(now, lateMs);
+      p.prober.tick(now, lateMs);
+      return p.unconfirmedProbes.tick(now);
     case 'probeTimeout':
       return p.prober.onProbeTimeout(now, lateMs);
     case 'gossip':
@@ -47,6 +48,7 @@ function fire(p: CoreParts, now: Instant, key: TimerKey, lateMs: number): void {
     case 'sweep':
       p.timers.set('sweep', now + p.ctx.config.tombstoneSweepIntervalMs);
       p.ctx.table.collect(now);
+      p.ctx.confirmations.prune();
       return;
   }
 }

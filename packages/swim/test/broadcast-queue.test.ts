@@ -137,7 +137,16 @@ test('addClass refuses an existing class and a share outside (0, 1]; news needs 
 /** The bytes of each class in the packet a Swim core sends with 200 pieces of news in each. */
 function packetShares(swim: Swim): { members: number; kv: number } {
   for (let i = 0; i < 200; i++) {
-    swim.handleMessage(0, 'x:1', { t: 'm', id: `m${i}`, a: `m${i}:1`, i: 1, s: 0, md: new Uint8Array(0) });
+    // Each member speaks for itself from its own address: news of it is relayed (unconfirmed
+    // members' news is not).
+    swim.handleMessage(0, `m${i}:1`, {
+      t: 'm',
+      id: `m${i}`,
+      a: `m${i}:1`,
+      i: 1,
+      s: 0,
+      md: new Uint8Array(0),
+    });
     swim.broadcast('kv', `k${i}`, { t: 'kv', k: `k${i}`, pad: 'z'.repeat(16) });
   }
   swim.sendTo('b:1', { t: 'hello' });

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Address } from '@trellis/runtime';
 import { FrameReader, frameHeader } from './frame-reader.js';
 import { PREAMBLE_BYTES_MAX, readPreamble } from './request-preamble.js';
+import { StreamSlots } from './stream-slots.js';
 import type { TransportErrorKind } from './transport-stats.js';
 
 export interface InboundStreamsOptions {
@@ -11,6 +12,10 @@ export interface InboundStreamsOptions {
   /** The whole connection (read the request, answer it) must end within this. */
   readonly deadlineMs: number;
   readonly inboundMax: number;
+  /** Connections one source IP may hold at once. */
+  readonly perSourceMax: number;
+  /** The complete request frame must be in within this. */
+  readonly firstFrameMs: number;
   /** Returns false when no receiver is installed (the connection is then dropped). */
   readonly onRequest: (from: Address, payload: Uint8Array, reply: (payload: Uint8Array) => void) => boolean;
   readonly countError: (kind: TransportErrorKind, cause?: unknown) => void;
@@ -20,28 +25,35 @@ export interface InboundStreamsOptions {
 /**
  * Server side of the request stream: a bounded number of connections, each one frame in and at
  * most one frame out under a deadline, so a slow or hostile peer holds at most `inboundMax`
- * sockets of at most `requestSizeMax` bytes each, for at most `deadlineMs`.
+ * sockets of at most `requestSizeMax` bytes each, for at most `deadlineMs`. Holding slots to
+ * starve joins does not work either: a source IP gets `perSourceMax` of them, a connection
+ * that has not delivered its request within `firstFrameMs` is cut, and when all slots are taken
+ * the waiting connection that received the fewest bytes gives way to the new one (StreamSlots).
  */
 export class InboundStreams {
   readonly #options: InboundStreamsOptions;
-  readonly #sockets = new Set<Socket>();
+  readonly #slots: StreamSlots;
 
   constructor(options: InboundStreamsOptions) {
     this.#options = options;
+    this.#slots = new StreamSlots(options.inboundMax, options.perSourceMax);
   }
 
   get active(): number {
-    return this.#sockets.size;
+    return this.#slots.size;
   }
 
   accept(socket: Socket): void {
     const o = this.#options;
-    if (this.#sockets.size >= o.inboundMax) {
-      o.countError('stream-inbound-limit');
+    const admitted = this.#slots.admit(socket, (victim) => {
+      o.countError('stream-evicted');
+      victim.destroy();
+    });
+    if (admitted !== 'ok') {
+      o.countError(admitted === 'source' ? 'stream-source-limit' : 'stream-inbound-limit');
       socket.destroy();
       return;
     }
-    this.#sockets.add(socket);
     socket.setNoDelay(true);
     const reader = new FrameReader(o.requestSizeMax + PREAMBLE_BYTES_MAX);
     let requested = false;
@@ -49,19 +61,27 @@ export class InboundStreams {
       o.countError('stream-deadline');
       socket.destroy();
     }, o.deadlineMs);
+    const firstFrame = setTimeout(() => {
+      o.countError('stream-first-frame');
+      socket.destroy();
+    }, o.firstFrameMs);
     socket.on('close', () => {
       clearTimeout(deadline);
-      this.#sockets.delete(socket);
+      clearTimeout(firstFrame);
+      this.#slots.release(socket);
     });
     socket.on('error', (error) => o.countError('stream-reset', error));
     socket.on('data', (chunk: Buffer) => {
       if (requested) return;
+      this.#slots.received(socket, chunk.length);
       const progress = reader.push(chunk);
       if (progress.state === 'oversized') {
         o.countError('stream-oversized');
         socket.destroy();
       } else if (progress.state === 'complete') {
         requested = true;
+        clearTimeout(firstFrame);
+        this.#slots.requested(socket);
         this.#request(socket, progress.payload);
       }
     });
@@ -79,8 +99,8 @@ export class InboundStreams {
   }
 
   destroyAll(): void {
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
+    for (const socket of this.#slots.all()) socket.destroy();
+    this.#slots.clear();
   }
 
   #reply(socket: Socket, payload: Uint8Array): void {

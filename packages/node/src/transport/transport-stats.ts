@@ -11,6 +11,12 @@ export type TransportErrorKind =
   | 'stream-timeout'
   | 'stream-reset'
   | 'stream-inbound-limit'
+  /** A source address already holds maxInboundStreamsPerSource connections. */
+  | 'stream-source-limit'
+  /** No complete request frame within streamFirstFrameMs. */
+  | 'stream-first-frame'
+  /** All slots taken: the slowest connection still waiting for its request gave way. */
+  | 'stream-evicted'
   | 'stream-server';
 
 export interface TransportStats {

@@ -16,6 +16,10 @@ export interface UdpTransportConfig {
   readonly maxInboundStreams: number;
   /** An inbound stream must deliver its request and get its reply within this (memberlist: 10 s). */
   readonly streamDeadlineMs: number;
+  /** Inbound streams one source IP may hold at once. */
+  readonly maxInboundStreamsPerSource: number;
+  /** An inbound stream must deliver its complete request frame within this. */
+  readonly streamFirstFrameMs: number;
   /** Attempts to find a port free for both UDP and TCP when bindPort is 0. */
   readonly bindAttemptsMax: number;
 }
@@ -37,6 +41,9 @@ export const defaultUdpTransportConfig: UdpTransportConfig = Object.freeze({
   streamSizeMax: 8 * 1024 * 1024,
   maxInboundStreams: 16,
   streamDeadlineMs: 10_000,
+  maxInboundStreamsPerSource: 4,
+  // 8 MiB (streamSizeMax) at 20 Mbit/s; a LAN join request arrives in milliseconds.
+  streamFirstFrameMs: 4000,
   bindAttemptsMax: 8,
 });
 
@@ -67,6 +74,8 @@ export function parseUdpTransportConfig(options: UdpTransportOptions): UdpTransp
   p.integer('streamSizeMax', config.streamSizeMax, 1024, 1024 * 1024 * 1024);
   p.integer('maxInboundStreams', config.maxInboundStreams, 1, 65_536);
   p.integer('streamDeadlineMs', config.streamDeadlineMs, 1, 3_600_000);
+  p.integer('maxInboundStreamsPerSource', config.maxInboundStreamsPerSource, 1, 65_536);
+  p.integer('streamFirstFrameMs', config.streamFirstFrameMs, 1, 3_600_000);
   p.integer('bindAttemptsMax', config.bindAttemptsMax, 1, 100);
   p.throwIfAny('UDP transport config');
   return Object.freeze(config);

@@ -55,6 +55,8 @@ export class UdpTransport implements Transport {
       replySizeMax: config.streamSizeMax,
       deadlineMs: config.streamDeadlineMs,
       inboundMax: config.maxInboundStreams,
+      perSourceMax: config.maxInboundStreamsPerSource,
+      firstFrameMs: config.streamFirstFrameMs,
       onRequest: (from, payload, reply) => this.#onRequest(from, payload, reply),
       countError: (kind, cause) => this.#countError(kind, cause),
       onReplied: (bytes) => {

@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import { plainMsgpackOptions } from '@trellis/runtime';
+import { scanMsgpack, type ScanLimits } from './msgpack-scan.js';
 
 /** Plain msgpack: the same message always gives the same bytes (golden tests pin them). */
 const packr = new Packr(plainMsgpackOptions);
@@ -25,7 +26,7 @@ export function encodeBody(encodedMessages: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat([arrayHeader(encodedMessages.length), ...encodedMessages]);
 }
 
-export type BodyRejection = 'not-array' | 'too-many-messages' | 'malformed';
+export type BodyRejection = 'not-array' | 'too-many-messages' | 'too-many-items' | 'malformed';
 export type BodyResult =
   | { readonly ok: true; readonly messages: unknown[] }
   | { readonly ok: false; readonly reason: BodyRejection };
@@ -34,13 +35,18 @@ export type BodyResult =
  * Decodes a body, never throwing. The array count is checked before msgpackr sees the bytes, so
  * a peer declaring 4 billion messages costs nothing; each message needs at least one byte, so a
  * count above the bytes left is a lie too. Nested length bombs fail in msgpackr on the first read
- * past the end ("Unexpected end"), and deep nesting is a caught RangeError.
+ * past the end ("Unexpected end"), and deep nesting is a caught RangeError. Values in all
+ * and distinct map keys (`limits`) are counted by a scan of the headers before msgpackr runs (`scanMsgpack`): its
+ * decode is one synchronous call, whose time grows with the values, not the bytes.
  */
-export function decodeBody(body: Uint8Array, messagesMax: number): BodyResult {
+export function decodeBody(body: Uint8Array, messagesMax: number, limits: ScanLimits): BodyResult {
   const count = readArrayCount(body);
   if (count === undefined) return { ok: false, reason: 'not-array' };
   if (count > messagesMax) return { ok: false, reason: 'too-many-messages' };
   if (count > body.length) return { ok: false, reason: 'malformed' };
+  const items = scanMsgpack(body, limits);
+  if (items === 'tooMany') return { ok: false, reason: 'too-many-items' };
+  if (items === 'malformed') return { ok: false, reason: 'malformed' };
   let value: unknown;
   try {
     value = packr.unpack(body);

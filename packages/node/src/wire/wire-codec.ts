@@ -2,6 +2,7 @@ import { TrellisError } from '@trellis/runtime';
 import { SEAL_OVERHEAD_BYTES, type Keyring } from '../keyring.js';
 import { ENVELOPE_HEADER_BYTES, envelopeHeader, readEnvelopeHeader } from './envelope.js';
 import { type BodyRejection, decodeBody, encodeBody, encodeMessage } from './msgpack-body.js';
+import { scanMsgpack, type ScanLimits } from './msgpack-scan.js';
 import { packMessages } from './packet-packer.js';
 import { type WireConfig, parseWireConfig } from './wire-config.js';
 
@@ -43,10 +44,15 @@ export class WireCodec {
   readonly #keyring: Keyring | undefined;
   readonly #label: Uint8Array;
   readonly #rejections = new Map<RejectionReason, number>();
+  readonly #frameLimits: ScanLimits;
+  readonly #datagramLimits: ScanLimits;
 
   constructor(options: WireCodecOptions = {}) {
     const { keyring, ...config } = options;
     this.config = parseWireConfig(config);
+    this.#frameLimits = { itemsMax: this.config.frameItemsMax, keysMax: this.config.frameKeysMax };
+    const d = this.config.datagramSizeMax;
+    this.#datagramLimits = { itemsMax: d, keysMax: d };
     this.#keyring = keyring;
     this.#label = new TextEncoder().encode(this.config.label);
   }
@@ -78,7 +84,14 @@ export class WireCodec {
         `${messages.length} messages exceed frameMessagesMax (${this.config.frameMessagesMax})`,
       );
     }
-    const frame = this.#seal(encodeBody(messages.map(encodeMessage)));
+    const body = encodeBody(messages.map(encodeMessage));
+    // Peers refuse a frame of more values than this (decode time): say so here, not there.
+    if (scanMsgpack(body, this.#frameLimits) === 'tooMany') {
+      throw new FrameTooLargeError(
+        `frame holds more than frameItemsMax (${this.config.frameItemsMax}) values or frameKeysMax (${this.config.frameKeysMax}) keys`,
+      );
+    }
+    const frame = this.#seal(body);
     if (frame.length > this.config.streamSizeMax) {
       throw new FrameTooLargeError(
         `frame of ${frame.length} bytes exceeds streamSizeMax (${this.config.streamSizeMax})`,
@@ -112,9 +125,11 @@ export class WireCodec {
     if (!envelope.ok) return envelope;
     const messagesMax =
       channel === 'datagram' ? this.config.datagramMessagesMax : this.config.frameMessagesMax;
+    // A datagram's few kilobytes decode in microseconds, whatever they hold.
+    const limits = channel === 'datagram' ? this.#datagramLimits : this.#frameLimits;
     if (!this.#keyring) {
       if (envelope.header.encrypted) return { ok: false, reason: 'unexpected-encrypted' };
-      return decodeBody(envelope.body, messagesMax);
+      return decodeBody(envelope.body, messagesMax, limits);
     }
     if (!envelope.header.encrypted) return { ok: false, reason: 'unexpected-plaintext' };
     if (envelope.body.length < SEAL_OVERHEAD_BYTES) return { ok: false, reason: 'truncated' };
@@ -123,7 +138,7 @@ export class WireCodec {
       this.#associatedData(bytes.subarray(0, ENVELOPE_HEADER_BYTES)),
     );
     if (!opened.ok) return opened;
-    return decodeBody(opened.plaintext, messagesMax);
+    return decodeBody(opened.plaintext, messagesMax, limits);
   }
 
   #seal(body: Uint8Array): Uint8Array {

@@ -18,6 +18,18 @@ export interface WireConfig {
   readonly datagramMessagesMax: number;
   /** Messages per stream frame. */
   readonly frameMessagesMax: number;
+  /**
+   * msgpack values (scalars, strings, arrays, maps and map keys) per stream frame, counted
+   * before decoding: decode time grows with them (~25 ms per 100,000 on a shared 2-core host,
+   * bench numbers in the README). About 25 per member record and 30 per route record.
+   */
+  readonly frameItemsMax: number;
+  /**
+   * Distinct map keys per stream frame: msgpackr makes a string for each new key, which costs
+   * more than any other value (131,000 distinct keys: ~160 ms; protocol messages use a few
+   * dozen field names).
+   */
+  readonly frameKeysMax: number;
 }
 
 export const defaultWireConfig: WireConfig = Object.freeze({
@@ -27,6 +39,8 @@ export const defaultWireConfig: WireConfig = Object.freeze({
   streamSizeMax: 8 * 1024 * 1024,
   datagramMessagesMax: 2048,
   frameMessagesMax: 65_536,
+  frameItemsMax: 262_144,
+  frameKeysMax: 16_384,
 });
 
 /** Label bytes go into every packet's associated data; keep them small. */
@@ -47,6 +61,8 @@ export function parseWireConfig(input: Partial<WireConfig> = {}): WireConfig {
   p.integer('streamSizeMax', config.streamSizeMax, 1024, 1024 * 1024 * 1024);
   p.integer('datagramMessagesMax', config.datagramMessagesMax, 1, 0xffff);
   p.integer('frameMessagesMax', config.frameMessagesMax, 1, 0xffff_ffff);
+  p.integer('frameItemsMax', config.frameItemsMax, 16, 0xffff_ffff);
+  p.integer('frameKeysMax', config.frameKeysMax, 16, 0xffff_ffff);
   p.throwIfAny('wire config');
   return Object.freeze(config);
 }
