@@ -55,7 +55,7 @@ function convergedCluster(seed: number, nodes: number, tasksPerNode: number, los
   });
   if (
     !c.sim.runUntil(() => converged(c) && c.node(0).stores.tasks.list().length === nodes * tasksPerNode, {
-      timeoutMs: 30_000,
+      timeoutMs: 45_000,
     })
   )
     throw new Error(`SEED=${seed}: tasks did not converge`);
@@ -68,7 +68,10 @@ test('tasks published on 50 agents reach every agent, also at 10 % loss', (t) =>
     const c = convergedCluster(seed, 50, 4, lossRate);
     const ms = c.sim.now - c.sim.config.epochMs;
     t.log(`SEED=${seed} loss ${lossRate * 100} %: 200 tasks everywhere ${ms} ms after boot (virtual)`);
-    t.true(ms < 15_000, `converged ${ms} ms after boot`);
+    // Gossip alone misses a record at a node now and then (with 8 transmissions per node and
+    // item, about e^-8 per node and record: a few of these 10,000); the first anti-entropy round
+    // (pushPullIntervalMs, 30 s on LAN) is what guarantees the rest.
+    t.true(ms <= 31_000, `converged ${ms} ms after boot, by the first anti-entropy round at the latest`);
     t.is(
       c
         .node(17)
