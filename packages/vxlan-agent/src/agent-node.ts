@@ -9,7 +9,7 @@ export type AgentNode = GossipNode<{ readonly routes: RoutesApi; readonly tasks:
 
 /** The gossip node of a checked config, routing its overlays and carrying its tasks. */
 export function createAgentNode(loaded: LoadedAgentConfig, log: Logger): Promise<AgentNode> {
-  const { config, keyring } = loaded;
+  const { config, keyring, identity } = loaded;
   return createNode({
     id: config.nodeId,
     bind: config.bind,
@@ -19,6 +19,7 @@ export function createAgentNode(loaded: LoadedAgentConfig, log: Logger): Promise
     // An agent never gives up joining: its seeds may come up after it (a cluster booting).
     swim: { joinAttemptsMax: 0, ...config.swim },
     keyring,
+    identity,
     label: config.label,
     stores: {
       routes: routeStore({ overlays: config.overlays, config: config.routes }),
