@@ -1,0 +1,105 @@
+import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  certificateToJson,
+  generateKeyPair,
+  issueCertificate,
+  privateKeyToPem,
+  type KeyPair,
+} from '@trellis/node';
+import { ConfigError, memoryLogger } from '@trellis/runtime';
+import { createAgentNode, type AgentNode } from '../src/agent-node.js';
+import { loadAgentConfig, type LoadedAgentConfig } from '../src/config/load-config.js';
+
+/** The agent's gossip node is given the identity its config loaded. */
+const dir = mkdtempSync(join(tmpdir(), 'trellis-id-node-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+const ca = generateKeyPair();
+const caFile = join(dir, 'ca.pub');
+writeFileSync(caFile, `${Buffer.from(ca.publicKey).toString('base64')}\n`);
+
+/** An agent config with a CA-signed identity for `id`, loaded as the daemon loads it. */
+async function loaded(id: string, seeds: readonly string[] = []): Promise<LoadedAgentConfig> {
+  const node: KeyPair = generateKeyPair();
+  const keyFile = join(dir, `${id}.key`);
+  writeFileSync(keyFile, privateKeyToPem(node.privateKey), { mode: 0o600 });
+  const certificateFile = join(dir, `${id}.cert.json`);
+  const cert = issueCertificate(ca.privateKey, id, node.publicKey, Date.now() + 86_400_000);
+  writeFileSync(certificateFile, JSON.stringify(certificateToJson(cert)));
+  const file = join(dir, `${id}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      nodeId: id,
+      bind: '127.0.0.1:7946',
+      plaintext: true,
+      profile: 'local',
+      identity: { keyFile, certificateFile, caFiles: [caFile] },
+      underlay: { ip: '127.0.0.1' },
+      overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+    }),
+  );
+  const l = await loadAgentConfig(file);
+  // Port 0 (any free one) is not a valid config, but it is what a test on a shared host needs.
+  return { ...l, config: { ...l.config, bind: '127.0.0.1:0', seeds } };
+}
+
+async function start(
+  t: { teardown(f: () => Promise<void>): void },
+  l: LoadedAgentConfig,
+): Promise<AgentNode> {
+  const node = await createAgentNode(l, memoryLogger([]));
+  t.teardown(() => node.close());
+  return node;
+}
+
+test('createAgentNode builds the node with the loaded identity: one the node cannot use fails before the bind', async (t) => {
+  const a = await loaded('id-a');
+  const b = await loaded('id-b');
+  // a's config with b's identity: --check catches it; createNode must too, whoever built `loaded`.
+  const swapped: LoadedAgentConfig = { ...a, identity: b.identity };
+  const e = await t.throwsAsync(createAgentNode(swapped, memoryLogger([])), { instanceOf: ConfigError });
+  t.true(
+    e.problems.some((p) => p.path === 'identity' && /certificate is for "id-b"/.test(p.message)),
+    e.message,
+  );
+});
+
+test('two agents with CA-signed identities start and see each other alive', async (t) => {
+  const a = await start(t, await loaded('pair-a'));
+  const b = await start(t, await loaded('pair-b', [a.address]));
+  await b.joined();
+  const deadline = Date.now() + 20_000;
+  const alive = (n: AgentNode, id: string) => n.members().some((m) => m.id === id && m.status === 'alive');
+  while (!(alive(a, 'pair-b') && alive(b, 'pair-a')) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  t.true(alive(a, 'pair-b') && alive(b, 'pair-a'));
+});
+
+/**
+ * Expected to fail until swim admits members by their certificates (MemberProofs in the merge,
+ * the member-record signing in progress): until then no peer is admitted, so every signed
+ * store record from a peer is dropped as badSignature. When it passes, drop `.failing`.
+ */
+test.failing(
+  'two agents with identities admit each other: a task one publishes reaches the other',
+  async (t) => {
+    const a = await start(t, await loaded('adm-a'));
+    const b = await start(t, await loaded('adm-b', [a.address]));
+    await b.joined();
+    a.stores.tasks.publish({
+      id: 'web-1',
+      name: 'web',
+      framework: 'demo',
+      agentIp: '127.0.0.1',
+      networks: [{ name: 'dcos', ipv4: '9.0.0.2' }],
+    });
+    const deadline = Date.now() + 10_000;
+    while (b.stores.tasks.list().length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    t.is(b.stores.tasks.list().length, 1);
+  },
+);
