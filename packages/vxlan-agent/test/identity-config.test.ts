@@ -1,5 +1,5 @@
 import test from 'ava';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -108,6 +108,13 @@ test('a key others can read is refused, like ssh does; so is a key file that is 
       messages(list, 'identity.keyFile')[0] ?? '',
       new RegExp(`has mode 0${mode.toString(8)}: a private key must not be readable.*chmod 600`),
     );
+  }
+  if (process.geteuid?.() === 0) {
+    // Mode 0600 keeps the key from all but its owner: that must be us (or root).
+    const owned = { ...files(d, 'nobody', node, cert), caFiles: [caFile(d, 'ca', ca)] };
+    chownSync(owned.keyFile, 65_534, 65_534);
+    const list = await problems(configFile(d, { ...base, identity: owned }));
+    t.regex(messages(list, 'identity.keyFile')[0] ?? '', /belongs to uid 65534, who can read it: chown it/);
   }
   const identity = { ...files(d, 'ok', node, cert, 0o400), caFiles: [caFile(d, 'ca', ca)] };
   t.truthy((await loadAgentConfig(configFile(d, { ...base, identity }))).identity, 'mode 0400 is stricter');
