@@ -21,14 +21,23 @@ const ca = generateKeyPair();
 const caFile = join(dir, 'ca.pub');
 writeFileSync(caFile, `${Buffer.from(ca.publicKey).toString('base64')}\n`);
 
-/** An agent config with a CA-signed identity for `id`, loaded as the daemon loads it. */
-async function loaded(id: string, seeds: readonly string[] = []): Promise<LoadedAgentConfig> {
+/**
+ * An agent config with an identity for `id`, loaded as the daemon loads it: certified by the
+ * cluster CA, or by `signer`, the CA of another cluster, which that agent then trusts.
+ */
+async function loaded(
+  id: string,
+  seeds: readonly string[] = [],
+  signer: KeyPair = ca,
+): Promise<LoadedAgentConfig> {
   const node: KeyPair = generateKeyPair();
   const keyFile = join(dir, `${id}.key`);
   writeFileSync(keyFile, privateKeyToPem(node.privateKey), { mode: 0o600 });
   const certificateFile = join(dir, `${id}.cert.json`);
-  const cert = issueCertificate(ca.privateKey, id, node.publicKey, Date.now() + 86_400_000);
+  const cert = issueCertificate(signer.privateKey, id, node.publicKey, Date.now() + 86_400_000);
   writeFileSync(certificateFile, JSON.stringify(certificateToJson(cert)));
+  const trusted = signer === ca ? caFile : join(dir, `${id}-ca.pub`);
+  writeFileSync(trusted, `${Buffer.from(signer.publicKey).toString('base64')}\n`);
   const file = join(dir, `${id}.json`);
   writeFileSync(
     file,
@@ -37,7 +46,7 @@ async function loaded(id: string, seeds: readonly string[] = []): Promise<Loaded
       bind: '127.0.0.1:7946',
       plaintext: true,
       profile: 'local',
-      identity: { keyFile, certificateFile, caFiles: [caFile] },
+      identity: { keyFile, certificateFile, caFiles: [trusted] },
       underlay: { ip: '127.0.0.1' },
       overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
     }),
@@ -87,27 +96,30 @@ test('two agents with CA-signed identities start and see each other alive', asyn
   t.true(alive(a, 'pair-b') && alive(b, 'pair-a'));
 });
 
-/**
- * Expected to fail until swim admits members by their certificates (MemberProofs in the merge,
- * the member-record signing in progress): until then no peer is admitted, so every signed
- * store record from a peer is dropped as badSignature. When it passes, drop `.failing`.
- */
-test.failing(
-  'two agents with identities admit each other: a task one publishes reaches the other',
-  async (t) => {
-    const a = await start(t, await loaded('adm-a'));
-    const b = await start(t, await loaded('adm-b', [a.address]));
-    await b.joined();
-    a.stores.tasks.publish({
-      id: 'web-1',
+test('two agents with identities admit each other; one certified by another CA is never admitted', async (t) => {
+  const a = await start(t, await loaded('adm-a'));
+  const b = await start(t, await loaded('adm-b', [a.address]));
+  const c = await start(t, await loaded('adm-c', [a.address], generateKeyPair()));
+  for (const [node, k] of [
+    [b, 1],
+    [c, 2],
+  ] as const)
+    node.stores.tasks.publish({
+      id: `web-${k}`,
       name: 'web',
       framework: 'demo',
       agentIp: '127.0.0.1',
-      networks: [{ name: 'dcos', ipv4: '9.0.0.2' }],
+      networks: [{ name: 'dcos', ipv4: `9.0.${k}.2` }],
     });
-    const deadline = Date.now() + 10_000;
-    while (b.stores.tasks.list().length === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    t.is(b.stores.tasks.list().length, 1);
-  },
-);
+  const tasksAtA = () => a.stores.tasks.list().map((x) => x.id);
+  const deadline = Date.now() + 20_000;
+  while (!tasksAtA().includes('web-1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.true(tasksAtA().includes('web-1'), "b's signed task reached a");
+  // c has had as long as b, and more: it must still be a stranger to a.
+  await new Promise((r) => setTimeout(r, 2000));
+  t.false(tasksAtA().includes('web-2'), "c's task is refused");
+  t.false(
+    a.members().some((m) => m.id === 'adm-c' && m.status === 'alive'),
+    'c is not an alive member at a',
+  );
+});
