@@ -96,6 +96,7 @@ test.serial(
     for (const id of ['agent-a', 'agent-b']) {
       const check = await runBin(['--check', '--config', agentConfig(id, id, identity(id))]);
       t.is(check.code, 0, check.stderr);
+      t.regex(check.stdout, /^identity: certificate valid until \d{4}-.* \(29 days\); renew it now/m);
     }
     // agent-b's files under agent-a's name: --check names the problem, exit 2.
     const stolen = await runBin([
@@ -167,6 +168,7 @@ test.serial(
       }),
     ]);
     t.is(check.code, 0, check.stderr);
+    t.regex(check.stdout, /^identity: certificate valid until \d{4}-.* \(364 days\)$/m);
   },
 );
 
