@@ -5,7 +5,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { TrellisError } from '@trellis/runtime';
-import { parseWorkerMessage, type MemberView, type Status, type WorkerMessage } from './worker-message.js';
+import {
+  parseWorkerMessage,
+  type MemberView,
+  type Status,
+  type WorkerIdentity,
+  type WorkerMessage,
+} from './worker-message.js';
 
 /** A node's view of the cluster: member id -> what it believes about that member. */
 export type View = ReadonlyMap<string, MemberView>;
@@ -25,6 +31,8 @@ export interface ClusterOptions {
   /** Path of the compiled worker.js. */
   readonly workerPath: string;
   readonly snapshotIntervalMs: number;
+  /** Each node's identity; absent: the nodes run without. */
+  readonly identityOf?: (id: string) => WorkerIdentity;
 }
 
 interface Worker {
@@ -83,7 +91,13 @@ export class Cluster {
 
   /** Forks a worker and resolves with its bound address once it reports ready. */
   start(id: string, seeds: readonly string[], incarnation: number): Promise<string> {
-    const config = { id, seeds, incarnation, snapshotIntervalMs: this.#options.snapshotIntervalMs };
+    const config = {
+      id,
+      seeds,
+      incarnation,
+      snapshotIntervalMs: this.#options.snapshotIntervalMs,
+      identity: this.#options.identityOf?.(id) ?? null,
+    };
     const child = fork(this.#options.workerPath, [JSON.stringify(config)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Cluster } from './cluster.js';
 import { runDemo, type DemoResult } from './demo.js';
+import { DemoIdentities } from './demo-identity.js';
 
-const usage = `usage: npm run demo -- [--nodes N] [--keep]
+const usage = `usage: npm run demo -- [--nodes N] [--keep] [--identity none]
 
-  --nodes N   number of node processes, 3..64 (default 8)
-  --keep      after the demo, keep the cluster running and print membership changes until Ctrl-C`;
+  --nodes N        number of node processes, 3..64 (default 8)
+  --keep           after the demo, keep the cluster running and print membership changes until Ctrl-C
+  --identity none  run without node identity (default: on, with a CA and keys made for this run)`;
 
 /** Each phase (start, converge, detect, rejoin) must finish within this, or the demo fails. */
 const phaseTimeoutMs = 45_000;
@@ -20,6 +22,7 @@ const phaseTimeoutMs = 45_000;
 interface CliOptions {
   readonly nodes: number;
   readonly keep: boolean;
+  readonly identity: boolean;
 }
 
 function parseCli(argv: string[]): CliOptions {
@@ -28,6 +31,7 @@ function parseCli(argv: string[]): CliOptions {
     options: {
       nodes: { type: 'string', default: '8' },
       keep: { type: 'boolean', default: false },
+      identity: { type: 'string', default: 'on' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -38,7 +42,9 @@ function parseCli(argv: string[]): CliOptions {
   const nodes = Number(values.nodes);
   if (!Number.isInteger(nodes) || nodes < 3 || nodes > 64)
     throw new RangeError(`--nodes must be an integer in 3..64, got ${JSON.stringify(values.nodes)}`);
-  return { nodes, keep: values.keep };
+  if (values.identity !== 'on' && values.identity !== 'none')
+    throw new RangeError(`--identity must be on or none, got ${JSON.stringify(values.identity)}`);
+  return { nodes, keep: values.keep, identity: values.identity === 'on' };
 }
 
 function printSummary(r: DemoResult, victim: string): void {
@@ -63,13 +69,18 @@ async function main(): Promise<void> {
     console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
     process.exit(2);
   }
+  const identities = cli.identity ? new DemoIdentities() : undefined;
   const cluster = new Cluster({
     workerPath: fileURLToPath(new URL('./worker.js', import.meta.url)),
     snapshotIntervalMs: 250,
+    ...(identities === undefined ? {} : { identityOf: (id: string) => identities.forNode(id) }),
   });
   const state = { stopping: false, keeping: false };
   // Whatever ends the parent, no worker outlives it (workers also exit when the IPC closes).
-  process.on('exit', () => cluster.killAll());
+  process.on('exit', () => {
+    cluster.killAll();
+    identities?.dispose();
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       state.stopping = true;
@@ -82,7 +93,12 @@ async function main(): Promise<void> {
   console.log(
     `trellis local cluster: ${cli.nodes} nodes, one process each, on 127.0.0.1, plaintext (keyring: null)\n` +
       `profile "local": loopback timers (200 ms probe timeout, short suspicion) for a fast demo; ` +
-      `use "lan" on a real network\n`,
+      `use "lan" on a real network`,
+  );
+  console.log(
+    identities === undefined
+      ? 'identity: none (--identity none): records unsigned, any sender counts\n'
+      : "identity: on: a CA made for this run certified each node's Ed25519 key; nodes sign what they write\n",
   );
   try {
     const result = await runDemo(cluster, { nodes: cli.nodes, phaseTimeoutMs, out: (l) => console.log(l) });

@@ -15,12 +15,22 @@ export interface MemberView {
   readonly incarnation: number;
 }
 
+/** A node's identity: its key's file, its certificate (as JSON files hold it), the CA's public key. */
+export interface WorkerIdentity {
+  readonly keyFile: string;
+  readonly certificate: unknown;
+  /** base64 of the CA's 32-byte Ed25519 public key. */
+  readonly ca: string;
+}
+
 /** Arguments of a worker, passed as one JSON argv entry. */
 export interface WorkerConfig {
   readonly id: string;
   readonly seeds: readonly string[];
   readonly incarnation: number;
   readonly snapshotIntervalMs: number;
+  /** null: no identity (`--identity none`). */
+  readonly identity: WorkerIdentity | null;
 }
 
 export type WorkerMessage =
@@ -95,14 +105,19 @@ export function parseWorkerMessage(raw: unknown): WorkerMessage | undefined {
 export function parseWorkerConfig(arg: string | undefined): WorkerConfig {
   const v: unknown = JSON.parse(arg ?? 'null');
   if (!isObject(v)) throw new TypeError('worker: expected a JSON config as the first argument');
-  const { id, seeds, incarnation, snapshotIntervalMs } = v;
+  const { id, seeds, incarnation, snapshotIntervalMs, identity } = v;
   if (
     typeof id !== 'string' ||
     !Array.isArray(seeds) ||
     !seeds.every((s) => typeof s === 'string') ||
     typeof incarnation !== 'number' ||
-    typeof snapshotIntervalMs !== 'number'
+    typeof snapshotIntervalMs !== 'number' ||
+    !(identity === null || isIdentity(identity))
   )
     throw new TypeError(`worker: bad config ${arg ?? ''}`);
-  return { id, seeds, incarnation, snapshotIntervalMs };
+  return { id, seeds, incarnation, snapshotIntervalMs, identity };
+}
+
+function isIdentity(v: unknown): v is WorkerIdentity {
+  return isObject(v) && typeof v.keyFile === 'string' && typeof v.ca === 'string' && isObject(v.certificate);
 }

@@ -5,12 +5,29 @@
  * a killed parent never leaves orphans behind).
  */
 import { DnsServer } from '@trellis/dns';
-import { createNode } from '@trellis/node';
+import { readFileSync } from 'node:fs';
+import { certificateFromJson, createNode, privateKeyFromPem, type IdentityOptions } from '@trellis/node';
 import { taskStore } from '@trellis/tasks';
-import { parseWorkerConfig, type MemberView, type WorkerMessage } from './worker-message.js';
+import {
+  parseWorkerConfig,
+  type MemberView,
+  type WorkerIdentity,
+  type WorkerMessage,
+} from './worker-message.js';
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
+}
+
+/** The options createNode takes, from the files and parts the parent made for this run. */
+function identityOptions(w: WorkerIdentity): IdentityOptions {
+  const certificate = certificateFromJson(w.certificate);
+  if (certificate === undefined) throw new TypeError('worker: the certificate from the parent is not one');
+  return {
+    privateKey: privateKeyFromPem(readFileSync(w.keyFile, 'utf8')),
+    certificate,
+    trust: { cas: [new Uint8Array(Buffer.from(w.ca, 'base64'))] },
+  };
 }
 
 function view(m: { id: string; status: MemberView['status']; incarnation: number }): MemberView {
@@ -29,6 +46,7 @@ async function main(): Promise<void> {
     seeds: config.seeds,
     profile: 'local',
     keyring: null,
+    identity: config.identity === null ? null : identityOptions(config.identity),
     label: 'trellis-local-cluster-demo',
     // Unix ms, passed explicitly so a restart supersedes the tombstone of the previous life.
     incarnation: config.incarnation,

@@ -28,6 +28,7 @@ test('the demo converges, detects the killed node, sees it rejoin, and every nod
   t.timeout(90_000);
   const run = await runDemo(['--nodes', '4'], 80_000);
   t.is(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  t.regex(run.stdout, /^identity: on: a CA made for this run certified each node's Ed25519 key/m);
   t.regex(run.stdout, /converged in \d+ ms: all 4 nodes see 4 alive/);
   t.regex(
     run.stdout,
@@ -42,8 +43,11 @@ test('the demo converges, detects the killed node, sees it rejoin, and every nod
   t.false(run.stdout.includes('\u001b['), 'no ANSI codes');
 });
 
-test('--nodes outside 3..64 is refused with exit code 2', async (t) => {
+test('--nodes outside 3..64, or --identity other than on or none, is refused with exit code 2', async (t) => {
   const run = await runDemo(['--nodes', '2'], 10_000);
   t.is(run.code, 2);
   t.regex(run.stderr, /--nodes must be an integer in 3\.\.64/);
+  const identity = await runDemo(['--identity', 'off'], 10_000);
+  t.is(identity.code, 2);
+  t.regex(identity.stderr, /--identity must be on or none/);
 });

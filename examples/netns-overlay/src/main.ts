@@ -29,6 +29,7 @@ function config(dir: string, i: number, ip: string): object {
     bind: `${ip}:7946`,
     seeds: i === 1 ? [] : ['192.168.77.1:7946'],
     plaintext: true,
+    identity: 'none',
     profile: 'local',
     underlay: { ip },
     overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],

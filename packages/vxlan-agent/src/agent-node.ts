@@ -15,7 +15,7 @@ export type AgentNode = GossipNode<{ readonly routes: RoutesApi; readonly tasks:
 
 /** The gossip node of a checked config, routing its overlays and carrying its tasks. */
 export async function createAgentNode(loaded: LoadedAgentConfig, log: Logger): Promise<AgentNode> {
-  const { config, keyring } = loaded;
+  const { config, keyring, identity } = loaded;
   const stores = agentStores(config.overlays, routesConfig(loaded), config.tasks);
   const node = await createNode({
     id: config.nodeId,
@@ -26,6 +26,7 @@ export async function createAgentNode(loaded: LoadedAgentConfig, log: Logger): P
     // An agent never gives up joining: its seeds may come up after it (a cluster booting).
     swim: { joinAttemptsMax: 0, ...config.swim },
     keyring,
+    identity,
     label: config.label,
     stores: stores.plugins,
     logger: log,

@@ -31,6 +31,7 @@ const check = async (http: object) => {
     JSON.stringify({
       nodeId: 'places',
       plaintext: true,
+      identity: 'none',
       underlay: { ip: '127.0.0.1' },
       overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
       http,

@@ -19,6 +19,7 @@ const base = {
   nodeId: 'cli',
   bind: '127.0.0.1:7946',
   plaintext: true,
+  identity: 'none',
   underlay: { ip: '127.0.0.1' },
   overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
   // listen: older agents required it whenever the http section was present.

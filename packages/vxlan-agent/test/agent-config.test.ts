@@ -7,6 +7,7 @@ const valid = {
   bind: '10.0.0.5:7946',
   seeds: ['10.0.0.1:7946'],
   keyringFile: '/etc/trellis/keyring.json',
+  identity: 'none',
   underlay: { interface: 'eth0' },
   overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
 };
@@ -50,6 +51,7 @@ test('every problem is reported at once, with its path', (t) => {
     'seeds[1]',
     'profile',
     'keyringFile',
+    'identity',
     'underlay',
     'http.listen',
     'resyncIntervalMs',

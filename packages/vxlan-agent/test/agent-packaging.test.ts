@@ -53,6 +53,7 @@ test('the systemd unit runs the commands this bin has, with the default config a
   const base = {
     nodeId: 'u',
     plaintext: true,
+    identity: 'none',
     underlay: { ip: '127.0.0.1' },
     overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
   };

@@ -23,6 +23,7 @@ function config(dir: string, i: number, ip: string, overlays: object[]): object 
     bind: `${ip}:7946`,
     seeds: i === 1 ? [] : ['192.168.77.1:7946'],
     plaintext: true,
+    identity: 'none',
     profile: 'local',
     underlay: { ip },
     overlays,

@@ -9,6 +9,7 @@ import { loadAgentConfig } from '../src/config/load-config.js';
 const base = {
   nodeId: 'a',
   plaintext: true,
+  identity: 'none',
   underlay: { ip: '127.0.0.1' },
   overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
 };

@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
+import { caCommand } from './ca-command.js';
+import { certCommand } from './cert-command.js';
+import { keygenCommand } from './keygen-command.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 
-/**
- * Each command registers itself and hands back the work to run; new commands (keys and
- * identities) slot in beside these with their own --help.
- */
-const commands = [runCommand, statusCommand];
+/** Each command registers itself and hands back the work to run, with its own --help. */
+const commands = [runCommand, statusCommand, caCommand, certCommand, keygenCommand];
 
 /** Runs `trellis-agent <command> ...` and resolves with the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {

@@ -38,6 +38,8 @@ async function run(opts: RunOptions): Promise<number> {
   }
   if (opts.check === true) {
     process.stdout.write(`${opts.config}: ok\n`);
+    if (loaded.identity !== null)
+      process.stdout.write(certificateLine(loaded.identity.certificate.n, Date.now()));
     return exitCodes.ok;
   }
   const log = pino({ level: loaded.config.logLevel, base: { node: loaded.config.nodeId } });
@@ -64,6 +66,16 @@ async function run(opts: RunOptions): Promise<number> {
   } finally {
     executor.close();
   }
+}
+
+/** Under this, --check says to renew: an expired certificate loses the node. */
+const renewWithinDays = 30;
+
+function certificateLine(notAfter: number, now: number): string {
+  const days = Math.floor((notAfter - now) / 86_400_000);
+  const renew =
+    days < renewWithinDays ? '; renew it now (trellis-agent cert issue --public-key node.pub)' : '';
+  return `identity: certificate valid until ${new Date(notAfter).toISOString()} (${days} days)${renew}\n`;
 }
 
 function failed(log: Logger, what: string, error: unknown): number {

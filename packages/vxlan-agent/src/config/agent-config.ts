@@ -7,6 +7,7 @@ import { parseTasksConfig } from '@trellis/tasks';
 import { parseDnsConfig, type DnsConfig, type DnsConfigInput } from '@trellis/dns';
 import { parseHostPort } from './host-port.js';
 import { parseHttpConfig, type HttpConfig } from './http-config.js';
+import { parseIdentitySetting, type IdentitySetting } from './identity-config.js';
 import { parseVtep, type VtepOverrides } from './vtep-config.js';
 
 /** DNS settings; `host` undefined means the underlay IP, resolved at start. */
@@ -26,6 +27,8 @@ export interface AgentConfig {
   /** A JSON file `{ "keys": ["base64", ...] }`, the first key primary; or plaintext: true. */
   readonly keyringFile: string | undefined;
   readonly plaintext: boolean;
+  /** The node's key, certificate and trust (files), or "none" on purpose; see identity-config.ts. */
+  readonly identity: IdentitySetting;
   readonly label: string;
   /** The underlay: an IPv4 address, or an interface whose first IPv4 address is used. */
   readonly underlay: { readonly ip: string } | { readonly interface: string };
@@ -65,6 +68,7 @@ const known = new Set([
   'profile',
   'keyringFile',
   'plaintext',
+  'identity',
   'label',
   'underlay',
   'underlayMtu',
@@ -167,6 +171,7 @@ function gossipSettings(c: Record<string, unknown>, r: Reader, p: ConfigProblems
   if (c.keyringFile === undefined && !plaintext)
     p.add('keyringFile', 'is required unless "plaintext": true says so explicitly');
   if (keyringFile !== undefined && plaintext) p.add('plaintext', 'cannot be true together with keyringFile');
+  const identity = parseIdentitySetting(c.identity, p);
   const label = r.optional('label', '', (v) =>
     typeof v !== 'string'
       ? r.fail('label', `must be a string, got ${describe(v)}`)
@@ -177,8 +182,8 @@ function gossipSettings(c: Record<string, unknown>, r: Reader, p: ConfigProblems
   const swim = r.object('swim');
   // Checked here, with every other problem, rather than when the node starts.
   nested('swim', () => parseSwimConfig(swim, profile), p);
-  if (nodeId === undefined) return undefined;
-  return { nodeId, bind, advertise, seeds, profile, keyringFile, plaintext, label, swim };
+  if (nodeId === undefined || identity === undefined) return undefined;
+  return { nodeId, bind, advertise, seeds, profile, keyringFile, plaintext, identity, label, swim };
 }
 
 /** This host's side of the overlays: underlay, overlays, VTEP overrides, bridges. */

@@ -1,11 +1,13 @@
 import { ConfigError, ConfigProblems } from '@trellis/runtime';
-import type { Keyring } from '@trellis/node';
+import type { IdentityOptions, Keyring } from '@trellis/node';
 import { collectAgentConfig, parseUnderlay, type AgentConfig } from './agent-config.js';
 import { parseJsonText, readSmallFile } from './config-file.js';
 import { FileProblems } from './file-problems.js';
 import { groupId } from './group-id.js';
 import { parseHttpConfig } from './http-config.js';
 import { checkSocketPlace } from './socket-place.js';
+import { parseIdentitySetting } from './identity-config.js';
+import { loadIdentity } from './identity-files.js';
 import { loadKeyringFile } from './keyring-file.js';
 import { loadTokenFile } from './token-file.js';
 import { checkLocalListen, localAddresses } from './local-addresses.js';
@@ -16,6 +18,8 @@ export interface LoadedAgentConfig {
   readonly config: AgentConfig;
   /** null: plaintext, on purpose. */
   readonly keyring: Keyring | null;
+  /** null: no identity, on purpose ("identity": "none"). */
+  readonly identity: IdentityOptions | null;
   readonly underlay: Underlay;
   /** The bearer token TCP writes must present; undefined: no writes over TCP. */
   readonly httpToken: string | undefined;
@@ -28,7 +32,7 @@ const what = 'trellis-agent config';
 /**
  * Everything `--check` and the start path check, in one place, before any side effect: the
  * config file (a regular file of at most 1 MiB, JSON whose errors name a line and column), every
- * setting, the files it names (keyring, token) and the host facts it relies on (the underlay,
+ * setting, the files it names (keyring, identity, token) and the host facts it relies on (the underlay,
  * the socket's group and place). Every problem is listed at once: `ConfigError`, or `ConfigAccessError`
  * when a file could not be read for lack of permission.
  */
@@ -52,6 +56,11 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
   // Their own problems are already listed: these only ask what the files and the host hold.
   const http = parseHttpConfig(raw.http, new ConfigProblems());
   const keyring = keyringFile === undefined ? null : await loadKeyringFile(keyringFile, 'keyringFile', p);
+  const identitySetting = parseIdentitySetting(raw.identity, new ConfigProblems());
+  const identity =
+    identitySetting === undefined || identitySetting === 'none'
+      ? null
+      : await loadIdentity(identitySetting, raw.nodeId, Date.now(), p);
   const httpToken =
     http.tokenFile === undefined ? undefined : await loadTokenFile(http.tokenFile, 'http.tokenFile', p);
   const socketGid = http.socketGroup === undefined ? undefined : await gid(http.socketGroup, p);
@@ -68,6 +77,7 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
   return {
     config: config!,
     keyring: keyring ?? null,
+    identity: identity ?? null,
     underlay: underlay!,
     httpToken,
     socketGid,
