@@ -10,6 +10,7 @@ import {
 import type { AntiEntropySection } from './anti-entropy-section.js';
 import type { Vouch } from './confirmations.js';
 import type { ReplyHandler, SwimContext } from './context.js';
+import { MergeSlices } from './merge-slices.js';
 import { wireSize } from './wire-size.js';
 
 type Sections = ReadonlyMap<string, AntiEntropySection>;
@@ -41,11 +42,23 @@ export class AntiEntropy {
   readonly #ctx: SwimContext;
   readonly #sections: Sections;
   readonly #hearsay: Hearsay | undefined;
+  readonly #slices: MergeSlices;
 
   constructor(ctx: SwimContext, sections: Sections, hearsay?: Hearsay) {
     this.#ctx = ctx;
     this.#sections = sections;
     this.#hearsay = hearsay;
+    this.#slices = new MergeSlices(ctx);
+  }
+
+  /** The `merge` timer: the next slice of a large merge. */
+  onMergeTimer(now: Instant): void {
+    this.#slices.drain(now);
+  }
+
+  /** Records of earlier merges still waiting for their slice. */
+  get pendingRecords(): number {
+    return this.#slices.pending;
   }
 
   /**
@@ -116,11 +129,12 @@ export class AntiEntropy {
         const s = this.#sections.get(name);
         if (s === undefined || !isDict(part)) continue;
         const recs = part.recs;
-        if (Array.isArray(recs)) this.#ctx.confirmations.vouching(peer, vouch, () => s.merge(at, peer, recs));
+        if (Array.isArray(recs)) this.#slices.add(s, peer, recs, vouch);
         if (Array.isArray(part.want) && part.want.every((k) => typeof k === 'string')) {
           back[name] = s.records(part.want);
         }
       }
+      this.#slices.drain(at);
       if (Object.keys(back).length === 0) return done(true);
       this.#send(peer, { t: 'pp3', x: back }, () => done(true));
     });
@@ -167,17 +181,15 @@ export class AntiEntropy {
 
   /** Merges a full state; a reply's records (not the hearsay) count as vouched for by `vouch`. */
   #mergeAll(now: Instant, from: Address, x: Dict, vouch?: Vouch): void {
-    const sections = (): void => {
-      for (const [name, recs] of Object.entries(x)) {
-        const s = this.#sections.get(name);
-        if (s !== undefined && Array.isArray(recs)) s.merge(now, from, recs);
-      }
-    };
-    if (vouch === undefined) sections();
-    else this.#ctx.confirmations.vouching(from, vouch, sections);
+    for (const [name, recs] of Object.entries(x)) {
+      const s = this.#sections.get(name);
+      if (s !== undefined && Array.isArray(recs)) this.#slices.add(s, from, recs, vouch);
+    }
     const h = this.#hearsay;
     const heard = h === undefined ? undefined : x[h.key];
-    if (h !== undefined && Array.isArray(heard)) this.#sections.get(h.section)?.merge(now, from, heard);
+    const section = h === undefined ? undefined : this.#sections.get(h.section);
+    if (section !== undefined && Array.isArray(heard)) this.#slices.add(section, from, heard);
+    this.#slices.drain(now);
   }
 
   #send(peer: Address, msg: object, onReply: ReplyHandler): void {

@@ -45,6 +45,8 @@ function fire(p: CoreParts, now: Instant, key: TimerKey, lateMs: number): void {
       return p.pushPull.onReconnect(now);
     case 'leave':
       return p.departure.finish();
+    case 'merge':
+      return p.antiEntropy.onMergeTimer(now);
     case 'sweep':
       p.timers.set('sweep', now + p.ctx.config.tombstoneSweepIntervalMs);
       p.ctx.table.collect(now);

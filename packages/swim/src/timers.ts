@@ -2,7 +2,16 @@ import type { Instant } from '@trellis/runtime';
 
 /** The core's one-of-a-kind timers. */
 export type NamedTimer =
-  'probe' | 'probeTimeout' | 'gossip' | 'pushPull' | 'join' | 'reconnect' | 'leave' | 'sweep';
+  | 'probe'
+  | 'probeTimeout'
+  | 'gossip'
+  | 'pushPull'
+  | 'join'
+  | 'reconnect'
+  | 'leave'
+  | 'sweep'
+  /** The next slice of a large merge (`MergeSlices`). */
+  | 'merge';
 
 /**
  * A timer as data: one of the named timers, or one of a family keyed by what it is about, so
