@@ -34,13 +34,7 @@ export class MergeSlices {
   }
 
   /** Queues `records` for `section`; `drain` merges them. */
-  add(
-    now: Instant,
-    section: AntiEntropySection,
-    from: Address,
-    records: readonly unknown[],
-    vouch?: Vouch,
-  ): void {
+  add(section: AntiEntropySection, from: Address, records: readonly unknown[], vouch?: Vouch): void {
     if (records.length === 0) return;
     this.#steps.push({ section, from, records, vouch, offset: 0 });
   }
