@@ -222,7 +222,8 @@ const rows: Row[] = [
         },
       }),
     code: 2,
-    message: /http\.tokenFile: .* has mode 0644: others can read the token; chmod 600/,
+    message:
+      /http\.tokenFile: .* has mode 0644: the token must not be readable or writable by group or others; chmod 600/,
   },
   {
     name: 'a TCP listener on every interface',

@@ -99,7 +99,10 @@ test('the files the config names are checked, and every problem is listed at onc
     }),
   );
   t.regex(all['keyringFile']!, /keydir is a directory/);
-  t.regex(all['http.tokenFile']!, /has mode 0644: others can read the token; chmod 600/);
+  t.regex(
+    all['http.tokenFile']!,
+    /has mode 0644: the token must not be readable or writable by group or others; chmod 600/,
+  );
   t.regex(all['label']!, /must be a string/);
   t.regex(all['underlay']!, /nosuch0 does not exist here/);
   t.regex(all['http.socketGroup']!, /no group "no-such-group-here" in \/etc\/group/);

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { privateKeyFromPem } from '@trellis/node';
 import { readSmallFile } from './config-file.js';
 import type { FileProblems } from './file-problems.js';
+import { secretFileProblem } from './secret-file.js';
 
 /** A PEM Ed25519 key is about 120 bytes; a few KiB leaves room for comments around it. */
 const keyFileBytesMax = 16 * 1024;
@@ -18,17 +19,8 @@ export async function loadPrivateKeyFile(
 ): Promise<KeyObject | undefined> {
   const read = await readSmallFile(file, keyFileBytesMax);
   if (!read.ok) return p.file(path, file, read);
-  const euid = process.geteuid?.() ?? 0;
-  if (read.uid !== 0 && read.uid !== euid)
-    return p.content(
-      path,
-      `${file} belongs to uid ${read.uid}, who can read it: chown it to root or uid ${euid}`,
-    );
-  if ((read.mode & 0o077) !== 0)
-    return p.content(
-      path,
-      `${file} has mode 0${read.mode.toString(8)}: a private key must not be readable or writable by group or others; chmod 600 ${file}`,
-    );
+  const refused = secretFileProblem(file, read, 'a private key');
+  if (refused !== undefined) return p.content(path, refused);
   try {
     return privateKeyFromPem(read.text);
   } catch {

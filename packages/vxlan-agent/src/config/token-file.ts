@@ -1,5 +1,6 @@
 import { readSmallFile } from './config-file.js';
 import type { FileProblems } from './file-problems.js';
+import { secretFileProblem } from './secret-file.js';
 
 const tokenCharsMin = 16;
 const tokenCharsMax = 4096;
@@ -16,18 +17,8 @@ export async function loadTokenFile(
 ): Promise<string | undefined> {
   const read = await readSmallFile(file, tokenCharsMax + 2);
   if (!read.ok) return p.file(path, file, read);
-  // Mode 0600 keeps the token from everyone but the file's owner: that must be us (or root).
-  const euid = process.geteuid?.() ?? 0;
-  if (read.uid !== 0 && read.uid !== euid)
-    return p.content(
-      path,
-      `${file} belongs to uid ${read.uid}, who can read it: chown it to root or uid ${euid}`,
-    );
-  if ((read.mode & 0o077) !== 0)
-    return p.content(
-      path,
-      `${file} has mode 0${read.mode.toString(8)}: others can read the token; chmod 600 ${file}`,
-    );
+  const refused = secretFileProblem(file, read, 'the token');
+  if (refused !== undefined) return p.content(path, refused);
   const token = read.text.replace(/\r?\n$/, '');
   if (!/^[\x21-\x7e]*$/.test(token) || token.length < tokenCharsMin || token.length > tokenCharsMax)
     return p.content(
