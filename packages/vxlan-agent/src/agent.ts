@@ -85,6 +85,9 @@ function logStarted(log: Logger, node: AgentNode, loaded: LoadedAgentConfig, l: 
       underlay: loaded.underlay,
       http: { socket: l.http.socketPath, tcp: loaded.config.http.listen ?? 'off' },
       dns: l.dns?.address === undefined ? 'off' : `${l.dns.address.host}:${l.dns.address.port}`,
+      // What protects this agent's records and traffic, said once where an operator looks first.
+      identity: loaded.identity === null ? 'none' : 'on',
+      keyring: loaded.keyring === null ? 'plaintext' : 'on',
     },
     'trellis-agent started',
   );

@@ -21,6 +21,8 @@ rootTest('the five request lines that killed the agent get 400, and it keeps ans
   t.deepEqual(statuses, [400, 400, 400, 400, 400]);
   t.false(agent.exited(), agent.output());
   t.is(await getStatus(agent), 200);
+  // The start line says what protects this agent (its config: plaintext, "identity": "none").
+  t.regex(agent.output(), /"identity":"none".*"keyring":"plaintext".*trellis-agent started/);
 });
 
 rootTest(
