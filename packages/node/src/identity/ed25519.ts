@@ -6,6 +6,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** The DER header of an Ed25519 SubjectPublicKeyInfo: what turns 32 raw bytes into a key. */
 const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
@@ -29,11 +30,23 @@ export function rawPublicKey(key: KeyObject): Uint8Array {
   return new Uint8Array(der.subarray(der.length - publicKeyBytes));
 }
 
+/**
+ * Public keys built from raw bytes, shared by every node of the process: building a KeyObject
+ * costs about 90 µs, every node admits every member's certificate, and a KeyObject is immutable,
+ * so nodes that run in one process (tests, simulations, benchmarks) need not build it N times.
+ */
+const keyObjects = new LRUCache<string, KeyObject>({ max: 4_096 });
+
 /** A public key from its 32 raw bytes; undefined if they are not one. */
 export function publicKeyObject(raw: Uint8Array): KeyObject | undefined {
   if (raw.length !== publicKeyBytes) return undefined;
+  const id = Buffer.from(raw).toString('base64');
+  const known = keyObjects.get(id);
+  if (known !== undefined) return known;
   try {
-    return createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
+    const key = createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
+    keyObjects.set(id, key);
+    return key;
   } catch {
     return undefined;
   }
