@@ -9,117 +9,31 @@
  * SIGINT. Usage: node bench/dist/src/dataplane.js [N ...]   (default 1000 5000 10000)
  */
 import { execFile, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { VtepSpec } from '@trellis/vxlan-agent';
-import { json, sh } from '@trellis/vxlan-agent/testing';
-import { remotes, type WorkerInput, type WorkerOutput } from './dataplane-worker.js';
+import {
+  checkCounts,
+  createHost,
+  destroy,
+  kernelCounts,
+  progress,
+  vtep,
+  type Counts,
+} from './dataplane-hosts.js';
+import { iprouteRun } from './dataplane-iproute.js';
+import type { WorkerInput, WorkerOutput } from './dataplane-worker.js';
 
 const workerPath = fileURLToPath(new URL('./dataplane-worker.js', import.meta.url));
-const underlayIp = '192.168.77.1';
-const vtep: VtepSpec = {
-  name: 'vtep1024',
-  vni: 1024,
-  port: 64000,
-  localIp: underlayIp,
-  mtu: 1450,
-  mac: '70:b3:d5:00:00:01',
-  address: '44.0.0.1/16',
-};
-
-const namespaces: string[] = [];
 /** The worker running inside a namespace, killed on SIGINT/SIGTERM. */
 let worker: ChildProcess | undefined;
 const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-dataplane-'));
-
-function progress(msg: string): void {
-  process.stderr.write(`[dataplane] ${msg}\n`);
-}
-
-function addNamespace(name: string): void {
-  sh('ip', 'netns', 'add', name);
-  namespaces.push(name);
-  sh('ip', '-n', name, 'link', 'set', 'lo', 'up');
-}
-
-/** A namespace with lo up and veth ul0 (192.168.77.1/24) whose peer ul1 is in a second namespace. */
-function createHost(): string {
-  const tag = randomBytes(4).toString('hex');
-  const ns = `trl-bench-${tag}`;
-  const peer = `trl-bench-${tag}-p`;
-  addNamespace(ns);
-  addNamespace(peer);
-  sh('ip', '-n', ns, 'link', 'add', 'ul0', 'type', 'veth', 'peer', 'name', 'ul1', 'netns', peer);
-  sh('ip', '-n', ns, 'addr', 'add', `${underlayIp}/24`, 'dev', 'ul0');
-  sh('ip', '-n', ns, 'link', 'set', 'ul0', 'up');
-  sh('ip', '-n', peer, 'addr', 'add', '192.168.77.2/24', 'dev', 'ul1');
-  sh('ip', '-n', peer, 'link', 'set', 'ul1', 'up');
-  return ns;
-}
-
-/** Deletes a host's namespaces (both, or all when `ns` is undefined); never throws. */
-function destroy(ns?: string): void {
-  for (const name of [...namespaces].reverse()) {
-    if (ns !== undefined && name !== ns && name !== `${ns}-p`) continue;
-    namespaces.splice(namespaces.indexOf(name), 1);
-    try {
-      sh('ip', 'netns', 'del', name);
-    } catch (e) {
-      progress(`could not delete namespace ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-}
 
 function cleanupAll(): void {
   if (worker !== undefined && worker.exitCode === null) worker.kill('SIGKILL');
   destroy();
   rmSync(tmp, { recursive: true, force: true });
-}
-
-interface Counts {
-  readonly neighbors: number;
-  readonly fdb: number;
-  readonly routes: number;
-}
-
-/** What the kernel holds, read with iproute2 (independent of the executor's own reader). */
-function kernelCounts(ns: string): Counts {
-  const neighbors = json<{ lladdr?: string }[]>(
-    'ip',
-    '-n',
-    ns,
-    '-j',
-    'neigh',
-    'show',
-    'dev',
-    vtep.name,
-    'nud',
-    'permanent',
-  ).filter((e) => e.lladdr !== undefined).length;
-  const fdb = json<{ mac: string; dst?: string }[]>(
-    'bridge',
-    '-n',
-    ns,
-    '-j',
-    'fdb',
-    'show',
-    'dev',
-    vtep.name,
-  ).filter((e) => e.dst !== undefined && e.mac !== '00:00:00:00:00:00').length;
-  const routes = json<{ dev?: string }[]>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44').filter(
-    (e) => e.dev === vtep.name,
-  ).length;
-  return { neighbors, fdb, routes };
-}
-
-function checkCounts(label: string, got: Counts, n: number): boolean {
-  const ok = got.neighbors === n && got.fdb === n && got.routes === n;
-  if (!ok) progress(`${label}: WRONG COUNTS, want ${n} each, kernel has ${JSON.stringify(got)}`);
-  return ok;
 }
 
 function runWorker(ns: string, input: WorkerInput): Promise<WorkerOutput> {
@@ -168,74 +82,6 @@ async function trellisRun(n: number): Promise<TrellisRun> {
   }
 }
 
-interface IprouteRun {
-  readonly ipMs: number;
-  readonly bridgeMs: number;
-  readonly kernel: Counts;
-  readonly verified: boolean;
-}
-
-function timed(cmd: string, ...args: string[]): number {
-  const t0 = performance.now();
-  sh(cmd, ...args);
-  return performance.now() - t0;
-}
-
-function iprouteRun(n: number): IprouteRun {
-  const ns = createHost();
-  try {
-    progress(`N=${n}: iproute2 baseline in ${ns}`);
-    const [addr, prefix] = vtep.address.split('/');
-    sh(
-      'ip',
-      '-n',
-      ns,
-      'link',
-      'add',
-      vtep.name,
-      'address',
-      vtep.mac,
-      'mtu',
-      String(vtep.mtu),
-      'type',
-      'vxlan',
-      'id',
-      String(vtep.vni),
-      'local',
-      vtep.localIp,
-      'dstport',
-      String(vtep.port),
-      'nolearning',
-    );
-    sh('ip', '-n', ns, 'addr', 'add', `${addr!}/${prefix!}`, 'dev', vtep.name);
-    sh('ip', '-n', ns, 'link', 'set', vtep.name, 'up');
-    const rs = remotes(n);
-    const ipBatch = join(tmp, `ip-${n}.batch`);
-    const bridgeBatch = join(tmp, `bridge-${n}.batch`);
-    writeFileSync(
-      ipBatch,
-      [
-        ...rs.map((r) => `neigh replace ${r.vtepIp} lladdr ${r.vtepMac} dev ${vtep.name} nud permanent`),
-        ...rs.map((r) => `route replace ${r.subnet} via ${r.vtepIp} dev ${vtep.name} onlink proto 44`),
-      ].join('\n') + '\n',
-    );
-    writeFileSync(
-      bridgeBatch,
-      rs
-        .map((r) => `fdb replace ${r.vtepMac} dev ${vtep.name} self permanent dst ${r.underlayIp}`)
-        .join('\n') + '\n',
-    );
-    // Two commands, as an operator would write it: `ip -batch` (neighbors, then routes) and
-    // `bridge -batch` (FDB entries).
-    const ipMs = timed('ip', '-n', ns, '-batch', ipBatch);
-    const bridgeMs = timed('bridge', '-n', ns, '-batch', bridgeBatch);
-    const kernel = kernelCounts(ns);
-    return { ipMs, bridgeMs, kernel, verified: checkCounts(`N=${n} iproute2`, kernel, n) };
-  } finally {
-    destroy(ns);
-  }
-}
-
 interface Row {
   readonly n: number;
   readonly objects: number;
@@ -255,7 +101,7 @@ function fmt(x: number, digits = 0): string {
 
 async function bench(n: number): Promise<Row> {
   const t = await trellisRun(n);
-  const ip = iprouteRun(n);
+  const ip = iprouteRun(n, tmp);
   const objects = 3 * n;
   const iprouteMs = ip.ipMs + ip.bridgeMs;
   const trellisObjPerSec = objects / (t.out.applyMs / 1000);
