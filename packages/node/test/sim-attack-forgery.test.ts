@@ -2,9 +2,11 @@ import test, { type ExecutionContext } from 'ava';
 import { seedFromEnv } from '@trellis/sim';
 import { taskKey, type TaskWire } from '@trellis/tasks';
 import type { RouteWire } from '@trellis/routes';
-import { SimCluster, type GossipNode } from './helpers/sim-cluster.js';
+import type { SimCluster } from './helpers/sim-cluster.js';
+import { type GossipNode } from './helpers/sim-cluster.js';
 import { SimAttacker } from './helpers/sim-attacker.js';
-import { ov16, publisher, tablesMatchTruth, underlayOf } from './helpers/routes-fixtures.js';
+import { underlayOf } from './helpers/routes-fixtures.js';
+import { cluster, others, victim } from './helpers/signed-cluster.js';
 
 /**
  * Issue 12, "saturated versions make a forgery permanent": one datagram carrying another
@@ -15,41 +17,11 @@ import { ov16, publisher, tablesMatchTruth, underlayOf } from './helpers/routes-
 
 const max = Number.MAX_SAFE_INTEGER;
 const hourMs = 3_600_000;
-const victim = 'n2';
-
-function cluster(seed: number): SimCluster {
-  const c = new SimCluster({
-    seed,
-    nodes: 5,
-    overlays: ov16,
-    onStart: (node) => {
-      publisher('ov')(node);
-      node.stores.tasks.publish({
-        id: 'web',
-        name: 'web',
-        framework: 'marathon',
-        agentIp: underlayOf(node.id),
-        networks: [],
-      });
-    },
-  });
-  const ok = c.sim.runUntil(
-    () =>
-      tablesMatchTruth(c, 'ov') &&
-      c
-        .running()
-        .every((n) => n.stores.routes.table('ov').length === 4 && n.stores.tasks.list().length === 5),
-    { timeoutMs: 60_000 },
-  );
-  if (!ok) throw new Error(`SEED=${seed}: the cluster did not converge`);
-  return c;
-}
 
 type Sender = 'outsider' | 'insider';
 const attacker = (c: SimCluster, who: Sender) =>
   who === 'outsider' ? SimAttacker.outsider(c) : SimAttacker.insider(c, 'n3');
 
-const others = (c: SimCluster) => c.running().filter((n) => n.id !== victim);
 const routeOf = (n: GossipNode) => n.stores.routes.table('ov').find((e) => e.owner === victim);
 const taskOf = (n: GossipNode) => n.stores.tasks.list().find((e) => e.agent === victim);
 
