@@ -118,8 +118,8 @@ test('strict TypeScript compiles the README examples against the tarballs and th
   };
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
-  const compiled = await runIn(dir, 'node', [tsc, '-p', '.']).catch((e: { stdout?: string }) => ({
-    stdout: e.stdout || String(e),
+  const compiled = await runIn(dir, 'node', [tsc, '-p', '.']).catch((e: unknown) => ({
+    stdout: (e as { stdout?: string }).stdout || (e instanceof Error ? e.message : 'tsc failed'),
   }));
   t.is(compiled.stdout, '', 'tsc reports no error');
   const node = await runIn(dir, 'node', ['dist/node-example.js']);
