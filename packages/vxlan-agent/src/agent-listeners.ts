@@ -41,7 +41,7 @@ export async function startListeners(
       http: config.http,
       token: loaded.httpToken,
       socketGid: loaded.socketGid,
-      source: nodeApiSource(node, metrics, kernel.reconciler),
+      source: nodeApiSource(node, metrics, kernel.reconciler, dns?.config.zone),
       agentIp: underlay.ip,
       logger: log,
       stats,

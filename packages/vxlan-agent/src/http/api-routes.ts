@@ -1,5 +1,6 @@
 import { json, problem, type Reply } from './reply.js';
 import type { ApiSource } from './api-source.js';
+import { statusPageAsset } from './status-page.js';
 import { decodeTaskId, taskInput } from './task-registration.js';
 
 /** A parsed request as the routes see it: authorization is done, the body not yet read. */
@@ -16,8 +17,8 @@ const reads = 'GET, HEAD';
 
 /**
  * The API: views of the members, the converged routes, the overlays, the tasks and the status;
- * task registration for the container runtime's hooks (`PUT`/`DELETE /v1/tasks/<id>`); and
- * Prometheus metrics.
+ * task registration for the container runtime's hooks (`PUT`/`DELETE /v1/tasks/<id>`);
+ * Prometheus metrics; and the status page (`/`, its script and style, and `/v1/overview`).
  */
 export function apiRoutes(
   source: ApiSource,
@@ -29,6 +30,7 @@ export function apiRoutes(
     '/v1/routes': () => json(200, source.routes()),
     '/v1/overlays': () => json(200, source.overlays()),
     '/v1/tasks': (req) => json(200, source.tasks(req.query.get('local') === 'true')),
+    '/v1/overview': async () => json(200, await source.overview()),
     '/metrics': async () => {
       const m = await source.metrics();
       return { status: 200, type: m.contentType, body: m.body };
@@ -37,7 +39,8 @@ export function apiRoutes(
   return async (req) => {
     if (req.path.startsWith('/v1/tasks/'))
       return task(req, decodeTaskId(req.path.slice('/v1/tasks/'.length)));
-    const handler = get[req.path];
+    const asset = statusPageAsset(req.path);
+    const handler = asset === undefined ? get[req.path] : () => asset;
     if (handler === undefined) return problem(404, 'not found');
     if (req.method !== 'GET') return problem(405, 'method not allowed', { headers: { allow: reads } });
     return handler(req);

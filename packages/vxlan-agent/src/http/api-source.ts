@@ -2,6 +2,7 @@ import type { AgentNode } from '../agent-node.js';
 import type { TaskEntry, TaskInput } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
 import type { Reconciler } from '../reconciler.js';
+import { readOverview, type Overview } from './overview.js';
 
 /** How the kernel follows the converged tables: what `trellis-agent status` shows. */
 export interface KernelSync {
@@ -45,11 +46,19 @@ export interface ApiSource {
   publishTask(input: TaskInput): TaskEntry;
   withdrawTask(id: string): boolean;
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** What the status page shows, read at one instant. */
+  overview(): Promise<Overview>;
 }
 
-export function nodeApiSource(node: AgentNode, registry: Registry, reconciler?: Reconciler): ApiSource {
+/** `dnsZone`: the zone the agent's DNS server serves, so that the status page names each task. */
+export function nodeApiSource(
+  node: AgentNode,
+  registry: Registry,
+  reconciler?: Reconciler,
+  dnsZone?: string,
+): ApiSource {
   const routesOf = (name: string) => node.stores.routes.table(name);
-  return {
+  const source: ApiSource = {
     selfId: node.id,
     status: () => ({
       node: node.id,
@@ -91,7 +100,9 @@ export function nodeApiSource(node: AgentNode, registry: Registry, reconciler?: 
     publishTask: (input) => node.stores.tasks.publish(input),
     withdrawTask: (id) => node.stores.tasks.withdraw(id),
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    overview: () => readOverview(source, registry, dnsZone, new Date()),
   };
+  return source;
 }
 
 function kernelSync(r: Reconciler): KernelSync {
