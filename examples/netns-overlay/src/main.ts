@@ -3,6 +3,7 @@
  * in each, a container namespace behind each host's m-dcos bridge, real TCP across the VXLAN
  * overlay, then one host killed and dropped by the others. Needs root; cleans up at exit.
  */
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -22,14 +23,33 @@ const bin = createRequire(import.meta.url)
   .replace(/index\.js$/, 'bin/trellis-agent.js');
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
+/** The agent's own tools, as an operator runs them: trellis-agent <args>. */
+const tool = (args: readonly string[]): string =>
+  execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8' }).trim();
+
+/**
+ * What an operator makes before starting a cluster: one CA (its key stays with the operator), a
+ * certificate per host, and one keyring every host shares (files 0600).
+ */
+function credentials(dir: string): void {
+  tool(['ca', 'init', '--dir', join(dir, 'ca')]);
+  for (const i of [1, 2, 3])
+    tool(['cert', 'issue', '--ca', join(dir, 'ca'), '--id', `h${i}`, '--out', join(dir, `h${i}-id`)]);
+  tool(['keygen', '--out', join(dir, 'keyring.json')]);
+}
+
 /** Host i's agent config; its API socket goes in the topology's directory, not /run/trellis. */
 function config(dir: string, i: number, ip: string): object {
   return {
     nodeId: `h${i}`,
     bind: `${ip}:7946`,
     seeds: i === 1 ? [] : ['192.168.77.1:7946'],
-    plaintext: true,
-    identity: 'none',
+    keyringFile: join(dir, 'keyring.json'),
+    identity: {
+      keyFile: join(dir, `h${i}-id`, 'node.key'),
+      certificateFile: join(dir, `h${i}-id`, 'node.cert.json'),
+      caFiles: [join(dir, 'ca', 'ca.pub')],
+    },
     profile: 'local',
     underlay: { ip },
     overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
@@ -53,6 +73,10 @@ async function main(): Promise<number> {
     process.exit(130);
   });
   try {
+    credentials(topo.dir);
+    say(
+      '  a cluster CA, a certificate per host and a shared keyring (trellis-agent ca init, cert issue, keygen)',
+    );
     for (const i of [1, 2, 3]) {
       topo.startAgent(i, bin, config(topo.dir, i, topo.host(i).ip));
       say(`  h${i}: ${topo.host(i).ip}, trellis-agent started (namespace ${topo.host(i).ns})`);
