@@ -5,94 +5,12 @@
  * second, latency percentiles and the time to rebuild the zone from 10,000 tasks.
  * Usage: node bench/dist/src/dns.js [queries] [window]
  */
-import { createSocket } from 'node:dgram';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import * as dnsPacket from 'dns-packet';
 import { DnsServer, TaskZone, parseDnsConfig } from '@trellis/dns';
 import { StoreTestbed } from '@trellis/store/testbed';
 import { TaskStore, canonicalIp, type TaskEntry, type TaskWire } from '@trellis/tasks';
+import { percentile, runClient, type ClientJob } from './dns-client.js';
+import { SHARED_NAMES, TASKS_PER_SHARED_NAME, queryMix, taskTable } from './dns-workload.js';
 import { appendResult } from './results.js';
-
-const ZONE = 'dcos.thisdcos.directory';
-const TASKS = 10_000;
-const SHARED_NAMES = 5;
-const TASKS_PER_SHARED_NAME = 100;
-/** A reply not back within this is counted lost, and its slot in the window reused. */
-const LOST_AFTER_MS = 1000;
-
-interface ClientJob {
-  readonly port: number;
-  readonly queries: number;
-  readonly window: number;
-  readonly names: readonly { readonly name: string; readonly type: 'A' | 'AAAA' }[];
-}
-
-interface ClientResult {
-  readonly latenciesMs: Float64Array<ArrayBuffer>;
-  readonly completed: number;
-  readonly lost: number;
-  readonly elapsedMs: number;
-  readonly rcodes: Record<string, number>;
-  readonly truncated: number;
-}
-
-/** 10,000 tasks: 70% on the overlay (a fifth of them dual-stack), 25% host network, 5% in shared names. */
-function taskTable(): TaskEntry[] {
-  const frameworks = ['marathon', 'spark', 'kafka', 'cassandra', 'jenkins'];
-  const entries: TaskEntry[] = [];
-  const shared = SHARED_NAMES * TASKS_PER_SHARED_NAME;
-  for (let i = 0; i < TASKS - shared; i++) {
-    const agentIp = `10.0.${(i >> 6) & 255}.${(i & 63) + 1}`;
-    const onOverlay = i % 4 !== 3;
-    entries.push({
-      id: `task-${i}`,
-      name: `app-${i}`,
-      framework: frameworks[i % frameworks.length]!,
-      agent: `agent-${i >> 6}`,
-      agentIp,
-      networks: onOverlay
-        ? [
-            {
-              name: 'dcos',
-              ipv4: `9.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-              ...(i % 5 === 0 ? { ipv6: `fd01::${i.toString(16)}` } : {}),
-            },
-          ]
-        : [],
-    });
-  }
-  for (let s = 0; s < SHARED_NAMES; s++)
-    for (let k = 0; k < TASKS_PER_SHARED_NAME; k++)
-      entries.push({
-        id: `shared-${s}-${k}`,
-        name: `worker-${s}`,
-        framework: 'marathon',
-        agent: `agent-${k}`,
-        agentIp: `10.1.${s}.${k + 1}`,
-        networks: [{ name: 'dcos', ipv4: `9.200.${s}.${k + 1}` }],
-      });
-  return entries;
-}
-
-/** What clients ask: mostly existing names of every form, some AAAA, some misses, a few shared names. */
-function queryMix(entries: readonly TaskEntry[]): ClientJob['names'] {
-  const forms = ['containerip', 'autoip', 'agentip'];
-  const names: { name: string; type: 'A' | 'AAAA' }[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const e = entries[(i * 7919) % (TASKS - SHARED_NAMES * TASKS_PER_SHARED_NAME)]!;
-    const base = `${e.name}.${e.framework}.${forms[i % 3]!}.${ZONE}`;
-    if (i % 20 === 0) names.push({ name: `missing-${i}.marathon.containerip.${ZONE}`, type: 'A' });
-    else if (i % 10 === 1) names.push({ name: base, type: 'AAAA' });
-    else names.push({ name: base, type: 'A' });
-  }
-  for (let s = 0; s < SHARED_NAMES; s++)
-    names.push({ name: `worker-${s}.marathon.autoip.${ZONE}`, type: 'A' });
-  return names;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 function measureRebuild(entries: readonly TaskEntry[]): { medianMs: number; runs: number } {
   const settings = parseDnsConfig({ host: '127.0.0.1', port: 0 });
@@ -176,11 +94,7 @@ async function main(): Promise<void> {
       `response-rate limiting off; ` +
       `zone rebuild: median of ${rebuild.runs} builds of ${entries.length} tasks`,
   );
-  const result = await new Promise<ClientResult>((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: job });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  const result = await runClient(job);
   await server.close();
 
   const sorted = result.latenciesMs.slice(0, result.completed).sort();
@@ -221,65 +135,4 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** The worker: keeps `window` queries in flight until `queries` have been answered or lost. */
-async function client(job: ClientJob): Promise<ClientResult> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const latenciesMs = new Float64Array(job.queries);
-  const sentAt = new Map<number, number>();
-  const rcodes: Record<string, number> = {};
-  let sent = 0;
-  let completed = 0;
-  let lost = 0;
-  let truncated = 0;
-  const start = performance.now();
-  return new Promise((resolve) => {
-    const send = (): void => {
-      if (sent >= job.queries) return;
-      const id = sent & 0xffff;
-      const q = job.names[sent % job.names.length]!;
-      sent++;
-      sentAt.set(id, performance.now());
-      socket.send(
-        dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [q] }),
-        job.port,
-        '127.0.0.1',
-      );
-    };
-    const finishIfDone = (): void => {
-      if (completed + lost < job.queries) return;
-      clearInterval(sweeper);
-      socket.close();
-      resolve({ latenciesMs, completed, lost, elapsedMs: performance.now() - start, rcodes, truncated });
-    };
-    socket.on('message', (message: Buffer) => {
-      const reply = dnsPacket.decode(message) as dnsPacket.DecodedPacket & { rcode: string };
-      const at = sentAt.get(reply.id ?? -1);
-      if (at === undefined) return; // a late reply to a query already counted lost
-      sentAt.delete(reply.id!);
-      latenciesMs[completed++] = performance.now() - at;
-      rcodes[reply.rcode] = (rcodes[reply.rcode] ?? 0) + 1;
-      if (reply.flag_tc) truncated++;
-      send();
-      finishIfDone();
-    });
-    const sweeper = setInterval(() => {
-      const now = performance.now();
-      for (const [id, at] of sentAt)
-        if (now - at > LOST_AFTER_MS) {
-          sentAt.delete(id);
-          lost++;
-          send();
-        }
-      finishIfDone();
-    }, 100);
-    for (let i = 0; i < job.window; i++) send();
-  });
-}
-
-if (isMainThread) {
-  await main();
-} else {
-  const result = await client(workerData as ClientJob);
-  parentPort!.postMessage(result, [result.latenciesMs.buffer]);
-}
+await main();

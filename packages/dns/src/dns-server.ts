@@ -3,7 +3,8 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import type { RemoteInfo, SocketAsPromised } from 'dgram-as-promised';
 import { InvalidStateError, type Logger, silentLogger } from '@trellis/runtime';
 import type { TaskEntry } from '@trellis/tasks';
-import { answerQuery, finishAnswer, prepareAnswer, slipAnswer } from './answer-query.js';
+import { AnswerCache, withQueryId, type CachedAnswer } from './answer-cache.js';
+import { answerQuery, prepareAnswer, slipAnswer } from './answer-query.js';
 import { bindUdpAndTcp, closeQuietly } from '@trellis/node';
 import { clientPrefix, type PrefixLengths } from './client-prefix.js';
 import { ExemptClients } from './exempt-clients.js';
@@ -27,6 +28,8 @@ export interface DnsServerOptions {
 }
 
 const SERIAL_MODULUS = 2 ** 32;
+/** Distinct questions kept encoded: every name of a 10,000-task zone in each form and type fits. */
+const ANSWER_CACHE_MAX = 65_536;
 const RRL_SECRET_BYTES = 16;
 
 /**
@@ -45,6 +48,7 @@ export class DnsServer {
   readonly #prefixLengths: PrefixLengths;
   #lastClient = { address: '', prefix: '' };
   #zone: TaskZone;
+  readonly #answers = new AnswerCache(ANSWER_CACHE_MAX);
   #udp: SocketAsPromised | undefined;
   #tcp: Server | undefined;
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
@@ -119,6 +123,7 @@ export class DnsServer {
   update(entries: readonly TaskEntry[]): TaskZone {
     const serial = (this.#zone.serial + 1) % SERIAL_MODULUS;
     this.#zone = TaskZone.build(entries, this.config, serial);
+    this.#answers.clear();
     const skipped = this.#zone.skipped;
     if (skipped.tasks + skipped.addresses > 0)
       this.#log.debug({ ...skipped }, 'tasks or addresses without DNS names');
@@ -128,6 +133,8 @@ export class DnsServer {
   stats(): DnsStats {
     this.#stats.tcpConnectionsAccepted = this.#tcpConnections.accepted;
     this.#stats.tcpConnectionsActive = this.#tcpConnections.active;
+    this.#stats.answerCacheHits = this.#answers.hits;
+    this.#stats.answerCacheMisses = this.#answers.misses;
     return copyDnsStats(this.#stats);
   }
 
@@ -151,31 +158,44 @@ export class DnsServer {
     if (udp === undefined || this.#state !== 'running') return;
     const response = this.#answerUdp(message, from.address);
     if (response === undefined) return;
-    udp.send(response, from.port, from.address).catch((error: unknown) => this.#count('udp-send', error));
+    // The socket's own send, not the promise wrapper: one callback instead of a promise per reply.
+    udp.socket.send(response, from.port, from.address, (error) => {
+      if (error) this.#count('udp-send', error);
+    });
   }
 
   /**
    * Over UDP the source address is unproven, so every response is charged to the client's prefix
-   * first: after the zone lookup, before the encoding and the send that a limited one skips.
+   * first. A question asked before is answered from the cache (the id patched in); a new one is
+   * prepared, encoded and cached.
    */
   #answerUdp(query: Uint8Array, address: string): Uint8Array | undefined {
-    const prepared = prepareAnswer(this.#zone, query, {
-      via: 'udp',
-      udpPayloadMax: this.config.udpPayloadMax,
-    });
-    if (prepared.kind === 'reply' && this.#rrl !== undefined && !this.#exempt.has(address)) {
-      const key = `${this.#prefixOf(address)} ${prepared.rateClass}`;
-      const decision = this.#rrl.check(performance.now(), key);
+    const key = AnswerCache.keyOf(query);
+    let answer: CachedAnswer | undefined = key === undefined ? undefined : this.#answers.get(key);
+    if (answer === undefined) {
+      const prepared = this.#prepareUdp(query);
+      if (prepared.kind === 'drop') {
+        countOutcome(this.#stats, prepared, 'udp');
+        return undefined;
+      }
+      answer = this.#answers.add(key, prepared);
+    }
+    if (this.#rrl !== undefined && !this.#exempt.has(address)) {
+      const decision = this.#rrl.check(performance.now(), `${this.#prefixOf(address)} ${answer.rateClass}`);
       if (decision !== 'send') {
         // As in BIND, errors never slip: a TC would only bring the same error over TCP.
-        const slip = decision === 'slip' && prepared.rateClass !== 'error';
+        const slip = decision === 'slip' && answer.rateClass !== 'error';
         countLimited(this.#stats, slip);
-        return slip ? slipAnswer(prepared) : undefined;
+        const prepared = slip ? this.#prepareUdp(query) : undefined;
+        return prepared?.kind === 'reply' ? slipAnswer(prepared) : undefined;
       }
     }
-    const outcome = finishAnswer(prepared);
-    countOutcome(this.#stats, outcome, 'udp');
-    return outcome.kind === 'reply' ? outcome.response : undefined;
+    countOutcome(this.#stats, { kind: 'reply', ...answer }, 'udp');
+    return withQueryId(answer, query);
+  }
+
+  #prepareUdp(query: Uint8Array) {
+    return prepareAnswer(this.#zone, query, { via: 'udp', udpPayloadMax: this.config.udpPayloadMax });
   }
 
   /** Floods and busy clients send from one address over and over: remember the last one. */

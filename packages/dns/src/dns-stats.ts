@@ -51,6 +51,9 @@ export interface DnsStats {
   socket: Partial<Record<SocketEventKind, number>>;
   tcpConnectionsAccepted: number;
   tcpConnectionsActive: number;
+  /** UDP answers sent from the answer cache, and those encoded afresh (then cached). */
+  answerCacheHits: number;
+  answerCacheMisses: number;
 }
 
 export function emptyDnsStats(): DnsStats {
@@ -66,6 +69,8 @@ export function emptyDnsStats(): DnsStats {
     socket: {},
     tcpConnectionsAccepted: 0,
     tcpConnectionsActive: 0,
+    answerCacheHits: 0,
+    answerCacheMisses: 0,
   };
 }
 
