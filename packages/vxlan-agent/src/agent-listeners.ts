@@ -9,6 +9,7 @@ import { nodeApiSource } from './http/api-source.js';
 import { startHttpApi, type HttpApi } from './http/http-api.js';
 import { HttpStats } from './http/http-stats.js';
 import { createMetrics } from './metrics.js';
+import type { DockerOverlays } from './docker/docker-overlays.js';
 
 export interface AgentListeners {
   readonly http: HttpApi;
@@ -25,6 +26,7 @@ export async function startListeners(
   loaded: LoadedAgentConfig,
   kernel: AgentReconciler,
   log: Logger,
+  docker?: DockerOverlays,
 ): Promise<AgentListeners> {
   const { config, underlay } = loaded;
   const dns = config.dns === undefined ? undefined : await startDns(node, config, underlay, log);
@@ -35,6 +37,7 @@ export async function startListeners(
       reconciler: kernel.reconciler,
       warnings: kernel.warnings,
       ...(dns === undefined ? {} : { dns }),
+      ...(docker === undefined ? {} : { docker }),
       http: stats,
     });
     const http = await startHttpApi({

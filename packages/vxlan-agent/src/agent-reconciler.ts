@@ -38,9 +38,14 @@ export function agentReconciler(
 ): AgentReconciler {
   const log = opts.logger;
   const warnings = new PlannerWarnings(log.child({ component: 'planner' }));
+  // With Docker configured, `d-<overlay>` is the bridge of Docker's network: not ours to delete.
+  const dockerBridges = new Set(
+    loaded.config.docker === undefined ? [] : loaded.config.overlays.map((o) => `d-${o.name}`),
+  );
   const reconciler = new Reconciler({
     executor: opts.executor,
-    plan,
+    plan: (desired, observed) =>
+      plan(desired, { ...observed, bridges: observed.bridges.filter((b) => !dockerBridges.has(b.name)) }),
     intervalMs: loaded.config.resyncIntervalMs,
     logger: log,
     scheduler: opts.scheduler,
@@ -83,6 +88,7 @@ function planInputs(node: AgentNode, loaded: LoadedAgentConfig): OverlayPlanInpu
       remotes: node.stores.routes.table(overlay.name),
       underlayMtu: underlay.mtu,
       bridges: config.bridges,
+      dockerOwnsBridge: config.docker !== undefined,
     };
   });
 }

@@ -7,7 +7,9 @@ import { agentReconciler, type AgentReconciler } from './agent-reconciler.js';
 import type { LoadedAgentConfig } from './config/load-config.js';
 import type { Underlay } from './config/underlay.js';
 import type { HttpApi } from './http/http-api.js';
+import { DockerOverlays } from './docker/docker-overlays.js';
 import { publishOwnRoutes } from './own-routes.js';
+import { vxlanOverheadIpv4 } from './planner/desired-state.js';
 import type { Reconciler, KernelExecutor } from './reconciler.js';
 import { WarmView } from './warm-view.js';
 
@@ -18,6 +20,8 @@ export interface Agent {
   readonly http: HttpApi;
   /** The DNS server, when the config has a `dns` section. */
   readonly dns: DnsServer | undefined;
+  /** Docker's half of the overlays, when the config has a `docker` section. */
+  readonly docker: DockerOverlays | undefined;
   /** Graceful: withdraw our routes, gossip the leave, stop reconciling (kernel state stays). */
   stop(): Promise<void>;
 }
@@ -43,13 +47,15 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     warmupMaxMs: opts.warmupMaxMs ?? 60_000,
     onComplete: () => kernel?.trigger('view complete'),
   });
+  const docker = dockerOverlays(node, loaded, log);
   let listeners: AgentListeners;
   try {
     publishOwnRoutes(node, loaded, await opts.executor.observe(), log);
     kernel = agentReconciler(node, loaded, view, { ...opts, scheduler: realScheduler });
-    listeners = await startListeners(node, loaded, kernel, log);
+    listeners = await startListeners(node, loaded, kernel, log, docker);
     // Only now: a start that fails on a listener leaves the kernel as it found it.
     kernel.start();
+    docker?.start();
   } catch (error) {
     // A port in use, no permission for port 53: undo what started, the caller reports the error.
     view.stop();
@@ -66,7 +72,10 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     underlay: loaded.underlay,
     http,
     dns,
+    docker,
     async stop() {
+      // No task published after the leave: Docker's side stops first (its networks stay).
+      docker?.stop();
       await node.leave();
       view.stop();
       await reconciler.stop();
@@ -77,6 +86,19 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
   };
 }
 
+function dockerOverlays(node: AgentNode, loaded: LoadedAgentConfig, log: Logger): DockerOverlays | undefined {
+  const d = loaded.config.docker;
+  if (d === undefined) return undefined;
+  return new DockerOverlays(node, {
+    socket: d.socket,
+    overlays: loaded.config.overlays.map((o) => o.name),
+    mtu: loaded.underlay.mtu - vxlanOverheadIpv4,
+    agentIp: loaded.underlay.ip,
+    resyncIntervalMs: d.resyncIntervalMs,
+    logger: log,
+  });
+}
+
 function logStarted(log: Logger, node: AgentNode, loaded: LoadedAgentConfig, l: AgentListeners): void {
   log.info(
     {
@@ -85,6 +107,7 @@ function logStarted(log: Logger, node: AgentNode, loaded: LoadedAgentConfig, l: 
       underlay: loaded.underlay,
       http: { socket: l.http.socketPath, tcp: loaded.config.http.listen ?? 'off' },
       dns: l.dns?.address === undefined ? 'off' : `${l.dns.address.host}:${l.dns.address.port}`,
+      docker: loaded.config.docker?.socket ?? 'off',
       // What protects this agent's records and traffic, said once where an operator looks first.
       identity: loaded.identity === null ? 'none' : 'on',
       keyring: loaded.keyring === null ? 'plaintext' : 'on',

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { AgentNode } from './agent-node.js';
+import type { DockerStats } from './docker/docker-overlays.js';
 import type { DnsServer } from '@trellis/dns';
 import type { HttpStats } from './http/http-stats.js';
 import type { PlannerWarnings } from './planner-warnings.js';
@@ -12,6 +13,7 @@ export interface MetricsSources {
   readonly warnings?: PlannerWarnings;
   readonly dns?: Pick<DnsServer, 'stats'>;
   readonly http?: HttpStats;
+  readonly docker?: { readonly stats: DockerStats };
 }
 
 /**
@@ -19,7 +21,7 @@ export interface MetricsSources {
  * and the API's own counters at scrape time (no second bookkeeping to drift).
  */
 export function createMetrics(sources: MetricsSources): Registry {
-  const { node, reconciler, warnings, dns, http } = sources;
+  const { node, reconciler, warnings, dns, http, docker } = sources;
   const registry = new Registry();
   const { gauge, counter } = instruments(registry);
   gauge('trellis_members', 'Members by status', ['status'], (g) => {
@@ -71,6 +73,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   if (warnings !== undefined) plannerMetrics(registry, warnings);
   if (dns !== undefined) dnsMetrics(registry, dns);
   if (http !== undefined) httpMetrics(registry, http);
+  if (docker !== undefined) dockerMetrics(registry, docker.stats);
   return registry;
 }
 
@@ -79,6 +82,28 @@ function numbers(r: Partial<Record<string, number>>): Record<string, number> {
 }
 
 type Instruments = ReturnType<typeof instruments>;
+
+function dockerMetrics(registry: Registry, d: DockerStats): void {
+  const { gauge, counter }: Instruments = instruments(registry);
+  gauge('trellis_docker_up', 'The Docker daemon answered the last sync (1) or not (0)', [], (g) =>
+    g.set(d.up ? 1 : 0),
+  );
+  counter(
+    'trellis_docker_errors_total',
+    'Docker syncs that failed (daemon down, refused calls)',
+    [],
+    () => d.errors,
+  );
+  counter('trellis_docker_networks_total', 'Docker networks created and removed', ['change'], () => ({
+    created: d.networksCreated,
+    removed: d.networksRemoved,
+    busy: d.networksBusy,
+  }));
+  counter('trellis_docker_tasks_total', 'Container tasks published and withdrawn', ['change'], () => ({
+    published: d.tasksPublished,
+    withdrawn: d.tasksWithdrawn,
+  }));
+}
 
 /** Gauges and counters that read their values at scrape time. */
 function instruments(registry: Registry) {

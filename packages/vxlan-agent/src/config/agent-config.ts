@@ -1,3 +1,4 @@
+import { parseDockerSection, type DockerConfig } from './docker-config.js';
 import { isIP } from 'node:net';
 import { ConfigError, ConfigProblems, describe } from '@trellis/runtime';
 import { idLengthMax, isValidId } from '@trellis/membership';
@@ -58,6 +59,8 @@ export interface AgentConfig {
    * served when the `dns` section is present, off otherwise. See @trellis/dns DnsConfig.
    */
   readonly dns: AgentDnsConfig | undefined;
+  /** Docker's half: one Docker network per overlay, and a task per attached container. */
+  readonly docker: DockerConfig | undefined;
 }
 
 const known = new Set([
@@ -83,6 +86,7 @@ const known = new Set([
   'routes',
   'tasks',
   'dns',
+  'docker',
 ]);
 
 /** Bound into every encrypted packet's associated data (see @trellis/node's wire config). */
@@ -217,7 +221,8 @@ function serviceSettings(c: Record<string, unknown>, r: Reader, p: ConfigProblem
   nested('routes', () => parseRoutesConfig(routes), p);
   nested('tasks', () => parseTasksConfig(tasks), p);
   const dns = parseDnsSection(c.dns, p);
-  return { http, resyncIntervalMs, logLevel, routes, tasks, dns };
+  const docker = parseDockerSection(c.docker, p);
+  return { http, resyncIntervalMs, logLevel, routes, tasks, dns, docker };
 }
 
 /** Runs a package's own config parser and files its problems under `prefix`. */

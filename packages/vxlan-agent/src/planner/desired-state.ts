@@ -17,6 +17,8 @@ export interface OverlayPlanInput {
   readonly underlayIpv6?: boolean;
   /** Create the container bridges `m-<overlay>` and `d-<overlay>`. */
   readonly bridges: boolean;
+  /** Docker owns `d-<overlay>` (its network's bridge): we neither create nor delete it. */
+  readonly dockerOwnsBridge?: boolean;
 }
 
 export type RemoteSkipReason =
@@ -76,7 +78,11 @@ export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState 
     const { overlay, local } = input;
     if (local === undefined) continue;
     const vtep = vtepOf(input, local);
-    const bridges = input.bridges ? bridgesOf(overlay.name, local, vtep.mtu) : [];
+    const bridges = input.bridges
+      ? bridgesOf(overlay.name, local, vtep.mtu).filter(
+          (b) => !(input.dockerOwnsBridge === true && b.name.startsWith('d-')),
+        )
+      : [];
     for (const link of [vtep, ...bridges]) {
       assert(!links.has(link.name), `desiredState: two overlays need the device ${link.name}`);
       links.add(link.name);

@@ -1,0 +1,170 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Topology, isRoot, sh } from '../src/testing/netns.js';
+import { identity, programmedFor } from '../src/testing/overlay-checks.js';
+import { dockerAvailable, importBusybox, startDockerd, type Dockerd } from './fixtures/dockerd.js';
+import { nodeIn, resolveIn, step } from './fixtures/e2e-steps.js';
+import { call } from './fixtures/http-client.js';
+
+/**
+ * Docker's half with a real Docker daemon: two hosts as namespaces, dockerd inside h1's
+ * (`--iptables=false --bridge=none`), an agent on each. h1's agent keeps the `dcos` Docker network
+ * on `d-dcos` with its Docker half; `docker run --network dcos` gets a task record that h2
+ * resolves; a container namespace on h2 talks TCP to the Docker container across VXLAN; stopping
+ * the container withdraws the name; the network survives an agent restart unchanged; the agent
+ * outlives a Docker restart. Everything it starts is stopped by pid, every namespace deleted.
+ */
+const bin = fileURLToPath(new URL('../src/bin/trellis-agent.js', import.meta.url));
+const zone = 'dcos.thisdcos.directory';
+
+function config(dir: string, i: number, ip: string, docker?: string, seeds?: string[]): object {
+  return {
+    nodeId: `h${i}`,
+    bind: `${ip}:7946`,
+    seeds: seeds ?? (i === 1 ? [] : ['192.168.77.1:7946']),
+    plaintext: true,
+    identity: 'none',
+    profile: 'local',
+    underlay: { ip },
+    overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+    enableIpForwarding: true,
+    resyncIntervalMs: 2000,
+    routes: { settleMs: 500, graceMs: 3000 },
+    dns: { port: 5353 },
+    http: { socket: join(dir, `h${i}.sock`) },
+    ...(docker === undefined ? {} : { docker: { socket: docker, resyncIntervalMs: 2000 } }),
+  };
+}
+
+interface NetworkView {
+  readonly Id: string;
+  readonly IPAM: { Config: { Subnet: string; Gateway: string }[] };
+  readonly Options: Record<string, string>;
+}
+
+const runs = isRoot() && dockerAvailable() ? test.serial : test.serial.skip;
+if (!isRoot()) console.log('docker-e2e: skipped because it needs root (CI runs as root)');
+else if (!dockerAvailable())
+  console.log(
+    'docker-e2e: skipped because docker.io and busybox-static are missing (apt-get install docker.io busybox-static)',
+  );
+
+runs(
+  'docker run --network dcos: an address from the Docker half, a name at every agent, TCP across VXLAN',
+  async (t) => {
+    t.timeout(240_000);
+    const topo = new Topology(2);
+    let dockerd: Dockerd | undefined;
+    t.teardown(async () => {
+      await dockerd?.stop();
+      topo.destroy();
+    });
+    dockerd = await startDockerd(topo.host(1).ns, join(topo.dir, 'docker1'));
+    const image = importBusybox(dockerd, topo.dir);
+    topo.startAgent(1, bin, config(topo.dir, 1, topo.host(1).ip, dockerd.socket));
+    topo.startAgent(2, bin, config(topo.dir, 2, topo.host(2).ip));
+    await step(
+      t,
+      topo,
+      'kernels programmed',
+      () => programmedFor(topo, 1, [2]) && programmedFor(topo, 2, [1]),
+      60_000,
+    );
+
+    const docker = dockerd.docker;
+    const inspect = (): NetworkView | undefined => {
+      try {
+        return (JSON.parse(docker('network', 'inspect', 'dcos')) as NetworkView[])[0];
+      } catch {
+        return undefined;
+      }
+    };
+    const overlays = (await call({ socketPath: join(topo.dir, 'h1.sock') }, 'GET', '/v1/overlays')).body as {
+      local: { route: { dockerSubnet: string } };
+    }[];
+    const half = overlays[0]!.local.route.dockerSubnet;
+    await step(t, topo, 'the dcos Docker network exists', () => inspect() !== undefined, 30_000);
+    const network = inspect()!;
+    t.is(network.IPAM.Config[0]?.Subnet, half, "the network's subnet is h1's Docker half");
+    t.is(network.Options['com.docker.network.bridge.name'], 'd-dcos');
+    t.is(network.Options['com.docker.network.bridge.enable_ip_masquerade'], 'false');
+    t.is(network.Options['com.docker.network.driver.mtu'], '1450');
+    t.regex(
+      sh('ip', '-n', topo.host(1).ns, '-br', 'addr', 'show', 'd-dcos'),
+      new RegExp(network.IPAM.Config[0]!.Gateway),
+    );
+
+    docker(
+      'run',
+      '-d',
+      '--name',
+      'web1',
+      '--network',
+      'dcos',
+      '--label',
+      'trellis.task=web',
+      '--label',
+      'trellis.framework=shop',
+      image,
+      'sh',
+      '-c',
+      'while true; do nc -l -p 7000 -e cat; done',
+    );
+    const ip = docker('inspect', 'web1', '--format', '{{.NetworkSettings.Networks.dcos.IPAddress}}');
+    const answer = () => resolveIn(topo.host(2).ns, topo.host(2).ip, `web.shop.containerip.${zone}`);
+    await step(t, topo, 'h2 resolves the Docker container', () => answer() === JSON.stringify([ip]), 30_000);
+
+    const cns2 = identity(topo, 2);
+    topo.attachContainer(2, 'm-dcos', `${ipAfter(cns2.gw)}/25`, cns2.gw);
+    const echoed = nodeIn(
+      topo.host(2).cns,
+      `import net from 'node:net';
+     const c = net.connect(7000, ${JSON.stringify(ip)}, () => c.write('docker-over-vxlan'));
+     let d = ''; c.on('data', (x) => { d += x; if (d === 'docker-over-vxlan') { console.log(d); process.exit(0); } });
+     c.on('error', (e) => console.log(e.code)); setTimeout(() => { console.log('timeout:' + d); process.exit(1); }, 5000);`,
+    );
+    t.is(echoed, 'docker-over-vxlan', 'TCP from a container on h2 to the Docker container on h1');
+
+    docker('stop', '-t', '1', 'web1');
+    await step(t, topo, 'a stopped container loses its name', () => answer() === 'ENOTFOUND', 30_000);
+
+    await topo.stopAgent(1, 'SIGTERM');
+    // Back through h2: the restarted seed must find the cluster it founded.
+    topo.startAgent(1, bin, config(topo.dir, 1, topo.host(1).ip, dockerd.socket, ['192.168.77.2:7946']));
+    await step(t, topo, 'h1 back', () => programmedFor(topo, 2, [1]), 60_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    t.is(inspect()?.Id, network.Id, 'the network is left alone across an agent restart');
+
+    await dockerd.stop({ keep: true });
+    t.true(await metricReads(topo.dir, /trellis_docker_up 0/, 20_000), 'Docker down is reported');
+    t.is(topo.agent(1)?.exitCode, null, 'the agent outlives its Docker daemon');
+    dockerd = await startDockerd(topo.host(1).ns, join(topo.dir, 'docker1'));
+    dockerd.docker('start', 'web1');
+    const ip2 = dockerd.docker('inspect', 'web1', '--format', '{{.NetworkSettings.Networks.dcos.IPAddress}}');
+    await step(
+      t,
+      topo,
+      'after a Docker restart the container is named again',
+      () => answer() === JSON.stringify([ip2]),
+      30_000,
+    );
+    t.true(await metricReads(topo.dir, /trellis_docker_up 1/, 10_000), 'Docker up again');
+  },
+);
+
+/** Polls h1's /metrics until `re` matches. */
+async function metricReads(dir: string, re: RegExp, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (re.test((await call({ socketPath: join(dir, 'h1.sock') }, 'GET', '/metrics')).text)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+/** The next address: the gateway's neighbour in the Mesos half. */
+function ipAfter(gw: string): string {
+  const [a, b, c, d] = gw.split('.').map(Number);
+  return `${a}.${b}.${c}.${d! + 1}`;
+}
