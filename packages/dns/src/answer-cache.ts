@@ -27,7 +27,8 @@ export class AnswerCache {
   misses = 0;
 
   constructor(max: number) {
-    this.#entries = new LRUCache({ max });
+    // maxSize: storage grows with use instead of being preallocated for `max` entries.
+    this.#entries = new LRUCache({ maxSize: max, sizeCalculation: () => 1 });
   }
 
   static keyOf(query: Uint8Array): string | undefined {

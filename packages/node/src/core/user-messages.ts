@@ -95,7 +95,9 @@ export class UserMessages {
 
   constructor(deps: UserMessagesDeps) {
     this.#d = deps;
-    this.#seen = new LRUCache<string, true>({ max: deps.config.dedupMax });
+    // maxSize, not max: with `max` lru-cache preallocates its arrays (65,536 slots: ~10 ms and
+    // ~1 MB per node, at start), and a node that never hears a user broadcast needs none of it.
+    this.#seen = new LRUCache<string, true>({ maxSize: deps.config.dedupMax, sizeCalculation: () => 1 });
   }
 
   /** Queues a broadcast of `payload` under `topic`. Throws on a bad topic or an oversized payload. */

@@ -79,7 +79,7 @@ export function signBytes(privateKey: KeyObject, payload: Uint8Array): Uint8Arra
  * in-process cluster checks every member's record, so 64 nodes would otherwise verify each
  * signature 64 times (the join bench spent half its time there).
  */
-const verified = new LRUCache<string, boolean>({ max: 65_536 });
+const verified = new LRUCache<string, boolean>({ maxSize: 65_536, sizeCalculation: () => 1 });
 
 /**
  * `verifyBytes`, remembered by a digest of (raw public key, signature, payload): a digest, not the
