@@ -148,7 +148,9 @@ async function rejoin(
   // The incarnation is the current unix time in ms: higher than the one on the tombstone.
   const incarnation = Date.now();
   o.out('');
-  o.out(`[3/4] restarting ${victim} as a new process with incarnation ${incarnation}, seed ${seedAddr}`);
+  o.out(
+    `[3/4] restarting ${victim} as a new process with incarnation ${incarnation} (its start time, unix ms), seed ${seedAddr}`,
+  );
   const t0 = performance.now();
   cluster.onChange = (c) => {
     if (c.member !== victim || c.observer === victim || c.to !== 'alive' || c.incarnation !== incarnation)

@@ -10,9 +10,10 @@ const at = (path: string) => new URL(path, import.meta.url);
 const read = (path: string) => readFileSync(at(path), 'utf8');
 
 function block(readme: string, file: string): string | undefined {
-  const marker = `<!-- example: test/readme/${file} -->`;
-  const start = readme.indexOf(marker);
-  if (start < 0) return undefined;
+  // The node README names it from its own folder, kv, routes and tasks from theirs.
+  const marker = new RegExp(`<!-- example: (?:\\.\\./node/)?test/readme/${file.replace('.', '\\.')} -->`);
+  const start = marker.exec(readme)?.index;
+  if (start === undefined) return undefined;
   return /```ts\n([\s\S]*?)```/.exec(readme.slice(start))?.[1];
 }
 

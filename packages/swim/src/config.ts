@@ -21,7 +21,7 @@ export interface SwimConfig {
   readonly gossipNodes: number;
   /** Keep gossiping to a dead member this long, so it learns of its death and can refute. */
   readonly gossipToTheDeadMs: DurationMs;
-  /** Retransmit limit = retransmitMult x ceil(log10(N + 1)). */
+  /** Retransmit limit = max(retransmitMult x ceil(log10(N + 1)), ceil(ln(1000 N))): see BroadcastQueue. */
   readonly retransmitMult: number;
   /** Suspicion min = suspicionMult x max(1, log10 N) x probeInterval. */
   readonly suspicionMult: number;
