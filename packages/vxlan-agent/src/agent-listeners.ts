@@ -9,6 +9,7 @@ import { nodeApiSource } from './http/api-source.js';
 import { startHttpApi, type HttpApi } from './http/http-api.js';
 import { HttpStats } from './http/http-stats.js';
 import { createMetrics } from './metrics.js';
+import type { CniService } from './cni/cni-service.js';
 
 export interface AgentListeners {
   readonly http: HttpApi;
@@ -25,6 +26,7 @@ export async function startListeners(
   loaded: LoadedAgentConfig,
   kernel: AgentReconciler,
   log: Logger,
+  cni?: CniService,
 ): Promise<AgentListeners> {
   const { config, underlay } = loaded;
   const dns = config.dns === undefined ? undefined : await startDns(node, config, underlay, log);
@@ -36,12 +38,13 @@ export async function startListeners(
       warnings: kernel.warnings,
       ...(dns === undefined ? {} : { dns }),
       http: stats,
+      ...(cni === undefined ? {} : { cni }),
     });
     const http = await startHttpApi({
       http: config.http,
       token: loaded.httpToken,
       socketGid: loaded.socketGid,
-      source: nodeApiSource(node, metrics, kernel.reconciler),
+      source: nodeApiSource(node, metrics, kernel.reconciler, cni),
       agentIp: underlay.ip,
       logger: log,
       stats,

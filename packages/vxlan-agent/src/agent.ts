@@ -10,6 +10,8 @@ import type { HttpApi } from './http/http-api.js';
 import { publishOwnRoutes } from './own-routes.js';
 import type { Reconciler, KernelExecutor } from './reconciler.js';
 import { WarmView } from './warm-view.js';
+import { CniService } from './cni/cni-service.js';
+import { EgressKeeper, type EgressDriver } from './egress/nft-egress.js';
 
 export interface Agent {
   readonly node: AgentNode;
@@ -18,6 +20,10 @@ export interface Agent {
   readonly http: HttpApi;
   /** The DNS server, when the config has a `dns` section. */
   readonly dns: DnsServer | undefined;
+  /** The CNI side (allocations, conflists, plugin), when the config has a `cni` section. */
+  readonly cni: CniService | undefined;
+  /** The egress masquerade keeper, when the agent was given a driver for it. */
+  readonly egress: EgressKeeper | undefined;
   /** Graceful: withdraw our routes, gossip the leave, stop reconciling (kernel state stays). */
   stop(): Promise<void>;
 }
@@ -27,6 +33,8 @@ export interface StartAgentOptions {
   readonly executor: KernelExecutor;
   /** How long to hold back deletions after start while tables are not warm yet. */
   readonly warmupMaxMs?: number;
+  /** Programs egress masquerade (the daemon gives `nft`); absent: no egress rules at all. */
+  readonly egress?: EgressDriver;
 }
 
 /**
@@ -43,16 +51,31 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     warmupMaxMs: opts.warmupMaxMs ?? 60_000,
     onComplete: () => kernel?.trigger('view complete'),
   });
-  let listeners: AgentListeners;
+  let listeners: AgentListeners | undefined;
+  const { cni: cniConfig, egress: egressConfig } = loaded.config;
+  const cni =
+    cniConfig === undefined
+      ? undefined
+      : new CniService({ node, loaded, cni: cniConfig, socket: loaded.config.http.socket, logger: log });
+  const egress =
+    opts.egress === undefined
+      ? undefined
+      : new EgressKeeper(loaded.config.overlays, egressConfig.masquerade, opts.egress, log);
   try {
     publishOwnRoutes(node, loaded, await opts.executor.observe(), log);
     kernel = agentReconciler(node, loaded, view, { ...opts, scheduler: realScheduler });
-    listeners = await startListeners(node, loaded, kernel, log);
+    listeners = await startListeners(node, loaded, kernel, log, cni);
     // Only now: a start that fails on a listener leaves the kernel as it found it.
     kernel.start();
+    await cni?.start();
+    await egress?.start(loaded.config.resyncIntervalMs);
   } catch (error) {
-    // A port in use, no permission for port 53: undo what started, the caller reports the error.
+    // A port in use, no permission for port 53, a binDir we may not write: undo what started.
     view.stop();
+    egress?.stop();
+    await cni?.stop();
+    await listeners?.http.close();
+    await listeners?.dns?.close();
     await kernel?.stop();
     await node.close();
     throw error;
@@ -66,9 +89,13 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     underlay: loaded.underlay,
     http,
     dns,
+    cni,
+    egress,
     async stop() {
       await node.leave();
       view.stop();
+      egress?.stop();
+      await cni?.stop();
       await reconciler.stop();
       await dns?.close();
       await http.close();

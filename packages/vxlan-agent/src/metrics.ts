@@ -4,6 +4,8 @@ import type { DnsServer } from '@trellis/dns';
 import type { HttpStats } from './http/http-stats.js';
 import type { PlannerWarnings } from './planner-warnings.js';
 import type { Reconciler } from './reconciler.js';
+import type { CniService } from './cni/cni-service.js';
+import { cniMetrics } from './cni/cni-metrics.js';
 
 /** What the metrics read; the optional sources add their families when present. */
 export interface MetricsSources {
@@ -12,6 +14,7 @@ export interface MetricsSources {
   readonly warnings?: PlannerWarnings;
   readonly dns?: Pick<DnsServer, 'stats'>;
   readonly http?: HttpStats;
+  readonly cni?: CniService;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface MetricsSources {
  * and the API's own counters at scrape time (no second bookkeeping to drift).
  */
 export function createMetrics(sources: MetricsSources): Registry {
-  const { node, reconciler, warnings, dns, http } = sources;
+  const { node, reconciler, warnings, dns, http, cni } = sources;
   const registry = new Registry();
   const { gauge, counter } = instruments(registry);
   gauge('trellis_members', 'Members by status', ['status'], (g) => {
@@ -71,6 +74,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   if (warnings !== undefined) plannerMetrics(registry, warnings);
   if (dns !== undefined) dnsMetrics(registry, dns);
   if (http !== undefined) httpMetrics(registry, http);
+  if (cni !== undefined) cniMetrics(instruments(registry), cni);
   return registry;
 }
 
@@ -78,10 +82,10 @@ function numbers(r: Partial<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => e[1] !== undefined));
 }
 
-type Instruments = ReturnType<typeof instruments>;
+export type Instruments = ReturnType<typeof instruments>;
 
 /** Gauges and counters that read their values at scrape time. */
-function instruments(registry: Registry) {
+export function instruments(registry: Registry) {
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
       name,

@@ -1,5 +1,6 @@
 import { json, problem, type Reply } from './reply.js';
 import type { ApiSource } from './api-source.js';
+import { cniRoutes } from './cni-routes.js';
 import { decodeTaskId, taskInput } from './task-registration.js';
 
 /** A parsed request as the routes see it: authorization is done, the body not yet read. */
@@ -16,8 +17,8 @@ const reads = 'GET, HEAD';
 
 /**
  * The API: views of the members, the converged routes, the overlays, the tasks and the status;
- * task registration for the container runtime's hooks (`PUT`/`DELETE /v1/tasks/<id>`); and
- * Prometheus metrics.
+ * task registration for the container runtime's hooks (`PUT`/`DELETE /v1/tasks/<id>`); the
+ * CNI plugin's allocations (`/v1/cni/...`, see cni-routes.ts); and Prometheus metrics.
  */
 export function apiRoutes(
   source: ApiSource,
@@ -34,7 +35,9 @@ export function apiRoutes(
       return { status: 200, type: m.contentType, body: m.body };
     },
   };
+  const cni = cniRoutes(source.cni, Date.now);
   return async (req) => {
+    if (req.path.startsWith('/v1/cni/')) return cni(req);
     if (req.path.startsWith('/v1/tasks/'))
       return task(req, decodeTaskId(req.path.slice('/v1/tasks/'.length)));
     const handler = get[req.path];

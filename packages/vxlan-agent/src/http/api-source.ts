@@ -2,6 +2,7 @@ import type { AgentNode } from '../agent-node.js';
 import type { TaskEntry, TaskInput } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
 import type { Reconciler } from '../reconciler.js';
+import type { CniService } from '../cni/cni-service.js';
 
 /** How the kernel follows the converged tables: what `trellis-agent status` shows. */
 export interface KernelSync {
@@ -45,11 +46,19 @@ export interface ApiSource {
   publishTask(input: TaskInput): TaskEntry;
   withdrawTask(id: string): boolean;
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** The CNI side, when the config has a `cni` section. */
+  readonly cni?: CniService;
 }
 
-export function nodeApiSource(node: AgentNode, registry: Registry, reconciler?: Reconciler): ApiSource {
+export function nodeApiSource(
+  node: AgentNode,
+  registry: Registry,
+  reconciler?: Reconciler,
+  cni?: CniService,
+): ApiSource {
   const routesOf = (name: string) => node.stores.routes.table(name);
   return {
+    ...(cni === undefined ? {} : { cni }),
     selfId: node.id,
     status: () => ({
       node: node.id,
