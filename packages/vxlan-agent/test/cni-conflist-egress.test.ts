@@ -10,6 +10,7 @@ const input = {
   socket: '/run/trellis/agent.sock',
   framework: 'cni',
   half: '9.0.3.0/25',
+  dns: { nameservers: ['10.0.0.7'], search: ['dcos.thisdcos.directory'] },
 };
 
 test('the conflist: bridge on m-<overlay>, gateway, no ipMasq, VTEP MTU, hairpin, trellis IPAM on the socket', (t) => {
@@ -24,6 +25,7 @@ test('the conflist: bridge on m-<overlay>, gateway, no ipMasq, VTEP MTU, hairpin
         ipMasq: false,
         hairpinMode: true,
         mtu: 1450,
+        dns: { nameservers: ['10.0.0.7'], search: ['dcos.thisdcos.directory'] },
         ipam: { type: 'trellis', socket: '/run/trellis/agent.sock', framework: 'cni', half: '9.0.3.0/25' },
       },
     ],

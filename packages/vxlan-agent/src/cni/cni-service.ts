@@ -119,6 +119,7 @@ export class CniService {
           socket: this.#o.socket,
           framework: this.#o.cni.framework,
           half,
+          dns: this.dns,
         });
     }
     this.#drainEvents();

@@ -10,6 +10,8 @@ export interface ConflistInput {
   readonly framework: string;
   /** Our Mesos half, for whoever reads the file; the plugin asks the agent, not this. */
   readonly half: string;
+  /** The agent's DNS server and zone, when it serves DNS. */
+  readonly dns: { readonly nameservers: readonly string[]; readonly search: readonly string[] };
 }
 
 /** The spec version the conflist speaks: what Debian's plugins (1.1) and podman 4 both know. */
@@ -18,7 +20,8 @@ export const conflistVersion = '1.0.0';
 /**
  * `<overlay>.conflist`: the standard `bridge` plugin on the agent's `m-<overlay>` bridge (the
  * gateway is the bridge's own address; the agent masquerades, so `ipMasq` is off) over the
- * `trellis` IPAM plugin, which allocates through the agent's socket.
+ * `trellis` IPAM plugin, which allocates through the agent's socket. The DNS is in the bridge's
+ * own config too: the bridge plugin returns the network config's `dns`, not its IPAM's.
  */
 export function conflist(input: ConflistInput): object {
   return {
@@ -32,6 +35,7 @@ export function conflist(input: ConflistInput): object {
         ipMasq: false,
         hairpinMode: true,
         mtu: input.mtu,
+        ...(input.dns.nameservers.length === 0 ? {} : { dns: input.dns }),
         ipam: {
           type: 'trellis',
           socket: input.socket,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Logger } from '@trellis/runtime';
 import { egressScript, type EgressOverlay } from './egress-rules.js';
 
@@ -7,10 +8,21 @@ export type EgressDriver = (script: string) => Promise<void>;
 
 const nftTimeoutMs = 10_000;
 
+/**
+ * nftables' own binary, from the system directories first: a PATH that starts with
+ * node_modules/.bin (any npm script) finds @vercel/nft's `nft`, a file tracer that takes the
+ * script, prints nothing and exits 0.
+ */
+const systemNft = ['/usr/sbin/nft', '/sbin/nft', '/usr/local/sbin/nft', '/usr/bin/nft'];
+export const nftBinary = (): string => systemNft.find((p) => existsSync(p)) ?? 'nft';
+
 /** `nft -f -` with the script on stdin, in this process's network namespace. */
 export const nftDriver: EgressDriver = (script) =>
   new Promise((resolve, reject) => {
-    const child = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'], timeout: nftTimeoutMs });
+    const child = spawn(nftBinary(), ['-f', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      timeout: nftTimeoutMs,
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e: NodeJS.ErrnoException) =>
