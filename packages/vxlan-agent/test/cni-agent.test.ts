@@ -76,8 +76,11 @@ test('a restart keeps every address, DEL works after it, and a new ADD never reu
   const one = await cniAgent(dir);
   await settled(one.agent);
   const got = [];
-  for (const id of ['a', 'b', 'c'])
-    got.push((await execPlugin(one.plugin, env(id), netConfig(one.socket))).json);
+  for (const id of ['a', 'b', 'c']) {
+    const r = await execPlugin(one.plugin, env(id), netConfig(one.socket));
+    t.is(r.code, 0, r.stdout);
+    got.push(r.json);
+  }
   await execPlugin(one.plugin, env('b', 'DEL'), netConfig(one.socket));
   await one.agent.stop();
 
@@ -91,6 +94,7 @@ test('a restart keeps every address, DEL works after it, and a new ADD never reu
   await settled(two.agent);
   const addr = (r: unknown) => (r as { ips: { address: string }[] }).ips[0]!.address;
   const a = await execPlugin(two.plugin, env('a'), netConfig(two.socket));
+  t.is(a.code, 0, a.stdout);
   t.is(addr(a.json), addr(got[0]), 'a keeps its address');
   const d = await execPlugin(two.plugin, env('d'), netConfig(two.socket));
   t.is(addr(d.json), addr(got[1]), 'the released address of b is the lowest free one');
@@ -281,4 +285,22 @@ test('without a cni section every /v1/cni path is a 404 that says CNI is off', a
   const a = await call({ socketPath: socket }, 'GET', '/v1/cni/status');
   t.is(a.status, 404);
   t.regex(a.text, /CNI is off on this agent/);
+});
+
+test('an ADD whose write takes longer than the idle timeout is still answered, not cut', async (t) => {
+  const dir = tempDir(t);
+  const { agent, plugin, socket } = await cniAgent(dir, {
+    http: { socket: join(dir, 'agent.sock'), idleTimeoutMs: 300 },
+  });
+  t.teardown(() => agent.stop());
+  await settled(agent);
+  // A slow disk (fsync under load took seconds here): the answer waits for it, the socket is busy.
+  const writer = agent.cni!.writer;
+  const save = writer.save.bind(writer);
+  writer.save = async () => {
+    await new Promise((r) => setTimeout(r, 1200));
+    return save();
+  };
+  const r = await execPlugin(plugin, env('slow'), netConfig(socket));
+  t.is(r.code, 0, r.stdout);
 });
