@@ -304,3 +304,31 @@ test('an ADD whose write takes longer than the idle timeout is still answered, n
   const r = await execPlugin(plugin, env('slow'), netConfig(socket));
   t.is(r.code, 0, r.stdout);
 });
+
+test('a repeated ADD while the first is still being written is answered only after the write', async (t) => {
+  const dir = tempDir(t);
+  const { agent } = await cniAgent(dir);
+  t.teardown(() => agent.stop());
+  await settled(agent);
+  const writer = agent.cni!.writer;
+  const save = writer.save.bind(writer);
+  let written = false;
+  writer.save = async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    await save();
+    written = true;
+  };
+  const call = {
+    network: 'dcos',
+    containerId: 'r',
+    ifname: 'eth0',
+    args: {},
+    labels: {},
+    framework: undefined,
+  };
+  const first = agent.cni!.add(Date.now(), call);
+  const again = await agent.cni!.add(Date.now(), call);
+  t.true(written, 'the repeat was answered after the allocation was on disk');
+  t.like(again, { ok: true, created: false });
+  t.like(await first, { ok: true, created: true });
+});

@@ -61,6 +61,8 @@ export class CniService {
   #taskErrors = 0;
   #stateErrors = 0;
   #unsubscribe: (() => void) | undefined;
+  /** Writes of new allocations not yet on disk, by task id. */
+  readonly #saving = new Map<string, Promise<void>>();
 
   constructor(opts: CniServiceOptions) {
     const { config, underlay } = opts.loaded;
@@ -130,14 +132,22 @@ export class CniService {
     const naming = taskNaming({ ...call, framework: call.framework ?? this.#o.cni.framework });
     const outcome = this.table.add(now, { ...call, ...naming });
     this.#drainEvents();
-    if (!outcome.ok || !outcome.created) return outcome;
-    try {
-      await this.writer.save();
-    } catch (error) {
+    if (!outcome.ok) return outcome;
+    const id = outcome.allocation.task.id;
+    // A repeated ADD (a runtime's retry) while the first is being written waits for that write:
+    // no answer names an address before it is on disk.
+    if (!outcome.created) return this.#saving.get(id)?.then(() => outcome) ?? outcome;
+    const saving = this.writer.save().catch((error: unknown) => {
       this.table.release(call);
       this.#stateErrors++;
       this.#log.error({ err: error }, 'cni allocation not persisted: ADD refused');
       throw new CniStateError(`the allocation could not be persisted: ${(error as Error).message}`);
+    });
+    this.#saving.set(id, saving);
+    try {
+      await saving;
+    } finally {
+      this.#saving.delete(id);
     }
     this.#publishTask(outcome.allocation);
     return outcome;
