@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Topology, isRoot, sh } from '../src/testing/netns.js';
 import { call } from './fixtures/http-client.js';
 import { nftBinary } from '../src/egress/nft-egress.js';
-import { PodmanHost, busyboxRootfs, podmanMissing } from './fixtures/podman.js';
+import { PodmanHost, busyboxRootfs, podmanMissing } from '../src/testing/podman.js';
 
 /**
  * Containers on the overlay with a real runtime: two hosts (network namespaces on an underlay
