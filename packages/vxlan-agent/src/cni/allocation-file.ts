@@ -73,9 +73,9 @@ function isAllocation(v: unknown): v is Allocation {
 }
 
 /**
- * Writes the allocations file whole or not at all (`writeFileAtomic`, mode 0600). Writes are serialized and grouped: `save()`
- * resolves once a write that began after the call is on disk, so 100 ADDs at once cost a few
- * writes, not 100, and none is answered before its allocation is durable.
+ * Writes the allocations file whole or not at all (`writeFileAtomic`, mode 0600). Writes are
+ * serialized and grouped: `save()` resolves once a write that began after the call is on disk,
+ * so 100 ADDs at once cost a few writes, not 100, and none is answered before it is durable.
  */
 export class AllocationWriter {
   readonly #path: string;
