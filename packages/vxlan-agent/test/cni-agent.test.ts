@@ -332,3 +332,15 @@ test('a repeated ADD while the first is still being written is answered only aft
   t.like(again, { ok: true, created: false });
   t.like(await first, { ok: true, created: true });
 });
+
+test('a stateDir that does not exist yet is made (0700) at start, so the first ADD can be persisted', async (t) => {
+  const dir = tempDir(t);
+  const state = join(dir, 'var', 'lib', 'trellis');
+  const { agent, plugin, socket } = await cniAgent(dir, { stateDir: state });
+  t.teardown(() => agent.stop());
+  await settled(agent);
+  const r = await execPlugin(plugin, env('first'), netConfig(socket));
+  t.is(r.code, 0, r.stdout);
+  t.is(statSync(state).mode & 0o777, 0o700);
+  t.true(readFileSync(join(state, allocationFileName), 'utf8').includes('"first"'));
+});

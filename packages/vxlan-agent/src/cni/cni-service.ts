@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from '@trellis/runtime';
 import type { AgentNode } from '../agent-node.js';
 import type { CniConfig } from '../config/container-settings.js';
@@ -89,6 +90,8 @@ export class CniService {
   /** Installs the plugin, drops conflists of removed overlays, re-registers the tasks, follows our slices. */
   async start(): Promise<void> {
     const { config } = this.#o.loaded;
+    // Only root (the agent) reads which container holds which address.
+    await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
     const path = await installPlugin(this.#o.cni.binDir);
     await this.conflists.removeOthers(config.overlays.map((o) => o.name));
     for (const a of this.table.list()) this.#publishTask(a);
