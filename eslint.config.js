@@ -17,6 +17,8 @@ const sansIoCores = [
   'packages/routes/src/**/*.ts',
   'packages/tasks/src/**/*.ts',
   'packages/node/src/core/**/*.ts',
+  'packages/vxlan-agent/src/cni/allocation-table.ts',
+  'packages/vxlan-agent/src/egress/egress-rules.ts',
 ];
 
 const sansIoMessage = 'sans-IO core: take time as `now` and randomness from the injected Rng';

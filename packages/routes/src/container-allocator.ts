@@ -101,6 +101,37 @@ export class ContainerAllocator {
   }
 
   /**
+   * Gives `owner` exactly `address` again, as a restarted agent reloads what it handed out
+   * before. Returns false (and changes nothing) when the address is outside the half, one of
+   * its excluded addresses, held by another owner, or the owner holds another address; true
+   * when the owner now holds it (also when it already did).
+   */
+  restore(owner: string, address: string): boolean {
+    if (owner === '') throw new InvalidArgumentError('container owner must be a non-empty string');
+    const value = this.#parseAddress(address);
+    if (value === undefined || value < this.#net.base + 2n || value > this.#last) return false;
+    // Past what `allocate` could ever reach (an IPv6 half is far larger than its capacity):
+    // refused, which also bounds the walk below to `capacity` steps.
+    if (value - this.#net.base - 2n >= BigInt(this.capacity + this.#reserved.size)) return false;
+    if (this.#reserved.has(value)) return false;
+    const text = formatAddress(value, this.#net.kind);
+    const held = this.#addressOf.get(owner);
+    if (held !== undefined) return held === text;
+    if (this.#ownerOf.has(text) || this.size >= this.capacity) return false;
+    if (value >= this.#next) {
+      // Everything skipped between the cursor and the address becomes free below the cursor.
+      for (let v = this.#next; v < value; v++) if (!this.#reserved.has(v)) this.#insertFreed(v);
+      this.#next = value + 1n;
+    } else {
+      const i = this.#freed.indexOf(value);
+      if (i >= 0) this.#freed.splice(i, 1);
+    }
+    this.#ownerOf.set(text, owner);
+    this.#addressOf.set(owner, text);
+    return true;
+  }
+
+  /**
    * Frees an address, given either the address or its owner (tried in that order); returns
    * whether anything was freed. The address becomes the next one handed out if it is the lowest.
    */

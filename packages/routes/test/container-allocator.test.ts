@@ -127,3 +127,32 @@ test('the same requests give the same addresses (determinism)', (t) => {
   t.deepEqual(run(), first);
   t.is(first.length, 60 - 14);
 });
+
+test('restore gives an owner its address back; allocation then skips every restored address', (t) => {
+  const a = new ContainerAllocator('10.0.0.0/28');
+  t.true(a.restore('c', '10.0.0.6'));
+  t.true(a.restore('a', '10.0.0.3'));
+  t.true(a.restore('a', '10.0.0.3'), 'again: still held');
+  t.false(a.restore('a', '10.0.0.4'), 'the owner holds another address');
+  t.false(a.restore('b', '10.0.0.6'), 'held by another owner');
+  t.false(a.restore('b', '10.0.0.1'), 'the gateway');
+  t.false(a.restore('b', '10.0.0.15'), 'the broadcast address');
+  t.false(a.restore('b', '10.0.1.2'), 'outside the half');
+  t.deepEqual(
+    ['x', 'y', 'z', 'w'].map((o) => a.allocate(o)),
+    ['10.0.0.2', '10.0.0.4', '10.0.0.5', '10.0.0.7'],
+  );
+  t.is(a.size, 6);
+  t.true(a.release('c'));
+  t.is(a.allocate('v'), '10.0.0.6');
+});
+
+test('restore is refused when the half is full and beyond what allocate could reach', (t) => {
+  const a = new ContainerAllocator('10.0.0.0/29');
+  for (const [i, o] of ['a', 'b', 'c', 'd', 'e'].entries()) t.true(a.restore(o, `10.0.0.${i + 2}`));
+  t.false(a.restore('f', '10.0.0.6'));
+  const big = new ContainerAllocator('fd00::/64', { capacityMax: 4 });
+  t.false(big.restore('a', 'fd00::ffff'), 'far past the capacity: never walked to');
+  t.true(big.restore('a', 'fd00::5'));
+  t.deepEqual([big.allocate('b'), big.allocate('c'), big.allocate('d')], ['fd00::2', 'fd00::3', 'fd00::4']);
+});

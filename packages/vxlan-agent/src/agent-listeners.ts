@@ -10,6 +10,7 @@ import { startHttpApi, type HttpApi } from './http/http-api.js';
 import { HttpStats } from './http/http-stats.js';
 import { createMetrics } from './metrics.js';
 import type { DockerOverlays } from './docker/docker-overlays.js';
+import type { CniService } from './cni/cni-service.js';
 
 export interface AgentListeners {
   readonly http: HttpApi;
@@ -26,8 +27,9 @@ export async function startListeners(
   loaded: LoadedAgentConfig,
   kernel: AgentReconciler,
   log: Logger,
-  docker?: DockerOverlays,
+  sides: { readonly docker?: DockerOverlays | undefined; readonly cni?: CniService | undefined } = {},
 ): Promise<AgentListeners> {
+  const { docker, cni } = sides;
   const { config, underlay } = loaded;
   const dns = config.dns === undefined ? undefined : await startDns(node, config, underlay, log);
   try {
@@ -39,12 +41,13 @@ export async function startListeners(
       ...(dns === undefined ? {} : { dns }),
       ...(docker === undefined ? {} : { docker }),
       http: stats,
+      ...(cni === undefined ? {} : { cni }),
     });
     const http = await startHttpApi({
       http: config.http,
       token: loaded.httpToken,
       socketGid: loaded.socketGid,
-      source: nodeApiSource(node, metrics, kernel.reconciler, dns?.config.zone),
+      source: nodeApiSource(node, metrics, kernel.reconciler, { cni, dnsZone: dns?.config.zone }),
       agentIp: underlay.ip,
       logger: log,
       stats,

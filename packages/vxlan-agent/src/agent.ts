@@ -12,6 +12,8 @@ import { publishOwnRoutes } from './own-routes.js';
 import { vxlanOverheadIpv4 } from './planner/desired-state.js';
 import type { Reconciler, KernelExecutor } from './reconciler.js';
 import { WarmView } from './warm-view.js';
+import { CniService } from './cni/cni-service.js';
+import { EgressKeeper, type EgressDriver } from './egress/nft-egress.js';
 
 export interface Agent {
   readonly node: AgentNode;
@@ -22,6 +24,10 @@ export interface Agent {
   readonly dns: DnsServer | undefined;
   /** Docker's half of the overlays, when the config has a `docker` section. */
   readonly docker: DockerOverlays | undefined;
+  /** The CNI side (allocations, conflists, plugin), when the config has a `cni` section. */
+  readonly cni: CniService | undefined;
+  /** The egress masquerade keeper, when the agent was given a driver for it. */
+  readonly egress: EgressKeeper | undefined;
   /** Graceful: withdraw our routes, gossip the leave, stop reconciling (kernel state stays). */
   stop(): Promise<void>;
 }
@@ -31,6 +37,8 @@ export interface StartAgentOptions {
   readonly executor: KernelExecutor;
   /** How long to hold back deletions after start while tables are not warm yet. */
   readonly warmupMaxMs?: number;
+  /** Programs egress masquerade (the daemon gives `nft`); absent: no egress rules at all. */
+  readonly egress?: EgressDriver;
 }
 
 /**
@@ -48,17 +56,33 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     onComplete: () => kernel?.trigger('view complete'),
   });
   const docker = dockerOverlays(node, loaded, log);
-  let listeners: AgentListeners;
+  let listeners: AgentListeners | undefined;
+  const { cni: cniConfig, egress: egressConfig } = loaded.config;
+  const cni =
+    cniConfig === undefined
+      ? undefined
+      : new CniService({ node, loaded, cni: cniConfig, socket: loaded.config.http.socket, logger: log });
+  const egress =
+    opts.egress === undefined
+      ? undefined
+      : new EgressKeeper(loaded.config.overlays, egressConfig.masquerade, opts.egress, log);
   try {
     publishOwnRoutes(node, loaded, await opts.executor.observe(), log);
     kernel = agentReconciler(node, loaded, view, { ...opts, scheduler: realScheduler });
-    listeners = await startListeners(node, loaded, kernel, log, docker);
+    listeners = await startListeners(node, loaded, kernel, log, { docker, cni });
     // Only now: a start that fails on a listener leaves the kernel as it found it.
     kernel.start();
+    await cni?.start();
+    await egress?.start(loaded.config.resyncIntervalMs);
     docker?.start();
   } catch (error) {
-    // A port in use, no permission for port 53: undo what started, the caller reports the error.
+    // A port in use, no permission for port 53, a binDir we may not write: undo what started.
     view.stop();
+    docker?.stop();
+    egress?.stop();
+    await cni?.stop();
+    await listeners?.http.close();
+    await listeners?.dns?.close();
     await kernel?.stop();
     await node.close();
     throw error;
@@ -73,11 +97,15 @@ export async function startAgent(loaded: LoadedAgentConfig, opts: StartAgentOpti
     http,
     dns,
     docker,
+    cni,
+    egress,
     async stop() {
       // No task published after the leave: Docker's side stops first (its networks stay).
       docker?.stop();
       await node.leave();
       view.stop();
+      egress?.stop();
+      await cni?.stop();
       await reconciler.stop();
       await dns?.close();
       await http.close();

@@ -5,6 +5,8 @@ import type { DnsServer } from '@trellis/dns';
 import type { HttpStats } from './http/http-stats.js';
 import type { PlannerWarnings } from './planner-warnings.js';
 import type { Reconciler } from './reconciler.js';
+import type { CniService } from './cni/cni-service.js';
+import { cniMetrics } from './cni/cni-metrics.js';
 
 /** What the metrics read; the optional sources add their families when present. */
 export interface MetricsSources {
@@ -14,6 +16,7 @@ export interface MetricsSources {
   readonly dns?: Pick<DnsServer, 'stats'>;
   readonly http?: HttpStats;
   readonly docker?: { readonly stats: DockerStats };
+  readonly cni?: CniService;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface MetricsSources {
  * and the API's own counters at scrape time (no second bookkeeping to drift).
  */
 export function createMetrics(sources: MetricsSources): Registry {
-  const { node, reconciler, warnings, dns, http, docker } = sources;
+  const { node, reconciler, warnings, dns, http, docker, cni } = sources;
   const registry = new Registry();
   const { gauge, counter } = instruments(registry);
   gauge('trellis_members', 'Members by status', ['status'], (g) => {
@@ -74,6 +77,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   if (dns !== undefined) dnsMetrics(registry, dns);
   if (http !== undefined) httpMetrics(registry, http);
   if (docker !== undefined) dockerMetrics(registry, docker.stats);
+  if (cni !== undefined) cniMetrics(instruments(registry), cni);
   return registry;
 }
 
@@ -81,7 +85,7 @@ function numbers(r: Partial<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(r).filter((e): e is [string, number] => e[1] !== undefined));
 }
 
-type Instruments = ReturnType<typeof instruments>;
+export type Instruments = ReturnType<typeof instruments>;
 
 function dockerMetrics(registry: Registry, d: DockerStats): void {
   const { gauge, counter }: Instruments = instruments(registry);
@@ -106,7 +110,7 @@ function dockerMetrics(registry: Registry, d: DockerStats): void {
 }
 
 /** Gauges and counters that read their values at scrape time. */
-function instruments(registry: Registry) {
+export function instruments(registry: Registry) {
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
       name,

@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { startAgent } from '../agent.js';
 import { loadAgentConfig, type LoadedAgentConfig } from '../config/load-config.js';
 import { NetlinkExecutor } from '../executor/netlink-executor.js';
+import { nftDriver } from '../egress/nft-egress.js';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
 
 interface RunOptions {
@@ -51,7 +52,7 @@ async function run(opts: RunOptions): Promise<number> {
   }
   try {
     await ipForwarding(executor, loaded.config.enableIpForwarding, log);
-    const agent = await startAgent(loaded, { logger: log, executor });
+    const agent = await startAgent(loaded, { logger: log, executor, egress: nftDriver });
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));

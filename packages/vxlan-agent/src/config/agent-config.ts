@@ -5,21 +5,17 @@ import { idLengthMax, isValidId } from '@trellis/membership';
 import { isUnicastUnderlay, parseOverlays, parseRoutesConfig, type Overlay } from '@trellis/routes';
 import { parseSwimConfig } from '@trellis/swim';
 import { parseTasksConfig } from '@trellis/tasks';
-import { parseDnsConfig, type DnsConfig, type DnsConfigInput } from '@trellis/dns';
+import { nested, parseDnsSection, type AgentDnsConfig } from './dns-section.js';
+import { parseContainerSettings, type ContainerSettings } from './container-settings.js';
 import { parseHostPort } from './host-port.js';
 import { parseHttpConfig, type HttpConfig } from './http-config.js';
 import { parseIdentitySetting, type IdentitySetting } from './identity-config.js';
 import { parseVtep, type VtepOverrides } from './vtep-config.js';
 
-/** DNS settings; `host` undefined means the underlay IP, resolved at start. */
-/** DNS settings; `host` (the underlay IP) and `rrlExempt` (the overlays) default at start. */
-export type AgentDnsConfig = Omit<DnsConfig, 'host' | 'rrlExempt'> & {
-  readonly host: string | undefined;
-  readonly rrlExempt: readonly string[] | undefined;
-};
+export type { AgentDnsConfig } from './dns-section.js';
 
 /** The daemon's JSON config, validated; see the package README for every field. */
-export interface AgentConfig {
+export interface AgentConfig extends ContainerSettings {
   readonly nodeId: string;
   readonly bind: string;
   readonly advertise: string | undefined;
@@ -87,6 +83,9 @@ const known = new Set([
   'tasks',
   'dns',
   'docker',
+  'stateDir',
+  'cni',
+  'egress',
 ]);
 
 /** Bound into every encrypted packet's associated data (see @trellis/node's wire config). */
@@ -117,8 +116,9 @@ export function collectAgentConfig(input: unknown, p: ConfigProblems): AgentConf
   const gossip = gossipSettings(c, r, p);
   const host = hostSettings(c, r, p);
   const service = serviceSettings(c, r, p);
+  const containers = parseContainerSettings(c, p);
   if (p.count > before || gossip === undefined || host === undefined) return undefined;
-  return Object.freeze({ ...gossip, ...host, ...service });
+  return Object.freeze({ ...gossip, ...host, ...service, ...containers });
 }
 
 type Reader = ReturnType<typeof reader>;
@@ -223,32 +223,6 @@ function serviceSettings(c: Record<string, unknown>, r: Reader, p: ConfigProblem
   const dns = parseDnsSection(c.dns, p);
   const docker = parseDockerSection(c.docker, p);
   return { http, resyncIntervalMs, logLevel, routes, tasks, dns, docker };
-}
-
-/** Runs a package's own config parser and files its problems under `prefix`. */
-function nested(prefix: string, parse: () => unknown, p: ConfigProblems): void {
-  try {
-    parse();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) p.add(`${prefix}.${problem.path}`, problem.message);
-  }
-}
-
-/** Without a `host`, DNS listens on the underlay IP: the address agents' resolvers are given. */
-function parseDnsSection(v: unknown, p: ConfigProblems): AgentDnsConfig | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    p.add('dns', `must be an object (its settings, {} for the defaults), got ${describe(v)}`);
-    return undefined;
-  }
-  const input = v as DnsConfigInput;
-  let parsed: DnsConfig | undefined;
-  // 127.0.0.1 stands in for the underlay IP, which is only known at start.
-  nested('dns', () => (parsed = parseDnsConfig({ host: '127.0.0.1', ...input })), p);
-  return parsed === undefined
-    ? undefined
-    : Object.freeze({ ...parsed, host: input.host, rrlExempt: input.rrlExempt });
 }
 
 export function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['underlay'] | undefined {

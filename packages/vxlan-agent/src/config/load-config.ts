@@ -12,6 +12,8 @@ import { loadKeyringFile } from './keyring-file.js';
 import { loadTokenFile } from './token-file.js';
 import { checkLocalListen, localAddresses } from './local-addresses.js';
 import { resolveUnderlay, UnderlayError, type Underlay } from './underlay.js';
+import { loadAllocations } from '../cni/allocation-file.js';
+import type { Allocation } from '../cni/allocation-table.js';
 
 /** A config with everything it names read and checked: what the agent starts from. */
 export interface LoadedAgentConfig {
@@ -25,6 +27,8 @@ export interface LoadedAgentConfig {
   readonly httpToken: string | undefined;
   /** The group the API socket is given; undefined: the agent's own. */
   readonly socketGid: number | undefined;
+  /** The CNI allocations a previous run persisted (none without a `cni` section). */
+  readonly cniAllocations?: readonly Allocation[];
 }
 
 const what = 'trellis-agent config';
@@ -71,6 +75,7 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
     checkLocalListen(p.list, 'http.listen', config.http.listen, local);
     checkLocalListen(p.list, 'dns.host', config.dns?.host, local);
   }
+  const cniAllocations = config?.cni === undefined ? [] : await loadAllocations(config.stateDir, p);
   const spec = parseUnderlay(raw.underlay, new ConfigProblems());
   const underlay = spec === undefined ? undefined : await underlayOf(spec, config?.underlayMtu, p);
   p.throwIfAny(what);
@@ -81,6 +86,7 @@ export async function loadAgentConfig(file: string): Promise<LoadedAgentConfig> 
     underlay: underlay!,
     httpToken,
     socketGid,
+    cniAllocations,
   };
 }
 

@@ -1,6 +1,7 @@
 import { json, problem, type Reply } from './reply.js';
 import type { ApiSource } from './api-source.js';
 import { statusPageAsset } from './status-page.js';
+import { cniRoutes } from './cni-routes.js';
 import { decodeTaskId, taskInput } from './task-registration.js';
 
 /** A parsed request as the routes see it: authorization is done, the body not yet read. */
@@ -19,6 +20,8 @@ const reads = 'GET, HEAD';
  * The API: views of the members, the converged routes, the overlays, the tasks and the status;
  * task registration for the container runtime's hooks (`PUT`/`DELETE /v1/tasks/<id>`);
  * Prometheus metrics; and the status page (`/`, its script and style, and `/v1/overview`).
+ * task registration for the container runtime's hooks (`PUT`/`DELETE /v1/tasks/<id>`); the
+ * CNI plugin's allocations (`/v1/cni/...`, see cni-routes.ts); and Prometheus metrics.
  */
 export function apiRoutes(
   source: ApiSource,
@@ -36,7 +39,9 @@ export function apiRoutes(
       return { status: 200, type: m.contentType, body: m.body };
     },
   };
+  const cni = cniRoutes(source.cni, Date.now);
   return async (req) => {
+    if (req.path.startsWith('/v1/cni/')) return cni(req);
     if (req.path.startsWith('/v1/tasks/'))
       return task(req, decodeTaskId(req.path.slice('/v1/tasks/'.length)));
     const asset = statusPageAsset(req.path);

@@ -3,6 +3,7 @@ import type { TaskEntry, TaskInput } from '@trellis/tasks';
 import type { Registry } from 'prom-client';
 import type { Reconciler } from '../reconciler.js';
 import { readOverview, type Overview } from './overview.js';
+import type { CniService } from '../cni/cni-service.js';
 
 /** How the kernel follows the converged tables: what `trellis-agent status` shows. */
 export interface KernelSync {
@@ -48,17 +49,21 @@ export interface ApiSource {
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
   /** What the status page shows, read at one instant. */
   overview(): Promise<Overview>;
+  /** The CNI side, when the config has a `cni` section. */
+  readonly cni?: CniService;
 }
 
-/** `dnsZone`: the zone the agent's DNS server serves, so that the status page names each task. */
+/** Extras: the CNI side, and the DNS zone (so that the status page names each task). */
 export function nodeApiSource(
   node: AgentNode,
   registry: Registry,
   reconciler?: Reconciler,
-  dnsZone?: string,
+  extras: { readonly cni?: CniService | undefined; readonly dnsZone?: string | undefined } = {},
 ): ApiSource {
+  const { cni, dnsZone } = extras;
   const routesOf = (name: string) => node.stores.routes.table(name);
   const source: ApiSource = {
+    ...(cni === undefined ? {} : { cni }),
     selfId: node.id,
     status: () => ({
       node: node.id,

@@ -55,6 +55,11 @@ export class ConnectionLimit {
     else state.idle.push(f);
   }
 
+  /** Whether `socket` has a request whose response is not finished. */
+  busy(socket: Socket): boolean {
+    return (this.#open.get(socket)?.inFlight ?? 0) > 0;
+  }
+
   get size(): number {
     return this.#open.size;
   }

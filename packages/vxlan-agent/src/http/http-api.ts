@@ -103,10 +103,13 @@ function createApiServer(http: HttpConfig, stats: HttpStats, name: ListenerName)
     connectionsCheckingInterval: Math.min(1000, http.headersTimeoutMs),
     maxHeaderSize: 16 * 1024,
   });
-  // A connection that sends nothing at all is closed after the idle timeout as well.
-  server.setTimeout(http.idleTimeoutMs);
   const limit = new ConnectionLimit(http.connectionsMax, stats, name);
   limit.attach(server);
+  // A connection that sends nothing at all is closed after the idle timeout as well; one whose
+  // answer is still being made is not idle (a CNI ADD waits for its fsync, seconds on a busy disk).
+  server.setTimeout(http.idleTimeoutMs, (socket: Socket) => {
+    if (!limit.busy(socket)) socket.destroy();
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const status = clientErrorStatus(error.code);
     stats.reject(

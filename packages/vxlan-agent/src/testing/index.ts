@@ -10,3 +10,4 @@ export {
   tcpEcho,
   type LinkInfo,
 } from './overlay-checks.js';
+export { PodmanHost, busyboxRootfs, podmanMissing, type RunResult } from './podman.js';

@@ -1,0 +1,28 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { conflist } from '../src/cni/conflist.js';
+import { defaultCniConfig } from '../src/config/container-settings.js';
+
+const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+
+test('the README conflist is what the agent writes for dcos with the default DNS', (t) => {
+  const block = /<!-- conflist: test\/cni-readme\.test\.ts -->\s*```json\n([\s\S]*?)```/.exec(readme)?.[1];
+  t.truthy(block);
+  const written = conflist({
+    overlay: 'dcos',
+    mtu: 1450,
+    socket: '/run/trellis/agent.sock',
+    framework: 'cni',
+    half: '9.0.3.0/25',
+    dns: { nameservers: ['10.0.0.17'], search: ['dcos.thisdcos.directory'] },
+  });
+  t.deepEqual(JSON.parse(block!), written);
+});
+
+test('the README config table lists every cni setting there is, and egress.masquerade', (t) => {
+  const cni = [...readme.matchAll(/^\| `cni\.([A-Za-z]+)` \|/gm)].map((m) => m[1]).sort();
+  t.deepEqual(cni, Object.keys(defaultCniConfig).sort());
+  t.regex(readme, /^\| `egress\.masquerade` \|.*\| `true` \|$/m);
+  t.regex(readme, /^\| `stateDir` \|.*\| `\/var\/lib\/trellis` \|$/m);
+});
