@@ -7,7 +7,7 @@ import { defaultCniConfig } from '../src/config/container-settings.js';
 const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 
 test('the README conflist is what the agent writes for dcos with the default DNS', (t) => {
-  const block = /<!-- conflist: test\/cni-readme\.test\.ts -->\s*```json\n([\s\S]*?)```/.exec(readme)?.[1];
+  const block = /<!-- checked: test\/cni-readme\.test\.ts -->\s*```json\n([\s\S]*?)```/.exec(readme)?.[1];
   t.truthy(block);
   const written = conflist({
     overlay: 'dcos',

@@ -3,7 +3,8 @@
  * JavaScript block is a file a test runs (`<!-- example: <path> -->` just before it, the file's
  * content equal to the block) or says it is not run (`<!-- sketch -->`); a JSON block is an agent
  * config the agent's parser accepts, or a sketch; shell blocks are commands and untagged or
- * `text` blocks are output, both allowed as they are. Anything else must be marked a sketch.
+ * `text` blocks are output, both allowed as they are; a block a test reads from the README and
+ * checks says so (`<!-- checked: <test> -->`). Anything else must be marked a sketch.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -66,6 +67,8 @@ function problemOf(file: string, block: FencedBlock, ctx: CheckContext): string 
   const sketch = block.marker !== undefined && /^<!--\s*sketch\b/.test(block.marker);
   if (shellLangs.has(block.lang) || outputLangs.has(block.lang)) return undefined;
   if (sketch) return undefined;
+  const checked = checkedProblem(file, block);
+  if (checked !== 'unmarked') return checked;
   if (scriptLangs.has(block.lang)) return exampleProblem(file, block, ctx);
   if (block.lang === 'json') {
     try {
@@ -76,6 +79,19 @@ function problemOf(file: string, block: FencedBlock, ctx: CheckContext): string 
     }
   }
   return `a ${block.lang} block must be marked <!-- sketch -->`;
+}
+
+/**
+ * `<!-- checked: <test file> -->`: a block that is not an example to run or an agent config (a
+ * CNI conflist, say) but that a test reads from the README and checks against the code.
+ */
+function checkedProblem(file: string, block: FencedBlock): string | undefined | 'unmarked' {
+  const path = /^<!--\s*checked:\s*(\S+)\s*-->$/.exec(block.marker ?? '')?.[1];
+  if (path === undefined) return 'unmarked';
+  const test = resolve(dirname(file), path);
+  if (!existsSync(test)) return `${path} does not exist`;
+  if (!readFileSync(test, 'utf8').includes('README.md')) return `${path} does not read the README`;
+  return undefined;
 }
 
 function exampleProblem(file: string, block: FencedBlock, ctx: CheckContext): string | undefined {
