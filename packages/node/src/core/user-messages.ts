@@ -95,7 +95,9 @@ export class UserMessages {
 
   constructor(deps: UserMessagesDeps) {
     this.#d = deps;
-    this.#seen = new LRUCache<string, true>({ max: deps.config.dedupMax });
+    // Bounded by size, not `max`: with `max` lru-cache preallocates its slots (1.4 MB per node at
+    // the default 65,536), which is most of a 5,000-node simulation's heap.
+    this.#seen = new LRUCache<string, true>({ maxSize: deps.config.dedupMax, sizeCalculation: () => 1 });
   }
 
   /** Queues a broadcast of `payload` under `topic`. Throws on a bad topic or an oversized payload. */

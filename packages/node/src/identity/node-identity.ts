@@ -47,7 +47,8 @@ export class NodeIdentity implements RecordSigning {
   readonly #cas: KeyObject[];
   readonly #allow: ReadonlyMap<string, string> | undefined;
   readonly #admitted = new Map<string, Admitted>();
-  readonly #verified = new LRUCache<string, boolean>({ max: verifiedMax });
+  // Bounded by size, not `max`, which would preallocate every slot (1.4 MB per node) up front.
+  readonly #verified = new LRUCache<string, boolean>({ maxSize: verifiedMax, sizeCalculation: () => 1 });
 
   constructor(id: string, opts: IdentityOptions) {
     this.#key = opts.privateKey;
