@@ -22,16 +22,9 @@ export interface DigestView {
   versionOf(key: string): EntryHash | undefined;
 }
 
-interface Slot {
-  readonly bucket: number;
-  // The version as two numbers, not an array: one object less per entry and replica.
-  readonly versionHi: number;
-  readonly versionLo: number;
-  // What the entry adds to its bucket's lanes: a hash of (key, version), so that two replicas
-  // that hold the same versions under swapped keys still disagree.
-  readonly hi: number;
-  readonly lo: number;
-}
+/** Columns per slot in `#words`: bucket, hi, lo, next and previous slot in the bucket. */
+const W = 5;
+const none = 0xffff_ffff;
 
 /**
  * A digest of a key -> version-hash map for anti-entropy, generic so the route store can reuse
@@ -40,13 +33,21 @@ interface Slot {
  * change. Sums are order-independent, so replicas that hold the same entries agree bit for bit
  * however they got there, and removal is a subtraction. The root is the same sums over all
  * entries, so equal replicas finish anti-entropy after one comparison whatever their size.
+ *
+ * Every replica holds one entry per member and record, so entries live in typed-array columns
+ * indexed by a slot number (a bucket's entries are a linked list through them), not in an
+ * object and a per-bucket Set each: about 115 B an entry instead of 210.
  */
 export class DigestIndex implements DigestView {
   readonly bucketCount: number;
   readonly #mask: number;
   readonly #lanes: Uint32Array; // [count, hi, lo] per bucket; Uint32Array wraps mod 2^32
-  readonly #keys: Set<string>[];
-  readonly #slots = new Map<string, Slot>();
+  readonly #heads: Uint32Array; // first slot of each bucket, or `none`
+  readonly #slotOf = new Map<string, number>();
+  #keys: (string | undefined)[] = [];
+  #words = new Uint32Array(0);
+  #versions = new Float64Array(0); // [hi, lo] per slot: as given, so versionOf returns them exactly
+  readonly #free: number[] = [];
   #rootHi = 0;
   #rootLo = 0;
 
@@ -58,11 +59,11 @@ export class DigestIndex implements DigestView {
     this.bucketCount = bucketCount;
     this.#mask = bucketCount - 1;
     this.#lanes = new Uint32Array(bucketCount * 3);
-    this.#keys = Array.from({ length: bucketCount }, () => new Set<string>());
+    this.#heads = new Uint32Array(bucketCount).fill(none);
   }
 
   get size(): number {
-    return this.#slots.size;
+    return this.#slotOf.size;
   }
 
   bucketOf(key: string): number {
@@ -70,33 +71,39 @@ export class DigestIndex implements DigestView {
   }
 
   versionOf(key: string): EntryHash | undefined {
-    const slot = this.#slots.get(key);
-    return slot === undefined ? undefined : [slot.versionHi, slot.versionLo];
+    const s = this.#slotOf.get(key);
+    return s === undefined ? undefined : [this.#versions[2 * s]!, this.#versions[2 * s + 1]!];
   }
 
   /** Inserts or replaces the version of `key`. */
   set(key: string, version: EntryHash): void {
-    const old = this.#slots.get(key);
-    if (old !== undefined && old.versionHi === version[0] && old.versionLo === version[1]) return;
-    if (old !== undefined) this.#remove(key, old);
-    const bucket = old?.bucket ?? this.bucketOf(key);
-    const [hi, lo] = new Hash64(0x64696765).string(key).word(version[0]).word(version[1]).digest();
-    const slot: Slot = { bucket, versionHi: version[0], versionLo: version[1], hi, lo };
-    this.#slots.set(key, slot);
-    this.#keys[bucket]!.add(key);
-    this.#add(bucket, 1, hi, lo);
+    const [vHi, vLo] = version;
+    let s = this.#slotOf.get(key);
+    if (s !== undefined && this.#versions[2 * s] === vHi && this.#versions[2 * s + 1] === vLo) return;
+    if (s === undefined) s = this.#insert(key);
+    else this.#contribute(s, -1);
+    const [hi, lo] = new Hash64(0x64696765).string(key).word(vHi).word(vLo).digest();
+    this.#versions[2 * s] = vHi;
+    this.#versions[2 * s + 1] = vLo;
+    this.#words[W * s + 1] = hi;
+    this.#words[W * s + 2] = lo;
+    this.#contribute(s, 1);
   }
 
   /** Removes `key`; returns whether it was present. */
   delete(key: string): boolean {
-    const old = this.#slots.get(key);
-    if (old === undefined) return false;
-    this.#remove(key, old);
+    const s = this.#slotOf.get(key);
+    if (s === undefined) return false;
+    this.#contribute(s, -1);
+    this.#unlink(s);
+    this.#slotOf.delete(key);
+    this.#keys[s] = undefined;
+    this.#free.push(s);
     return true;
   }
 
   root(): DigestRoot {
-    return [this.bucketCount, this.#slots.size, this.#rootHi >>> 0, this.#rootLo >>> 0];
+    return [this.bucketCount, this.#slotOf.size, this.#rootHi >>> 0, this.#rootLo >>> 0];
   }
 
   buckets(): BucketAggregates {
@@ -106,25 +113,60 @@ export class DigestIndex implements DigestView {
   entries(buckets: readonly number[]): DigestEntry[] {
     const out: DigestEntry[] = [];
     for (const b of new Set(buckets)) {
-      const keys = Number.isInteger(b) ? this.#keys[b] : undefined;
-      if (keys === undefined) continue;
-      for (const key of keys) {
-        const slot = this.#slots.get(key)!;
-        out.push([key, slot.versionHi, slot.versionLo]);
-      }
+      if (!Number.isInteger(b) || b < 0 || b >= this.bucketCount) continue;
+      for (let s = this.#heads[b]!; s !== none; s = this.#words[W * s + 3]!)
+        out.push([this.#keys[s]!, this.#versions[2 * s]!, this.#versions[2 * s + 1]!]);
     }
     return out.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   }
 
-  #remove(key: string, slot: Slot): void {
-    this.#slots.delete(key);
-    this.#keys[slot.bucket]!.delete(key);
-    this.#add(slot.bucket, -1, -slot.hi, -slot.lo);
+  /** A slot for a new key, linked at the head of its bucket. */
+  #insert(key: string): number {
+    const s = this.#free.pop() ?? this.#grow();
+    const bucket = this.bucketOf(key);
+    this.#slotOf.set(key, s);
+    this.#keys[s] = key;
+    const w = this.#words;
+    const head = this.#heads[bucket]!;
+    w[W * s] = bucket;
+    w[W * s + 3] = head;
+    w[W * s + 4] = none;
+    if (head !== none) w[W * head + 4] = s;
+    this.#heads[bucket] = s;
+    return s;
   }
 
-  #add(bucket: number, count: number, hi: number, lo: number): void {
-    const i = bucket * 3;
-    this.#lanes[i] = this.#lanes[i]! + count;
+  #unlink(s: number): void {
+    const w = this.#words;
+    const [next, prev] = [w[W * s + 3]!, w[W * s + 4]!];
+    if (prev === none) this.#heads[w[W * s]!] = next;
+    else w[W * prev + 3] = next;
+    if (next !== none) w[W * next + 4] = prev;
+  }
+
+  /** A fresh slot number, doubling the columns when they are full. */
+  #grow(): number {
+    const s = this.#keys.length;
+    if (W * (s + 1) > this.#words.length) {
+      const cap = Math.max(8, 2 * s);
+      const words = new Uint32Array(W * cap);
+      words.set(this.#words);
+      this.#words = words;
+      const versions = new Float64Array(2 * cap);
+      versions.set(this.#versions);
+      this.#versions = versions;
+    }
+    this.#keys.push(undefined);
+    return s;
+  }
+
+  /** Adds (sign 1) or takes away (-1) slot `s`'s contribution to its bucket and the root. */
+  #contribute(s: number, sign: 1 | -1): void {
+    const w = this.#words;
+    const i = w[W * s]! * 3;
+    const hi = sign * w[W * s + 1]!;
+    const lo = sign * w[W * s + 2]!;
+    this.#lanes[i] = this.#lanes[i]! + sign;
     this.#lanes[i + 1] = this.#lanes[i + 1]! + hi;
     this.#lanes[i + 2] = this.#lanes[i + 2]! + lo;
     this.#rootHi = (this.#rootHi + hi) | 0;

@@ -34,6 +34,7 @@ const examples = [
   ['kv-example.ts', '../../../kv/README.md'],
   ['routes-example.ts', '../../../routes/README.md'],
   ['tasks-example.ts', '../../../tasks/README.md'],
+  ['sim-example.ts', '../../README.md'],
 ] as const;
 
 for (const [file, readme] of examples) {
@@ -80,4 +81,11 @@ test.serial('the tasks example publishes a task every agent sees', async (t) => 
     { id: 'web.7f3a', name: 'web', agent: 'b', networks: [{ name: 'dcos', ipv4: '9.0.3.2' }] },
   ]);
   t.is(lines.length, 1);
+});
+
+test.serial('the simulator example detects a crash on a five-node cluster', async (t) => {
+  t.deepEqual(await run('sim-example.ts'), [
+    ['alive everywhere:', ['n0', 'n1', 'n2', 'n3', 'n4']],
+    ['n3 dead everywhere after', 5530, 'virtual ms'],
+  ]);
 });

@@ -68,7 +68,7 @@ function problemOf(file: string, block: FencedBlock, ctx: CheckContext): string 
   if (shellLangs.has(block.lang) || outputLangs.has(block.lang)) return undefined;
   if (sketch) return undefined;
   const checked = checkedProblem(file, block);
-  if (checked !== 'unmarked') return checked;
+  if (checked !== undefined) return checked.problem;
   if (scriptLangs.has(block.lang)) return exampleProblem(file, block, ctx);
   if (block.lang === 'json') {
     try {
@@ -85,13 +85,14 @@ function problemOf(file: string, block: FencedBlock, ctx: CheckContext): string 
  * `<!-- checked: <test file> -->`: a block that is not an example to run or an agent config (a
  * CNI conflist, say) but that a test reads from the README and checks against the code.
  */
-function checkedProblem(file: string, block: FencedBlock): string | undefined | 'unmarked' {
+function checkedProblem(file: string, block: FencedBlock): { problem: string | undefined } | undefined {
   const path = /^<!--\s*checked:\s*(\S+)\s*-->$/.exec(block.marker ?? '')?.[1];
-  if (path === undefined) return 'unmarked';
+  if (path === undefined) return undefined;
   const test = resolve(dirname(file), path);
-  if (!existsSync(test)) return `${path} does not exist`;
-  if (!readFileSync(test, 'utf8').includes('README.md')) return `${path} does not read the README`;
-  return undefined;
+  if (!existsSync(test)) return { problem: `${path} does not exist` };
+  if (!readFileSync(test, 'utf8').includes('README.md'))
+    return { problem: `${path} does not read the README` };
+  return { problem: undefined };
 }
 
 function exampleProblem(file: string, block: FencedBlock, ctx: CheckContext): string | undefined {
