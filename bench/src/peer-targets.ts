@@ -13,6 +13,7 @@ export type Metric =
   | 'broadcast.max'
   | 'broadcast.missed'
   | 'broadcast.bytesPerReceiver'
+  | 'fail.suspected'
   | 'fail.first'
   | 'fail.median'
   | 'fail.max'
@@ -24,8 +25,8 @@ export interface MetricSpec {
   readonly unit: string;
   /** `ratio`: ours / memberlist's must be at most `max`; `zero`: ours must be 0 in every run. */
   readonly target?: { readonly kind: 'ratio'; readonly max: number } | { readonly kind: 'zero' };
-  /** The implementations set against memberlist for this metric. */
-  readonly impls: readonly string[];
+  /** Which implementations are set against memberlist for this metric. */
+  readonly impls: (impl: string) => boolean;
   readonly value: (l: ResultLine) => number | undefined;
 }
 
@@ -35,7 +36,10 @@ const ms = (l: ResultLine, k: string) => num((l.ms as Obj)?.[k]);
 /** Times of a scenario that missed some node are no time: that run failed. */
 const whenAllHeard = (l: ResultLine, k: string) => (l.missed === 0 ? ms(l, k) : undefined);
 
-const trellis = ['trellis'];
+const trellis = (impl: string) => impl === 'trellis';
+const joining = (impl: string) => impl === 'trellis' || impl === 'trellis+identity';
+/** `trellis+mult<k>`: trellis at other suspicion multipliers (4: memberlist's), when the run has them. */
+const failing = (impl: string) => impl === 'trellis' || impl.startsWith('trellis+mult');
 
 /** Issue 16: join in half memberlist's time (issue 12: with identity on too), detection in half. */
 export const metrics: Readonly<Record<Metric, MetricSpec>> = {
@@ -43,13 +47,13 @@ export const metrics: Readonly<Record<Metric, MetricSpec>> = {
     scenario: 'join',
     unit: 'ms',
     target: { kind: 'ratio', max: 0.5 },
-    impls: ['trellis', 'trellis+identity'],
+    impls: joining,
     value: (l) => ms(l, 'converge'),
   },
   'join.bytesPerNode': {
     scenario: 'join',
     unit: 'B',
-    impls: ['trellis', 'trellis+identity'],
+    impls: joining,
     value: (l) => num(l.bytesPerNode),
   },
   'steady.bytes': {
@@ -85,26 +89,34 @@ export const metrics: Readonly<Record<Metric, MetricSpec>> = {
     impls: trellis,
     value: (l) => num((l.bytes as Obj)?.perReceiver),
   },
-  'fail.first': { scenario: 'fail', unit: 'ms', impls: trellis, value: (l) => whenAllHeard(l, 'first') },
-  'fail.median': { scenario: 'fail', unit: 'ms', impls: trellis, value: (l) => whenAllHeard(l, 'median') },
+  // When the victim's first prober suspected it (probe, probe timeout, indirect probes): where
+  // detection time goes before the suspicion timeout.
+  'fail.suspected': {
+    scenario: 'fail',
+    unit: 'ms',
+    impls: failing,
+    value: (l) => num(((l.suspected as Obj)?.ms as Obj)?.first),
+  },
+  'fail.first': { scenario: 'fail', unit: 'ms', impls: failing, value: (l) => whenAllHeard(l, 'first') },
+  'fail.median': { scenario: 'fail', unit: 'ms', impls: failing, value: (l) => whenAllHeard(l, 'median') },
   'fail.max': {
     scenario: 'fail',
     unit: 'ms',
     target: { kind: 'ratio', max: 0.5 },
-    impls: trellis,
+    impls: failing,
     value: (l) => whenAllHeard(l, 'max'),
   },
   'churn.falseDeaths': {
     scenario: 'churn-fp',
     unit: 'nodes',
     target: { kind: 'zero' },
-    impls: trellis,
+    impls: failing,
     value: (l) => num((l.falseDeaths as Obj)?.load),
   },
   'churn.suspicions': {
     scenario: 'churn-fp',
     unit: 'under load',
-    impls: trellis,
+    impls: failing,
     value: (l) => num((l.suspicions as Obj)?.load),
   },
 };

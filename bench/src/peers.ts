@@ -8,12 +8,13 @@
  * the chart and bench/README.md's peers section come from this run's lines.
  *
  * Usage: node bench/dist/src/peers.js [--quick] [--sizes=16,64] [--reps=3] [--profiles=lan]
- * [--no-churn] [--no-identity] [--check]. `--check`: build the peer, say what would run, stop.
+ * [--no-churn] [--no-identity] [--mult=4,1] [--check]. `--mult`: also trellis at these suspicion
+ * multipliers (join, fail, churn-fp). `--check`: build the peer, say what would run, stop.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { renderCharts } from './charts.js';
-import { runIdentityJoin } from './peer-identity-join.js';
+import { runVariant, variantSwim, type Variant } from './peer-variants.js';
 import { buildMemberlistHarness, type Harness } from './peer-harness.js';
 import { runMemberlist } from './peer-memberlist-run.js';
 import { rewritePeersSection } from './peer-report.js';
@@ -31,9 +32,13 @@ export interface PeersOptions {
   readonly profiles?: readonly Profile[];
   readonly churn?: boolean;
   readonly identity?: boolean;
+  /** Also trellis at these suspicion multipliers (4 is memberlist's): `trellis+mult<k>` rows. */
+  readonly mults?: readonly number[];
 }
 
-export function peersPlan(o: PeersOptions): Plan & { readonly identity: boolean } {
+type PeersPlan = Plan & { readonly variants: readonly Variant[] };
+
+export function peersPlan(o: PeersOptions): PeersPlan {
   const base = planFor(o.quick);
   return {
     ...base,
@@ -41,7 +46,10 @@ export function peersPlan(o: PeersOptions): Plan & { readonly identity: boolean 
     ...(o.sizes === undefined ? {} : { sizes: o.sizes }),
     ...(o.reps === undefined ? {} : { reps: o.reps }),
     churn: o.churn ?? base.churn,
-    identity: o.identity ?? true,
+    variants: [
+      ...(o.identity === false ? [] : (['trellis+identity'] as const)),
+      ...(o.mults ?? []).map((k) => `trellis+mult${k}` as const),
+    ],
   };
 }
 
@@ -52,7 +60,7 @@ export const aloneMessage = (h: Extract<Harness, { ok: false }>): string =>
 type Step = (say: (m: string) => void) => Promise<ResultLine[]>;
 
 /** The steps of one size and repetition, memberlist first on odd repetitions. */
-function clusterSteps(key: RunKey, plan: Plan & { identity: boolean }, harness: Harness): Step[] {
+function clusterSteps(key: RunKey, plan: PeersPlan, harness: Harness): Step[] {
   const ours: Step = (say) => runCluster(key, plan, say);
   const theirs: Step = async (say) => {
     if (!harness.ok) return [];
@@ -62,12 +70,20 @@ function clusterSteps(key: RunKey, plan: Plan & { identity: boolean }, harness: 
       say(`${l.scenario} memberlist ${describeRun(key)}: ${JSON.stringify(l.ms ?? l.bytes ?? l.error)}`);
     return lines;
   };
-  const identity: Step[] = plan.identity ? [(say) => runIdentityJoin(key, plan, say).then((l) => [l])] : [];
-  return [...(key.rep % 2 === 1 ? [theirs, ours] : [ours, theirs]), ...identity];
+  const variants = plan.variants.map(
+    (v): Step =>
+      (say) =>
+        runVariant(v, key, plan, say),
+  );
+  return [...(key.rep % 2 === 1 ? [theirs, ours] : [ours, theirs]), ...variants];
 }
 
-function churnSteps(key: RunKey, plan: Plan, harness: Harness): Step[] {
+function churnSteps(key: RunKey, plan: PeersPlan, harness: Harness): Step[] {
   const ours: Step = async (say) => [await runChurn(key, plan, say)];
+  const variants = plan.variants.flatMap((impl): Step[] => {
+    const swim = variantSwim(impl);
+    return swim === undefined ? [] : [async (say) => [await runChurn(key, plan, say, { impl, swim })]];
+  });
   const theirs: Step = async (say) => {
     if (!harness.ok) return [];
     const lines = await runMemberlist(harness.binary, key, plan, { kind: 'churn' });
@@ -75,7 +91,7 @@ function churnSteps(key: RunKey, plan: Plan, harness: Harness): Step[] {
       say(`churn-fp memberlist ${describeRun(key)}: ${JSON.stringify(l.falseDeaths ?? l.error)}`);
     return lines;
   };
-  return key.rep % 2 === 1 ? [theirs, ours] : [ours, theirs];
+  return [...(key.rep % 2 === 1 ? [theirs, ours] : [ours, theirs]), ...variants];
 }
 
 /** Runs the whole plan; returns this run's lines (already appended to the results file). */
@@ -116,7 +132,9 @@ function parseArgs(argv: readonly string[]): PeersOptions & { check: boolean } {
   const sizes = value('sizes')?.split(',').map(Number);
   const reps = value('reps') === undefined ? undefined : Number(value('reps'));
   const profiles = value('profiles')?.split(',');
+  const mults = value('mult')?.split(',').map(Number);
   const problems = [
+    ...(mults?.some((k) => !Number.isInteger(k) || k < 1 || k > 64) ? ['--mult: integers 1..64'] : []),
     ...(sizes?.some((n) => !Number.isInteger(n) || n < 2 || n > 512) ? ['--sizes: integers 2..512'] : []),
     ...(reps !== undefined && !(Number.isInteger(reps) && reps >= 1) ? ['--reps: an integer >= 1'] : []),
     ...(profiles?.some((p) => p !== 'lan' && p !== 'local') ? ['--profiles: lan, local'] : []),
@@ -130,6 +148,7 @@ function parseArgs(argv: readonly string[]): PeersOptions & { check: boolean } {
     ...(profiles === undefined ? {} : { profiles: profiles as Profile[] }),
     ...(argv.includes('--no-churn') ? { churn: false } : {}),
     ...(argv.includes('--no-identity') ? { identity: false } : {}),
+    ...(mults === undefined ? {} : { mults }),
   };
 }
 

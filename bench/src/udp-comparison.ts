@@ -79,8 +79,10 @@ export function comparisons(lines: readonly ResultLine[]): Comparison[] {
     );
     for (const key of keys) {
       const group = these.filter((l) => `${String(l.profile)}/${String(l.n)}` === key);
-      for (const impl of m.impls)
-        if (group.some((l) => l.impl === impl)) out.push(compareOne(metric, group, impl));
+      const impls = [...new Set(group.map((l) => l.impl))].filter((i) => i !== peerImpl && m.impls(i));
+      // trellis first, then its variants.
+      impls.sort((a, b) => (a === 'trellis' ? -1 : b === 'trellis' ? 1 : a.localeCompare(b)));
+      for (const impl of impls) out.push(compareOne(metric, group, impl));
     }
   }
   return out;

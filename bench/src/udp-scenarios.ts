@@ -138,7 +138,7 @@ async function runBroadcast(c: Cluster, plan: Plan, idleRate: number): Promise<R
  * suspected, the probe and suspicion counters over the wait, and the highest local-health
  * (awareness) score seen, which stretches probe intervals when timers fire late.
  */
-async function runFail(c: Cluster, plan: Plan): Promise<Record<string, unknown>> {
+export async function runFail(c: Cluster, plan: Plan): Promise<Record<string, unknown>> {
   const victimIndex = c.n - 1;
   const victim = c.peers[victimIndex]!;
   const others = c.peers.filter((_, i) => i !== victimIndex);
