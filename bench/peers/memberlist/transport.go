@@ -88,13 +88,17 @@ func (t *countingTransport) DialAddressTimeout(a memberlist.Address, timeout tim
 	return &countingConn{Conn: conn, stats: t.stats}, nil
 }
 
+// Shutdown closes the listeners first and stops forwarding after: NetTransport's accept loop
+// blocks on its unbuffered stream channel, and waits for that loop to end, so a connection
+// accepted during shutdown must still be forwarded (memberlist reads until the transport is down).
 func (t *countingTransport) Shutdown() error {
+	err := t.NetTransport.Shutdown()
 	select {
 	case <-t.done:
 	default:
 		close(t.done)
 	}
-	return t.NetTransport.Shutdown()
+	return err
 }
 
 // countingConn counts a stream's written bytes, and the stream once, at its first write.
