@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { ResultLine } from './results.js';
 import { rewriteReadme } from './report.js';
 import { comparisonTable } from './udp-comparison.js';
+import { detectionTable } from './peer-detection.js';
 
 export function peersSection(
   lines: readonly ResultLine[],
@@ -27,6 +28,12 @@ export function peersSection(
     '```',
     '',
     'ours: median over repetitions (worst for targets of 0); ratio: median over repetitions of ours / memberlist in the same repetition; spread: min-max of those ratios; runs: repetitions with a figure (a scenario that missed a node has none).',
+    '',
+    '#### Where detection time goes (fail)',
+    '',
+    'Medians over the repetitions; the phases are defined in `src/peer-detection.ts`.',
+    '',
+    detectionTable(these),
     ...chart,
     '',
   ].join('\n');
