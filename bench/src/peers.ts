@@ -9,7 +9,8 @@
  *
  * Usage: node bench/dist/src/peers.js [--quick] [--sizes=16,64] [--reps=3] [--profiles=lan]
  * [--no-churn] [--no-identity] [--mult=4,1] [--check]. `--mult`: also trellis at these suspicion
- * multipliers (join, fail, churn-fp). `--check`: build the peer, say what would run, stop.
+ * multipliers (join, fail, churn-fp). `--check`: build the peer, say what would run, stop. `--report`: only re-render the chart and the
+ * README's peers section from the newest run in today's results file.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -18,8 +19,8 @@ import { runVariant, variantSwim, type Variant } from './peer-variants.js';
 import { buildMemberlistHarness, type Harness } from './peer-harness.js';
 import { runMemberlist } from './peer-memberlist-run.js';
 import { rewritePeersSection } from './peer-report.js';
-import { resultsFileFor, type ResultLine } from './results.js';
-import { comparisonTable } from './udp-comparison.js';
+import { readResults, resultsFileFor, type ResultLine } from './results.js';
+import { comparisonTable, latestPeersRun } from './udp-comparison.js';
 import { runChurn } from './udp-churn.js';
 import { planFor, type Plan, type Profile } from './udp-plan.js';
 import { describeRun, loopDelay, reappendMissing, type RunKey } from './udp-result-line.js';
@@ -127,7 +128,7 @@ export async function runPeers(
   return { lines, harness, run };
 }
 
-function parseArgs(argv: readonly string[]): PeersOptions & { check: boolean } {
+function parseArgs(argv: readonly string[]): PeersOptions & { check: boolean; report: boolean } {
   const value = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const sizes = value('sizes')?.split(',').map(Number);
   const reps = value('reps') === undefined ? undefined : Number(value('reps'));
@@ -143,6 +144,7 @@ function parseArgs(argv: readonly string[]): PeersOptions & { check: boolean } {
   return {
     quick: argv.includes('--quick'),
     check: argv.includes('--check'),
+    report: argv.includes('--report'),
     ...(sizes === undefined ? {} : { sizes }),
     ...(reps === undefined ? {} : { reps }),
     ...(profiles === undefined ? {} : { profiles: profiles as Profile[] }),
@@ -157,6 +159,17 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const say = (m: string) =>
     process.stderr.write(`[peers ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
+  if (opts.report) {
+    // Re-render the chart and the README's peers section from the newest run in today's file.
+    const file = resultsFileFor();
+    const lines = latestPeersRun(readResults(file).lines);
+    const run = lines[0]?.run;
+    if (typeof run !== 'string') throw new Error(`no peers run in ${file}`);
+    console.log(comparisonTable(lines));
+    rewritePeersSection(lines, run, file, await renderCharts(lines));
+    say(`bench/README.md peers section rewritten from run ${run}`);
+    return 0;
+  }
   if (opts.check) {
     const h = await buildMemberlistHarness();
     const plan = peersPlan(opts);

@@ -62,8 +62,12 @@ function compareOne(metric: Metric, lines: readonly ResultLine[], impl: string):
     runs: [ours!.size, runs] as const,
     ours: agg([...ours!.values()]),
     theirs: agg([...theirs!.values()]),
-    ratio: median(ratios),
-    spread: ratios.length > 0 ? ([Math.min(...ratios), Math.max(...ratios)] as const) : undefined,
+    // A count that must be 0 has no meaningful ratio.
+    ratio: m.target?.kind === 'zero' ? undefined : median(ratios),
+    spread:
+      m.target?.kind !== 'zero' && ratios.length > 0
+        ? ([Math.min(...ratios), Math.max(...ratios)] as const)
+        : undefined,
   };
   return { ...c, met: judge(metric, c, ours!.size < runs) };
 }

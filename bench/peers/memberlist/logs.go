@@ -48,6 +48,13 @@ func (l *logCounters) resetSuspected() map[string]bool {
 	return old
 }
 
+// forget drops what is known of member's suspicions: the next one starts its clock.
+func (l *logCounters) forget(member string) {
+	l.mu.Lock()
+	delete(l.probeSuspects, member)
+	l.mu.Unlock()
+}
+
 func (l *logCounters) firstSuspected(member string) (time.Time, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
