@@ -9,22 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { median } from './delay-spread.js';
 import { latestResultsFile, readResults, resultsDir, type ResultLine } from './results.js';
+import { latestPeersRun } from './udp-comparison.js';
 
 type Row = Record<string, string | number>;
-
-/** Memberlist's published LAN figures (the issue's table), for the real-UDP chart. */
-const memberlistLan: readonly [number, string, number][] = [
-  [16, 'join converge', 390],
-  [64, 'join converge', 1300],
-  [128, 'join converge', 3200],
-  [16, 'fail max', 7100],
-  [64, 'fail max', 9900],
-  [128, 'fail max', 10_900],
-  [16, 'broadcast max', 220],
-  [64, 'broadcast max', 660],
-  [128, 'broadcast max', 810],
-];
 
 async function render(spec: TopLevelSpec, name: string): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -111,6 +100,10 @@ function timesVsN(lines: readonly ResultLine[], scenarios: readonly string[], re
   return values;
 }
 
+/**
+ * Real UDP, LAN: the median over repetitions of each implementation's figure, memberlist's from
+ * its rows of the same run (the lines given are one run's; see `latestPeersRun`).
+ */
 function udpValues(lines: readonly ResultLine[]): Row[] {
   const values: Row[] = [];
   const pick: [string, string, string][] = [
@@ -119,21 +112,19 @@ function udpValues(lines: readonly ResultLine[]): Row[] {
     ['broadcast', 'max', 'broadcast max'],
   ];
   for (const [scenario, field, series] of pick) {
-    const byN = new Map<number, number[]>();
+    const byKey = new Map<string, { n: number; impl: string; xs: number[] }>();
     for (const l of lines) {
       const v = (l.ms as Record<string, unknown> | undefined)?.[field];
       if (l.scenario !== scenario || (l.profile ?? 'lan') !== 'lan' || typeof v !== 'number') continue;
-      const xs = byN.get(l.n as number) ?? [];
-      xs.push(v);
-      byN.set(l.n as number, xs);
+      if (scenario !== 'join' && l.missed !== 0) continue;
+      const key = `${l.impl}/${String(l.n)}`;
+      const e = byKey.get(key) ?? { n: l.n as number, impl: l.impl, xs: [] };
+      e.xs.push(v);
+      byKey.set(key, e);
     }
-    for (const [n, xs] of byN) {
-      xs.sort((a, b) => a - b);
-      values.push({ n, v: xs[Math.floor(xs.length / 2)]! / 1000, series, kind: 'trellis (median)' });
-    }
+    for (const { n, impl, xs } of byKey.values())
+      values.push({ n, v: median(xs)! / 1000, series, kind: impl });
   }
-  if (values.length === 0) return values;
-  for (const [n, series, ms] of memberlistLan) values.push({ n, v: ms / 1000, series, kind: 'memberlist' });
   return values;
 }
 
@@ -173,7 +164,12 @@ export async function renderCharts(lines: readonly ResultLine[]): Promise<string
       'sim-bytes-vs-n.svg',
     ],
     [
-      lineSpec('Real UDP on loopback (LAN): trellis vs memberlist', 'seconds', udpValues(lines), true),
+      lineSpec(
+        'Real UDP on loopback (LAN): trellis beside memberlist, one run (medians)',
+        'seconds',
+        udpValues(latestPeersRun(lines)),
+        true,
+      ),
       'udp-vs-memberlist.svg',
     ],
   ];

@@ -21,7 +21,7 @@ import { runJoin } from './udp-scenarios.js';
 const later = Date.UTC(2100, 0, 1);
 
 /** A cluster CA that certifies every id it is asked for. */
-function testCa(): (id: string) => NodeIdentity {
+export function testCa(): (id: string) => NodeIdentity {
   const ca = generateKeyPair();
   const keys = new Map<string, KeyPair>();
   return (id) => {

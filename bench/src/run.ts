@@ -1,6 +1,6 @@
 /**
- * `npm run bench` (full) and `npm run bench:quick` (`--quick`): the real-UDP suite against
- * memberlist, the simulated scale suite, the Lifeguard false-positive suite, then the charts and
+ * `npm run bench` (full) and `npm run bench:quick` (`--quick`): the real-UDP suite beside
+ * memberlist (the peers run, `peers.ts`: both interleaved in this invocation), the simulated scale suite, the Lifeguard false-positive suite, then the charts and
  * the generated section of bench/README.md. `--only=udp,sim,lifeguard,report` runs a subset;
  * the report always reads the whole results file, so earlier suites' figures stay in it.
  */
@@ -10,7 +10,9 @@ import { renderCharts } from './charts.js';
 import { resultsSection, rewriteReadme } from './report.js';
 import { formatLifeguardTable, runLifeguard } from './sim-lifeguard.js';
 import { formatSimTable, runSimConvergence } from './sim-convergence.js';
-import { comparisonTable, runUdpConvergence } from './udp-convergence.js';
+import { rewritePeersSection } from './peer-report.js';
+import { runPeers } from './peers.js';
+import { comparisonTable, latestPeersRun } from './udp-comparison.js';
 
 type Suite = 'udp' | 'sim' | 'lifeguard' | 'report';
 const suites: readonly Suite[] = ['udp', 'sim', 'lifeguard', 'report'];
@@ -45,9 +47,12 @@ async function runSuite(suite: Suite, body: (say: (m: string) => void) => Promis
 }
 
 let udpLines: ResultLine[] = [];
+let udpRun: string | undefined;
 log('bench', `${quick ? 'quick' : 'full'} run: ${selected.join(', ')}; results in ${file}`);
 await runSuite('udp', async (say) => {
-  udpLines = await runUdpConvergence({ quick, onProgress: say });
+  const peers = await runPeers({ quick }, say);
+  udpLines = peers.lines;
+  udpRun = peers.run;
   console.log(comparisonTable(udpLines));
 });
 await runSuite('sim', async (say) => {
@@ -61,11 +66,13 @@ await runSuite('report', async (say) => {
   say(`${lines.length} result lines (${skipped} unreadable)`);
   const charts = await renderCharts(lines);
   say(`charts: ${charts.join(', ')}`);
-  const udp =
-    udpLines.length > 0
-      ? udpLines
-      : lines.filter((l) => ['join', 'fail', 'broadcast', 'steady', 'churn-fp'].includes(l.scenario));
-  rewriteReadme(resultsSection(lines, file, charts, udp.length > 0 ? comparisonTable(udp) : undefined));
-  say('bench/README.md results section rewritten');
+  rewriteReadme(resultsSection(lines, file, charts));
+  // The peers table comes from one run's rows: this invocation's, or the file's newest run.
+  const udp = udpLines.length > 0 ? udpLines : latestPeersRun(lines);
+  const run = udpRun ?? (udp[0]?.run as string | undefined);
+  if (run !== undefined) rewritePeersSection(udp, run, file, charts);
+  say(
+    `bench/README.md results section rewritten${run === undefined ? '' : `, peers section from run ${run}`}`,
+  );
 });
 log('bench', `finished in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

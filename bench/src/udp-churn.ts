@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import type { SwimConfig } from '@trellis/swim';
 import { appendResult, type ResultLine } from './results.js';
 import { Cluster, closeDeadlineMs, drained, waitUntil } from './udp-cluster.js';
 import type { Plan } from './udp-plan.js';
@@ -104,8 +105,14 @@ async function churnPhases(
   };
 }
 
-export async function runChurn(key: RunKey, plan: Plan, say: (msg: string) => void): Promise<ResultLine> {
-  const c = new Cluster(key.profile, key.n, `churn-${key.profile}r${key.rep}`);
+/** `variant`: a trellis variant of the peers run (its impl name and failure-detector overrides). */
+export async function runChurn(
+  key: RunKey,
+  plan: Plan,
+  say: (msg: string) => void,
+  variant?: { readonly impl: string; readonly swim: Partial<SwimConfig> },
+): Promise<ResultLine> {
+  const c = new Cluster(key.profile, key.n, `churn-${key.profile}r${key.rep}`, undefined, variant?.swim);
   let fields: Record<string, unknown>;
   loopDelay.reset();
   try {
@@ -123,10 +130,15 @@ export async function runChurn(key: RunKey, plan: Plan, say: (msg: string) => vo
   } finally {
     if (!(await c.close())) say(`close churn-fp ${describeRun(key)}: not all nodes closed in time`);
   }
-  const l = line(key, 'churn-fp', fields);
+  const l = line(
+    key,
+    'churn-fp',
+    variant === undefined ? fields : { ...fields, swim: variant.swim },
+    variant?.impl,
+  );
   appendResult(l);
   say(
-    `churn-fp ${describeRun(key)}: ${JSON.stringify({ falseDeaths: fields.falseDeaths, suspicions: fields.suspicions })}`,
+    `churn-fp ${variant?.impl ?? 'trellis'} ${describeRun(key)}: ${JSON.stringify({ falseDeaths: fields.falseDeaths, suspicions: fields.suspicions })}`,
   );
   return l;
 }

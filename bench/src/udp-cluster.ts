@@ -14,6 +14,7 @@ import {
 import { parseOverlays, routeStore, type RoutesApi } from '@trellis/routes';
 import { taskStore, type TasksApi } from '@trellis/tasks';
 import { Rng, silentLogger, type RecordSigning } from '@trellis/runtime';
+import type { SwimConfig } from '@trellis/swim';
 import type { Profile } from './udp-plan.js';
 
 /** A peer runs what an agent runs: membership, the route store, the task store. */
@@ -48,7 +49,12 @@ interface Peer {
  * replies (push-pull answers) that the node's driver does not count, and `steady` must see all
  * bytes a node sends.
  */
-async function startPeer(id: string, profile: Profile, signing?: RecordSigning): Promise<Peer> {
+async function startPeer(
+  id: string,
+  profile: Profile,
+  signing?: RecordSigning,
+  swim?: Partial<SwimConfig>,
+): Promise<Peer> {
   const transport = await createUdpTransport({ bindHost: host, bindPort: 0 });
   try {
     const codec = new WireCodec({ label: '' });
@@ -63,6 +69,7 @@ async function startPeer(id: string, profile: Profile, signing?: RecordSigning):
       // Every node on loopback: their underlays are too.
       stores: { routes: routeStore({ overlays, config: { loopbackUnderlay: true } }), tasks: taskStore() },
       ...(signing === undefined ? {} : { signing }),
+      ...(swim === undefined ? {} : { config: swim }),
       logger: silentLogger,
       envelopeReserveBytes: codec.overheadBytes,
       transport,
@@ -91,12 +98,14 @@ export class Cluster {
     readonly tag: string,
     /** With identity on: each node's signing (its key, certificate and trust), by id. */
     readonly identity?: (id: string) => RecordSigning,
+    /** Overrides of the profile's failure-detector settings (the peers run's same-multiplier variant). */
+    readonly swim?: Partial<SwimConfig>,
   ) {}
 
   async add(): Promise<Peer> {
     const index = this.peers.length;
     const id = `${this.tag}-${String(index).padStart(3, '0')}`;
-    const peer = await startPeer(id, this.profile, this.identity?.(id));
+    const peer = await startPeer(id, this.profile, this.identity?.(id), this.swim);
     this.peers.push(peer);
     peer.node.on('member', (e) => this.#observe(index, peer, e));
     return peer;

@@ -1,63 +1,135 @@
-/** Our figures against memberlist's: the table `bench:convergence` prints and the README shows. */
+/**
+ * trellis beside memberlist, from the rows of one run: per metric, profile, N and implementation,
+ * our median over the repetitions, memberlist's, and the ratio with its spread. Repetitions are
+ * paired (rep r of trellis ran right before or after rep r of memberlist), so the ratio is taken
+ * per repetition: the median of those ratios, and their min-max. A drift of the machine between
+ * repetitions moves both sides of a pair alike.
+ */
 import type { ResultLine } from './results.js';
 import { median } from './delay-spread.js';
-import { memberlistReference, metrics, type Metric } from './memberlist-reference.js';
-import type { Profile } from './udp-plan.js';
+import { describeTarget, metrics, type Metric } from './peer-targets.js';
 
-/** The trellis figure for one metric of one run line, if it has it. */
-function figure(l: ResultLine, metric: Metric): number | undefined {
-  const ms = l.ms as Record<string, number | undefined> | undefined;
-  switch (metric) {
-    case 'join.converge':
-      return l.scenario === 'join' ? ms?.converge : undefined;
-    case 'fail.max':
-      return l.scenario === 'fail' && l.missed === 0 ? ms?.max : undefined;
-    case 'broadcast.max':
-      return l.scenario === 'broadcast' && l.missed === 0 ? ms?.max : undefined;
-    case 'broadcast.missed':
-      return l.scenario === 'broadcast' ? (l.missed as number | undefined) : undefined;
-    case 'steady.bytes':
-      return l.scenario === 'steady'
-        ? (l.bytes as { perNodePerSec: number } | undefined)?.perNodePerSec
-        : undefined;
-    case 'churn.falseDeaths':
-      return l.scenario === 'churn-fp' ? (l.falseDeaths as { load: number } | undefined)?.load : undefined;
-  }
+export const peerImpl = 'memberlist';
+
+export interface Comparison {
+  readonly metric: Metric;
+  readonly profile: string;
+  readonly n: number;
+  readonly impl: string;
+  /** Repetitions with a figure, of those run. */
+  readonly runs: readonly [number, number];
+  readonly ours: number | undefined;
+  readonly theirs: number | undefined;
+  readonly ratio: number | undefined;
+  readonly spread: readonly [number, number] | undefined;
+  readonly met: 'yes' | 'NO' | 'NO (failed runs)' | 'no peer' | '-';
 }
 
-/** Per metric, profile and N: our median over the repetitions, the reference, the ratio, the verdict. */
-export function comparisonTable(lines: readonly ResultLine[]): string {
-  const rows = [['metric', 'profile', 'n', 'runs', 'trellis', 'memberlist', 'ratio', 'target', 'met']];
+const pairKey = (l: ResultLine): string => `${String(l.run)}/${String(l.rep)}`;
+
+function judge(metric: Metric, c: Omit<Comparison, 'met'>, failed: boolean): Comparison['met'] {
+  const target = metrics[metric].target;
+  if (target === undefined) return '-';
+  if (failed || c.ours === undefined) return 'NO (failed runs)';
+  if (target.kind === 'zero') return c.ours === 0 ? 'yes' : 'NO';
+  if (c.ratio === undefined) return 'no peer';
+  return c.ratio <= target.max ? 'yes' : 'NO';
+}
+
+function compareOne(metric: Metric, lines: readonly ResultLine[], impl: string): Comparison {
+  const m = metrics[metric];
+  const [ours, theirs] = [impl, peerImpl].map((who) => {
+    const byRep = new Map<string, number>();
+    for (const l of lines) {
+      const v = l.impl === who ? m.value(l) : undefined;
+      if (v !== undefined) byRep.set(pairKey(l), v);
+    }
+    return byRep;
+  });
+  const runs = lines.filter((l) => l.impl === impl).length;
+  const ratios = [...ours!]
+    .map(([k, v]) => [v, theirs!.get(k)] as const)
+    .filter((p): p is readonly [number, number] => p[1] !== undefined && p[1] > 0)
+    .map(([a, b]) => a / b);
+  // Zero targets must hold in every run: show the worst.
+  const agg = (xs: number[]) =>
+    m.target?.kind === 'zero' ? (xs.length > 0 ? Math.max(...xs) : undefined) : median(xs);
+  const c = {
+    metric,
+    profile: String(lines[0]?.profile),
+    n: Number(lines[0]?.n),
+    impl,
+    runs: [ours!.size, runs] as const,
+    ours: agg([...ours!.values()]),
+    theirs: agg([...theirs!.values()]),
+    // A count that must be 0 has no meaningful ratio.
+    ratio: m.target?.kind === 'zero' ? undefined : median(ratios),
+    spread:
+      m.target?.kind !== 'zero' && ratios.length > 0
+        ? ([Math.min(...ratios), Math.max(...ratios)] as const)
+        : undefined,
+  };
+  return { ...c, met: judge(metric, c, ours!.size < runs) };
+}
+
+/** Every comparison the lines allow, in metric order, then profile and N. */
+export function comparisons(lines: readonly ResultLine[]): Comparison[] {
+  const out: Comparison[] = [];
   for (const metric of Object.keys(metrics) as Metric[]) {
     const m = metrics[metric];
-    const runs = lines.filter((l) => l.scenario === m.scenario);
-    const keys = [...new Set(runs.map((l) => `${String(l.profile)}/${String(l.n)}`))];
+    const these = lines.filter((l) => l.scenario === m.scenario);
+    const keys = [...new Set(these.map((l) => `${String(l.profile)}/${String(l.n)}`))].sort((a, b) =>
+      a.localeCompare(b, 'en', { numeric: true }),
+    );
     for (const key of keys) {
-      const [profile, n] = [key.split('/')[0] as Profile, Number(key.split('/')[1])];
-      const these = runs.filter((l) => l.profile === profile && l.n === n);
-      const values = these.map((l) => figure(l, metric)).filter((v) => v !== undefined);
-      const failed = these.length - values.length;
-      // Absolute targets (no miss, no false death) must hold in every run: show the worst.
-      const ours = m.absolute ? (values.length > 0 ? Math.max(...values) : undefined) : median(values);
-      const ref = memberlistReference.find(
-        (r) => r.profile === profile && r.n === n && r.metric === metric,
-      )?.value;
-      const judged = ref !== undefined || m.absolute;
-      const met =
-        ours === undefined || failed > 0 ? 'NO (failed runs)' : m.met(ours, ref ?? 0) ? 'yes' : 'NO';
-      rows.push([
-        `${metric} (${m.unit})`,
-        profile,
-        String(n),
-        `${values.length}/${these.length}`,
-        ours === undefined ? '-' : String(Math.round(ours * 10) / 10),
-        ref === undefined ? '-' : String(ref),
-        ours === undefined || ref === undefined || ref === 0 ? '-' : (ours / ref).toFixed(2),
-        judged ? m.target : 'no ref',
-        judged ? met : '-',
-      ]);
+      const group = these.filter((l) => `${String(l.profile)}/${String(l.n)}` === key);
+      const impls = [...new Set(group.map((l) => l.impl))].filter((i) => i !== peerImpl && m.impls(i));
+      // trellis first, then its variants.
+      impls.sort((a, b) => (a === 'trellis' ? -1 : b === 'trellis' ? 1 : a.localeCompare(b)));
+      for (const impl of impls) out.push(compareOne(metric, group, impl));
     }
   }
+  return out;
+}
+
+const fmt = (v: number | undefined): string => (v === undefined ? '-' : String(Math.round(v * 10) / 10));
+
+/** The table `bench:peers` prints and the README shows. */
+export function comparisonTable(lines: readonly ResultLine[]): string {
+  const rows = [
+    ['metric', 'profile', 'n', 'impl', 'runs', 'ours', 'memberlist', 'ratio', 'spread', 'target', 'met'],
+  ];
+  for (const c of comparisons(lines))
+    rows.push([
+      `${c.metric} (${metrics[c.metric].unit})`,
+      c.profile,
+      String(c.n),
+      c.impl,
+      `${c.runs[0]}/${c.runs[1]}`,
+      fmt(c.ours),
+      fmt(c.theirs),
+      c.ratio === undefined ? '-' : c.ratio.toFixed(2),
+      c.spread === undefined ? '-' : `${c.spread[0].toFixed(2)}-${c.spread[1].toFixed(2)}`,
+      describeTarget(metrics[c.metric]),
+      c.met,
+    ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The lines of the newest run (by `run` id) that has real-UDP rows; older runs are not mixed in. */
+export function latestPeersRun(lines: readonly ResultLine[]): ResultLine[] {
+  const udp = new Set(['join', 'steady', 'broadcast', 'fail', 'churn-fp']);
+  const runs = lines
+    .filter((l) => udp.has(l.scenario) && typeof l.run === 'string')
+    .map((l) => l.run as string);
+  const latest = runs.sort().at(-1);
+  return latest === undefined ? [] : lines.filter((l) => l.run === latest && udp.has(l.scenario));
 }

@@ -1,7 +1,7 @@
 /**
- * Convergence on real UDP: N trellis nodes in one process, each with its own UDP and TCP socket
- * on 127.0.0.1, run through memberlist's scenarios and set against memberlist 0.2.2 measured on
- * this machine with the same definitions:
+ * Convergence on real UDP, trellis alone: N trellis nodes in one process, each with its own UDP
+ * and TCP socket on 127.0.0.1, run through memberlist's scenarios with memberlist's definitions
+ * (`peers.ts` runs memberlist beside it in the same invocation; this file is the trellis half):
  *
  * - `join`: start N nodes, each joins node 0 right after it starts; `ms.converge` runs from the
  *   last join call until every node lists N alive members.
@@ -26,7 +26,6 @@ import { describeRun, loopDelay, reappendMissing } from './udp-result-line.js';
 import { runCluster } from './udp-scenarios.js';
 
 export { comparisonTable } from './udp-comparison.js';
-export { memberlistReference, type ReferenceFigure } from './memberlist-reference.js';
 
 /** Which part of the plan to run (default: all of it); for re-running one part by hand. */
 export interface Subset {
@@ -43,7 +42,7 @@ export async function runUdpConvergence(opts: {
 }): Promise<ResultLine[]> {
   const plan = { ...planFor(opts.quick), ...opts.only };
   const start = performance.now();
-  const runId = new Date().toISOString();
+  const run = new Date().toISOString();
   const say = (msg: string): void =>
     opts.onProgress(`[${((performance.now() - start) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
   const out: ResultLine[] = [];
@@ -52,13 +51,13 @@ export async function runUdpConvergence(opts: {
     for (const profile of plan.profiles) {
       for (const n of plan.sizes) {
         for (let rep = 1; rep <= plan.reps; rep++) {
-          const key = { profile, n, rep, quick: plan.quick, runId };
+          const key = { profile, n, rep, quick: plan.quick, run };
           say(`cluster ${describeRun(key)}: starting`);
           out.push(...(await runCluster(key, plan, say)));
         }
       }
       for (let rep = 1; plan.churn && rep <= plan.reps; rep++) {
-        const key = { profile, n: plan.churnN, rep, quick: plan.quick, runId };
+        const key = { profile, n: plan.churnN, rep, quick: plan.quick, run };
         say(`churn-fp ${describeRun(key)}: starting`);
         out.push(await runChurn(key, plan, say));
       }

@@ -10,7 +10,7 @@ export interface RunKey {
   readonly rep: number;
   readonly quick: boolean;
   /** When the whole benchmark started: groups the lines of one run in the append-only file. */
-  readonly runId: string;
+  readonly run: string;
 }
 
 /**
@@ -31,9 +31,15 @@ function loopDelayMs(): { p50: number; p99: number; max: number } {
   return out;
 }
 
-export function line(key: RunKey, scenario: string, fields: Record<string, unknown>): ResultLine {
+/** `impl` names what ran: `trellis`, or `trellis+identity` for a cluster with identity on. */
+export function line(
+  key: RunKey,
+  scenario: string,
+  fields: Record<string, unknown>,
+  impl = 'trellis',
+): ResultLine {
   return {
-    impl: 'trellis',
+    impl,
     ...key,
     scenario,
     ...fields,
@@ -49,7 +55,7 @@ export const describeRun = (k: RunKey): string => `n=${k.n} ${k.profile} rep ${k
  * lines of this run that are gone are appended again, marked `reappended`.
  */
 export function reappendMissing(lines: readonly ResultLine[]): number {
-  const key = (l: ResultLine): string => JSON.stringify([l.runId, l.scenario, l.profile, l.n, l.rep]);
+  const key = (l: ResultLine): string => JSON.stringify([l.run, l.impl, l.scenario, l.profile, l.n, l.rep]);
   let present = new Set<string>();
   try {
     present = new Set(readResults(resultsFileFor()).lines.map(key));

@@ -15,10 +15,40 @@ export async function runJoin(c: Cluster, plan: Plan): Promise<Record<string, un
   const lastJoin = performance.now();
   const ok = await waitUntil(() => c.convergedAt !== undefined, plan.joinDeadlineMs, 10);
   const notFull = c.peers.filter((p) => p.alive < c.n).length;
+  // Everything every node sent from the first start until convergence was seen, per node.
+  const bytes = c.peers.reduce((sum, p) => sum + p.transport.stats().bytesOut, 0);
   return {
     ms: { converge: ok ? round(c.convergedAt! - lastJoin) : undefined, start: round(lastJoin - t0) },
     timedOut: !ok,
+    bytesPerNode: Math.round(bytes / c.n),
+    aliveMin: Math.min(...c.peers.map((p) => p.alive)),
     ...(ok ? {} : { nodesMissingMembers: notFull }),
+  };
+}
+
+const sentBytes = (c: Cluster): number => c.peers.reduce((sum, p) => sum + p.transport.stats().bytesOut, 0);
+
+/**
+ * What one broadcast cost: every byte the cluster sent from the publish until every receiver held
+ * the record and every queue was empty, less what the cluster sends idle in as long (steady's
+ * mean), per receiver. The window stops at 2.5 s at the latest: the claim settles at 3 s and
+ * gossips a second version, which is the claim protocol's cost, not the broadcast's.
+ */
+async function broadcastCost(
+  c: Cluster,
+  since: { t0: number; bytes: number },
+  idleBytesPerNodePerSec: number,
+): Promise<Record<string, unknown>> {
+  const drainedBy = await waitUntil(() => drained(c), Math.max(0, since.t0 + 2500 - performance.now()), 5);
+  const windowMs = performance.now() - since.t0;
+  const sent = sentBytes(c) - since.bytes;
+  const idle = (idleBytesPerNodePerSec * c.n * windowMs) / 1000;
+  return {
+    windowMs: Math.round(windowMs),
+    drained: drainedBy,
+    sent,
+    idleInWindow: Math.round(idle),
+    perReceiver: Math.round((Math.max(0, sent - idle) / (c.n - 1)) * 10) / 10,
   };
 }
 
@@ -56,7 +86,7 @@ async function runSteady(c: Cluster, plan: Plan): Promise<Record<string, unknown
  * (settleMs, 3 s, then a digest sync and a second, settled version gossiped): that is the claim
  * protocol's latency, reported beside it as `settled`, not the dissemination time.
  */
-async function runBroadcast(c: Cluster, plan: Plan): Promise<Record<string, unknown>> {
+async function runBroadcast(c: Cluster, plan: Plan, idleRate: number): Promise<Record<string, unknown>> {
   const origin = c.peers[0]!;
   const owner = origin.node.id;
   const receivers = c.peers.slice(1);
@@ -77,10 +107,12 @@ async function runBroadcast(c: Cluster, plan: Plan): Promise<Record<string, unkn
     return arrived.size === receivers.length;
   };
   try {
+    const bytesBefore = sentBytes(c);
     t0 = performance.now();
     origin.node.stores.routes.publish(overlayName, { underlayIp: host });
     const record = origin.node.stores.routes.record(overlayName, owner);
     const allArrived = await waitUntil(poll, plan.broadcastDeadlineMs, 2);
+    const bytes = await broadcastCost(c, { t0, bytes: bytesBefore }, idleRate);
     const left = plan.settledDeadlineMs - (performance.now() - t0);
     const allSettled = await waitUntil(() => settled.size === receivers.length, Math.max(0, left), 20);
     return {
@@ -94,6 +126,7 @@ async function runBroadcast(c: Cluster, plan: Plan): Promise<Record<string, unkn
       },
       recordBytes:
         record === undefined ? undefined : new WireCodec().encodeDatagrams([record]).packets[0]?.length,
+      bytes,
     };
   } finally {
     for (const off of unsubscribe) off();
@@ -105,7 +138,7 @@ async function runBroadcast(c: Cluster, plan: Plan): Promise<Record<string, unkn
  * suspected, the probe and suspicion counters over the wait, and the highest local-health
  * (awareness) score seen, which stretches probe intervals when timers fire late.
  */
-async function runFail(c: Cluster, plan: Plan): Promise<Record<string, unknown>> {
+export async function runFail(c: Cluster, plan: Plan): Promise<Record<string, unknown>> {
   const victimIndex = c.n - 1;
   const victim = c.peers[victimIndex]!;
   const others = c.peers.filter((_, i) => i !== victimIndex);
@@ -175,8 +208,10 @@ export async function runCluster(key: RunKey, plan: Plan, say: (msg: string) => 
       for (const s of ['steady', 'broadcast', 'fail']) emit(s, { skipped: 'join did not converge' });
       return out;
     }
-    emit('steady', await runSteady(c, plan));
-    emit('broadcast', await runBroadcast(c, plan));
+    const steady = await runSteady(c, plan);
+    emit('steady', steady);
+    const idleRate = (steady.bytes as { perNodePerSec: number }).perNodePerSec;
+    emit('broadcast', await runBroadcast(c, plan, idleRate));
     emit('fail', await runFail(c, plan));
   } catch (error) {
     say(
