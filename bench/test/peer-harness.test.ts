@@ -20,7 +20,7 @@ const peersJs = fileURLToPath(new URL('../src/peers.js', import.meta.url));
 const go = await buildMemberlistHarness({ outDir: mkdtempSync(join(tmpdir(), 'trellis-peer-test-')) });
 
 (go.ok ? test : test.skip)(
-  'the memberlist harness joins 4 nodes and detects a crash, in result lines',
+  'the memberlist harness joins 6 nodes and detects a crash, in result lines',
   async (t) => {
     if (!go.ok) return;
     const plan = {
@@ -30,7 +30,7 @@ const go = await buildMemberlistHarness({ outDir: mkdtempSync(join(tmpdir(), 'tr
       steadyMs: 1000,
       failDeadlineMs: 20_000,
     };
-    const key = { profile: 'local' as const, n: 4, rep: 1, quick: true, run: 'peer-harness-test' };
+    const key = { profile: 'lan' as const, n: 6, rep: 1, quick: true, run: 'peer-harness-test' };
     try {
       const lines = await runMemberlist(go.binary, key, plan, { kind: 'cluster' }, { append: false });
       const by = (s: string) => lines.find((l) => l.scenario === s);
@@ -40,14 +40,18 @@ const go = await buildMemberlistHarness({ outDir: mkdtempSync(join(tmpdir(), 'tr
         JSON.stringify(lines.find((l) => l.scenario === 'error')),
       );
       for (const l of lines)
-        t.like(l, { impl: 'memberlist', n: 4, profile: 'local', run: 'peer-harness-test' });
-      t.like(by('join'), { timedOut: false, aliveMin: 4 });
+        t.like(l, { impl: 'memberlist', n: 6, profile: 'lan', run: 'peer-harness-test' });
+      t.like(by('join'), { timedOut: false, aliveMin: 6 });
       t.is(typeof (by('join')!.ms as { converge?: unknown }).converge, 'number');
       t.true((by('join')!.bytesPerNode as number) > 0);
       t.true((by('steady')!.bytes as { perNodePerSec: number }).perNodePerSec > 0);
       t.like(by('broadcast'), { missed: 0, timedOut: false });
-      t.like(by('fail'), { missed: 0, timedOut: false, victim: 'local4r1-003' });
-      t.true((by('fail')!.ms as { max: number }).max > 0);
+      // Someone marked the victim dead; how many did within 20 s depends on the machine's load
+      // (memberlist waits up to 6x its suspicion floor without confirmations), so that is not asserted.
+      const fail = by('fail')!;
+      t.like(fail, { victim: 'lan6r1-005' });
+      t.true(((fail.ms as { first?: number }).first ?? 0) > 0, JSON.stringify(fail));
+      t.is(fail.timedOut, (fail.missed as number) > 0);
     } finally {
       rmSync(join(go.binary, '..'), { recursive: true, force: true });
     }
