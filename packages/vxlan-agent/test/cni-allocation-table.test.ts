@@ -1,4 +1,8 @@
 import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AllocationWriter, allocationFileName } from '../src/cni/allocation-file.js';
 import { AllocationTable } from '../src/cni/allocation-table.js';
 import { CniExhaustedError } from '../src/cni/cni-errors.js';
 import { taskNaming } from '../src/cni/task-naming.js';
@@ -109,10 +113,6 @@ test('task naming: pod name, then the trellis.task label, then the container id;
 });
 
 test('the writer never runs two writes at once, and every save resolves after a write that began after it', async (t) => {
-  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { AllocationWriter, allocationFileName } = await import('../src/cni/allocation-file.js');
   const dir = mkdtempSync(join(tmpdir(), 'trellis-writer-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const table = new AllocationTable('h1', ['dcos']);
