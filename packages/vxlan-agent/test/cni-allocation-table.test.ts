@@ -1,4 +1,8 @@
 import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AllocationWriter, allocationFileName } from '../src/cni/allocation-file.js';
 import { AllocationTable } from '../src/cni/allocation-table.js';
 import { CniExhaustedError } from '../src/cni/cni-errors.js';
 import { taskNaming } from '../src/cni/task-naming.js';
@@ -106,4 +110,24 @@ test('task naming: pod name, then the trellis.task label, then the container id;
   t.is(taskNaming({ ...base, args: { K8S_POD_NAME: 'web' }, labels: { 'trellis.task': 'db' } }).name, 'web');
   t.is(taskNaming({ ...base, args: { K8S_POD_NAME: '---' } }).name, 'abc123', 'no DNS label: skipped');
   t.is(taskNaming({ ...base, labels: { 'trellis.framework': '..' } }).framework, 'cni');
+});
+
+test('the writer never runs two writes at once, and every save resolves after a write that began after it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-writer-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const table = new AllocationTable('h1', ['dcos']);
+  table.handleSlice('dcos', '9.0.3.0/25');
+  const writer = new AllocationWriter(dir, () => table.snapshot());
+  const saves: Promise<void>[] = [];
+  // Saves asked at every turn of the event loop while writes finish: the moments in between
+  // (one write done, the next not started yet) are where a second concurrent write could start.
+  for (let i = 0; i < 60; i++) {
+    table.add(i, req(`c${i}`));
+    saves.push(writer.save());
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(saves);
+  const saved = JSON.parse(readFileSync(join(dir, allocationFileName), 'utf8')) as { allocations: unknown[] };
+  t.is(saved.allocations.length, 60);
+  t.true(writer.writes < 60, `${writer.writes} writes for 60 saves`);
 });

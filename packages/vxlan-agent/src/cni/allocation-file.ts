@@ -95,6 +95,8 @@ export class AllocationWriter {
   }
 
   save(): Promise<void> {
+    // A next write is queued: it starts after this call, so it covers it.
+    if (this.#next !== undefined) return this.#next;
     if (this.#running === undefined) return this.#start();
     // One write is in progress with an older state: everyone asking now shares the next one.
     this.#next ??= this.#running
