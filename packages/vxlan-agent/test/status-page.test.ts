@@ -120,6 +120,8 @@ test('in headless Chromium the page shows a three-node cluster and follows a lea
     task?.[4] ?? '',
     /^img-src-x-onerror-window-pwned-1\.marathon\.containerip\.dcos\.thisdcos\.directory /,
   );
+  const [kernel] = await rowCells(page, 'kernel');
+  t.deepEqual(kernel?.slice(0, 4), ['yes', '0', '0', '1'], 'in sync, desired against applied, one pass');
   t.is(await page.evaluate(count('img')), 0);
   t.is(await page.evaluate('window.pwned'), undefined);
   t.is(await page.evaluate("document.querySelector('#state').textContent"), 'live');

@@ -17,6 +17,8 @@ export interface KernelSync {
   readonly lastError: string | null;
   readonly lastDurationMs: number;
   readonly objectsOwned: number;
+  /** Operations the last pass applied: how far the kernel was from the desired state when it began. */
+  readonly lastOps: number;
   readonly deletesHeldBack: number;
 }
 
@@ -123,6 +125,7 @@ function kernelSync(r: Reconciler): KernelSync {
     lastError: s.lastError === '' ? null : s.lastError,
     lastDurationMs: s.lastDurationMs,
     objectsOwned: s.objectsOwned,
+    lastOps: s.lastOps,
     deletesHeldBack: s.deletesHeldBack,
   };
 }

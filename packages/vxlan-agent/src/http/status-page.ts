@@ -99,9 +99,10 @@ function render(o) {
     { key: overlay + '/' + r.owner, cells: [overlay, r.owner, r.agentSubnet, r.underlayIp, r.vtepIp, r.vtepMac] })));
   table('routes', ['overlay', 'agent', 'agent subnet', 'underlay IP', 'VTEP IP', 'VTEP MAC'], routes);
   const k = s.kernel;
-  table('kernel', ['in sync', 'passes', 'errors', 'failures in a row', 'last success', 'last error', 'objects owned', 'deletes held back'],
-    k === null ? [] : [{ key: 'kernel', cls: k.inSync ? 'ok' : 'bad', cells: [k.inSync ? 'yes' : 'no', k.passes, k.errors,
-      k.consecutiveFailures, k.lastSuccessAt || 'never', k.lastError || '', k.objectsOwned, k.deletesHeldBack] }]);
+  // Desired against applied: the objects the tables call for, and how many the last pass had to change.
+  table('kernel', ['in sync', 'desired objects', 'changed by the last pass', 'passes', 'errors', 'failures in a row', 'last success', 'last error', 'deletes held back'],
+    k === null ? [] : [{ key: 'kernel', cls: k.inSync ? 'ok' : 'bad', cells: [k.inSync ? 'yes' : 'no', k.objectsOwned, k.lastOps,
+      k.passes, k.errors, k.consecutiveFailures, k.lastSuccessAt || 'never', k.lastError || '', k.deletesHeldBack] }]);
   table('tasks', ['task', 'framework', 'agent', 'addresses', 'DNS names'], o.tasks.map((x) => (
     { key: x.id, cells: [x.name, x.framework, x.agent, addresses(x), x.dnsNames.join(' ')] })));
   table('counters', ['counter', 'labels', 'value'], o.counters.map((c) => (
