@@ -1,7 +1,7 @@
 /** The dataplane benchmark's throwaway hosts: network namespaces, and what their kernel holds. */
 import { randomBytes } from 'node:crypto';
 import type { VtepSpec } from '@trellis/vxlan-agent';
-import { json, sh } from '@trellis/vxlan-agent/testing';
+import { fdb, neighbors, routes, sh } from '@trellis/vxlan-agent/testing';
 
 export const underlayIp = '192.168.77.1';
 export const vtep: VtepSpec = {
@@ -63,32 +63,12 @@ export interface Counts {
 
 /** What the kernel holds, read with iproute2 (independent of the executor's own reader). */
 export function kernelCounts(ns: string): Counts {
-  const neighbors = json<{ lladdr?: string }[]>(
-    'ip',
-    '-n',
-    ns,
-    '-j',
-    'neigh',
-    'show',
-    'dev',
-    vtep.name,
-    'nud',
-    'permanent',
-  ).filter((e) => e.lladdr !== undefined).length;
-  const fdb = json<{ mac: string; dst?: string }[]>(
-    'bridge',
-    '-n',
-    ns,
-    '-j',
-    'fdb',
-    'show',
-    'dev',
-    vtep.name,
-  ).filter((e) => e.dst !== undefined && e.mac !== '00:00:00:00:00:00').length;
-  const routes = json<{ dev?: string }[]>('ip', '-n', ns, '-j', 'route', 'show', 'proto', '44').filter(
-    (e) => e.dev === vtep.name,
-  ).length;
-  return { neighbors, fdb, routes };
+  return {
+    // iproute2 leaves `lladdr` out of an entry that has none: such an entry is not one we wrote.
+    neighbors: neighbors(ns, vtep.name).filter((e) => (e as { lladdr?: string }).lladdr !== undefined).length,
+    fdb: fdb(ns, vtep.name).filter((e) => e.dst !== undefined).length,
+    routes: routes(ns).filter((e) => e.dev === vtep.name).length,
+  };
 }
 
 export function checkCounts(label: string, got: Counts, n: number): boolean {
