@@ -2,8 +2,6 @@ import test from 'ava';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { allocationFileName } from '../src/cni/allocation-file.js';
-import { callAgent } from '../src/cni-plugin/agent-call.js';
-import { runPlugin } from '../src/cni-plugin/plugin-run.js';
 import { cniAgent, env, execPlugin, netConfig, settled, tempDir } from './fixtures/cni-agent.js';
 import { call } from './fixtures/http-client.js';
 
@@ -160,17 +158,16 @@ test('100 parallel ADDs through the plugin get 100 distinct addresses, all persi
   const { agent, plugin, socket } = await cniAgent(dir);
   t.teardown(() => agent.stop());
   await settled(agent);
-  // The plugin's own code and socket client, 100 at once in this process: 100 node processes
-  // at once would measure the machine's load, not the agent (a few real execs run beside them).
-  const runs = await Promise.all([
-    ...Array.from({ length: 96 }, (_, i) => runPlugin(env(`p${i}`), netConfig(socket, '0.4.0'), callAgent)),
-    ...Array.from({ length: 4 }, (_, i) =>
-      execPlugin(plugin, env(`x${i}`), netConfig(socket, '0.4.0')).then((r) => ({
+  // 100 plugin processes at once, as a runtime starting 100 containers execs them: the agent
+  // sees 100 concurrent requests, and every one must get its own address.
+  const runs = await Promise.all(
+    Array.from({ length: 100 }, (_, i) =>
+      execPlugin(plugin, env(`p${i}`), netConfig(socket, '0.4.0')).then((r) => ({
         exitCode: r.code,
         stdout: r.stdout,
       })),
     ),
-  ]);
+  );
   t.deepEqual(
     runs.filter((r) => r.exitCode !== 0).map((r) => r.stdout),
     [],

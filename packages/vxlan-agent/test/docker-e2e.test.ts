@@ -2,16 +2,19 @@ import test from 'ava';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topology, isRoot, sh } from '../src/testing/netns.js';
-import { identity, programmedFor } from '../src/testing/overlay-checks.js';
+import { existsSync } from 'node:fs';
+import { programmedFor } from '../src/testing/overlay-checks.js';
+import { PodmanHost, busyboxRootfs, podmanMissing } from '../src/testing/podman.js';
 import { dockerAvailable, importBusybox, startDockerd, type Dockerd } from './fixtures/dockerd.js';
-import { nodeIn, resolveIn, step } from './fixtures/e2e-steps.js';
+import { resolveIn, step } from './fixtures/e2e-steps.js';
 import { call } from './fixtures/http-client.js';
 
 /**
  * Docker's half with a real Docker daemon: two hosts as namespaces, dockerd inside h1's
  * (`--iptables=false --bridge=none`), an agent on each. h1's agent keeps the `dcos` Docker network
  * on `d-dcos` with its Docker half; `docker run --network dcos` gets a task record that h2
- * resolves; a container namespace on h2 talks TCP to the Docker container across VXLAN; stopping
+ * resolves; a podman container on h2 (through h2's CNI conflist) and the Docker container talk TCP
+ * both ways across VXLAN and resolve each other's names; stopping
  * the container withdraws the name; the network survives an agent restart unchanged; the agent
  * outlives a Docker restart. Everything it starts is stopped by pid, every namespace deleted.
  */
@@ -19,6 +22,8 @@ const bin = fileURLToPath(new URL('../src/bin/trellis-agent.js', import.meta.url
 const zone = 'dcos.thisdcos.directory';
 
 function config(dir: string, i: number, ip: string, docker?: string, seeds?: string[]): object {
+  // Host 2 runs podman through the agent's CNI conflist; its containers resolve at port 53.
+  const cni = i === 2 ? { cni: { binDir: join(dir, 'h2', 'bin'), confDir: join(dir, 'h2', 'net.d') } } : {};
   return {
     nodeId: `h${i}`,
     bind: `${ip}:7946`,
@@ -31,8 +36,10 @@ function config(dir: string, i: number, ip: string, docker?: string, seeds?: str
     enableIpForwarding: true,
     resyncIntervalMs: 2000,
     routes: { settleMs: 500, graceMs: 3000 },
-    dns: { port: 5353 },
+    dns: { port: i === 2 ? 53 : 5353 },
     http: { socket: join(dir, `h${i}.sock`) },
+    stateDir: join(dir, `h${i}`),
+    ...cni,
     ...(docker === undefined ? {} : { docker: { socket: docker, resyncIntervalMs: 2000 } }),
   };
 }
@@ -43,12 +50,14 @@ interface NetworkView {
   readonly Options: Record<string, string>;
 }
 
-const runs = isRoot() && dockerAvailable() ? test.serial : test.serial.skip;
+const podmanGap = isRoot() ? podmanMissing() : undefined;
+const runs = isRoot() && dockerAvailable() && podmanGap === undefined ? test.serial : test.serial.skip;
 if (!isRoot()) console.log('docker-e2e: skipped because it needs root (CI runs as root)');
 else if (!dockerAvailable())
   console.log(
     'docker-e2e: skipped because docker.io and busybox-static are missing (apt-get install docker.io busybox-static)',
   );
+else if (podmanGap !== undefined) console.log(`docker-e2e: skipped because ${podmanGap}`);
 
 runs(
   'docker run --network dcos: an address from the Docker half, a name at every agent, TCP across VXLAN',
@@ -56,7 +65,9 @@ runs(
     t.timeout(240_000);
     const topo = new Topology(2);
     let dockerd: Dockerd | undefined;
+    const pods: PodmanHost[] = [];
     t.teardown(async () => {
+      for (const p of pods) await p.removeAll();
       await dockerd?.stop();
       topo.destroy();
     });
@@ -112,19 +123,61 @@ runs(
       'while true; do nc -l -p 7000 -e cat; done',
     );
     const ip = docker('inspect', 'web1', '--format', '{{.NetworkSettings.Networks.dcos.IPAddress}}');
-    const answer = () => resolveIn(topo.host(2).ns, topo.host(2).ip, `web.shop.containerip.${zone}`);
+    const answer = () => resolveIn(topo.host(2).ns, topo.host(2).ip, `web.shop.containerip.${zone}`, 53);
     await step(t, topo, 'h2 resolves the Docker container', () => answer() === JSON.stringify([ip]), 30_000);
 
-    const cns2 = identity(topo, 2);
-    topo.attachContainer(2, 'm-dcos', `${ipAfter(cns2.gw)}/25`, cns2.gw);
-    const echoed = nodeIn(
-      topo.host(2).cns,
-      `import net from 'node:net';
-     const c = net.connect(7000, ${JSON.stringify(ip)}, () => c.write('docker-over-vxlan'));
-     let d = ''; c.on('data', (x) => { d += x; if (d === 'docker-over-vxlan') { console.log(d); process.exit(0); } });
-     c.on('error', (e) => console.log(e.code)); setTimeout(() => { console.log('timeout:' + d); process.exit(1); }, 5000);`,
+    // A podman container on h2, attached through h2's CNI conflist, and the Docker container on
+    // h1: TCP both ways across VXLAN, and each side's name resolves at the other.
+    await step(
+      t,
+      topo,
+      "h2's conflist",
+      () => existsSync(join(topo.dir, 'h2', 'net.d', 'dcos.conflist')),
+      30_000,
     );
-    t.is(echoed, 'docker-over-vxlan', 'TCP from a container on h2 to the Docker container on h1');
+    const p2 = new PodmanHost(
+      topo.host(2).ns,
+      join(topo.dir, 'podman2'),
+      busyboxRootfs(join(topo.dir, 'pod-root')),
+      {
+        binDir: join(topo.dir, 'h2', 'bin'),
+        confDir: join(topo.dir, 'h2', 'net.d'),
+      },
+    );
+    pods.push(p2);
+    const started = await p2.start(
+      'pod2',
+      'dcos',
+      '/bin/sh',
+      '-c',
+      'while true; do nc -l -p 7001 -e echo from-pod; done',
+    );
+    t.is(started.code, 0, started.stderr);
+    const podIp = await p2.address('pod2', 'dcos');
+    const fromPod = await p2.exec('pod2', `echo pod-to-docker | nc -w 3 ${ip} 7000`);
+    t.is(
+      fromPod.stdout.trim(),
+      'pod-to-docker',
+      'TCP from the podman container on h2 to the Docker container on h1',
+    );
+    const fromDocker = docker('exec', 'web1', 'sh', '-c', `echo x | nc -w 3 ${podIp} 7001`);
+    t.is(fromDocker, 'from-pod', 'TCP from the Docker container on h1 to the podman container on h2');
+    const nameserver = (await p2.cniResult('pod2', 'dcos')).dns?.nameservers?.[0];
+    t.is(nameserver, topo.host(2).ip, "the podman container's DNS server is its agent");
+    const podLookup = await p2.exec('pod2', `nslookup web.shop.containerip.${zone} ${nameserver}`);
+    t.true(
+      podLookup.stdout.includes(`Address: ${ip}`),
+      `the podman container resolves the Docker one: ${podLookup.stdout}`,
+    );
+    await step(
+      t,
+      topo,
+      'h1 resolves the podman container',
+      () =>
+        resolveIn(topo.host(1).ns, topo.host(1).ip, `pod2.cni.containerip.${zone}`) ===
+        JSON.stringify([podIp]),
+      30_000,
+    );
 
     docker('stop', '-t', '1', 'web1');
     await step(t, topo, 'a stopped container loses its name', () => answer() === 'ENOTFOUND', 30_000);
@@ -161,10 +214,4 @@ async function metricReads(dir: string, re: RegExp, timeoutMs: number): Promise<
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
-}
-
-/** The next address: the gateway's neighbour in the Mesos half. */
-function ipAfter(gw: string): string {
-  const [a, b, c, d] = gw.split('.').map(Number);
-  return `${a}.${b}.${c}.${d! + 1}`;
 }
