@@ -43,6 +43,9 @@ test('every package is packed with its license, metadata and the sources its map
     const files = new Set(await tarballFiles(tarball));
     t.true(files.has('package/LICENSE'), `${name}: LICENSE`);
     t.true(files.has('package/README.md'), `${name}: README.md`);
+    // The agent installs its CNI plugin from this one bundled file (plugin-install.ts).
+    if (name === '@trellis/vxlan-agent')
+      t.true(files.has('package/dist/src/cni-plugin/plugin.cjs'), `${name}: the CNI plugin bundle`);
     t.false(
       [...files].some((f) => f.startsWith('package/test/') || f.includes('/dist/test/')),
       `${name}: no tests`,

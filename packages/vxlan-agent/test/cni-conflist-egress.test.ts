@@ -1,4 +1,8 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { conflist, isOurConflist, conflistText } from '../src/cni/conflist.js';
 import { launcherText } from '../src/cni/plugin-install.js';
 import { egressScript } from '../src/egress/egress-rules.js';
@@ -36,10 +40,22 @@ test('the conflist: bridge on m-<overlay>, gateway, no ipMasq, VTEP MTU, hairpin
   t.false(isOurConflist('not json', input.socket));
 });
 
-test('the plugin launcher runs this node binary and imports the plugin module by absolute URL', (t) => {
-  const text = launcherText('/usr/bin/node', 'file:///x/plugin-main.js');
+test('the plugin launcher runs this node binary and requires the plugin bundle by absolute path', (t) => {
+  const text = launcherText('/usr/bin/node', '/x/plugin.cjs');
   t.true(text.startsWith('#!/usr/bin/node\n'));
-  t.true(text.includes('import("file:///x/plugin-main.js")'));
+  t.true(text.includes('require("/x/plugin.cjs")'));
+});
+
+test('a launcher whose bundle is gone answers with a CNI error, not a stack trace', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-launcher-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const launcher = join(dir, 'trellis');
+  writeFileSync(launcher, launcherText(process.execPath, join(dir, 'missing.cjs')), { mode: 0o755 });
+  const r = spawnSync(launcher, [], { input: '{}', encoding: 'utf8' });
+  t.is(r.status, 1);
+  const out = JSON.parse(r.stdout) as { code: number; msg: string };
+  t.is(out.code, 5);
+  t.regex(out.msg, /^the trellis plugin cannot load: Cannot find module/);
 });
 
 test('egress: masquerade from each overlay to outside every overlay and VTEP subnet, in our own table', (t) => {
