@@ -7,7 +7,9 @@
  *   100 queries outstanding, over UDP; queries per second, average latency, lost queries;
  * - latency: the raw dgram client of dns-client.ts (a worker thread), 64 in flight; p50 / p99.
  *
- * Then each ratio trellis/dnsmasq, with its spread over repetitions. RRL is off in trellis (one
+ * Then each ratio trellis/dnsmasq, with its spread over repetitions. A third server, `dgram-echo`,
+ * is the ceiling: a node dgram socket in this process that sends every query back with QR set (no
+ * DNS work at all), so dgram-echo/dnsmasq is the most any one-threaded node server gets here. RRL is off in trellis (one
  * client at 100k queries/s is a flood to it); dnsmasq has none. dnsmasq runs in the foreground on
  * 127.0.0.1 only, answers only from the hosts file (`--local` makes it authoritative for the
  * zone, no upstream), and is stopped by its pid.
@@ -23,7 +25,7 @@ import { percentile, runClient } from './dns-client.js';
 import { ZONE, queryMix, taskTable, type QueryName } from './dns-workload.js';
 import { appendResult } from './results.js';
 
-type Impl = 'trellis' | 'dnsmasq';
+type Impl = 'trellis' | 'dnsmasq' | 'dgram-echo';
 
 interface Row {
   readonly impl: Impl;
@@ -170,6 +172,7 @@ async function main(): Promise<void> {
   const names = queryMix(entries);
   const server = new DnsServer({ host: '127.0.0.1', port: 0, rrlResponsesPerSecond: 0 }, { entries });
   const { port } = await server.start();
+  const echo = await startEcho();
   const dir = mkdtempSync(join(tmpdir(), 'trellis-dns-peers-'));
   let dnsmasq: ChildProcess | undefined;
   try {
@@ -188,27 +191,43 @@ async function main(): Promise<void> {
       `${entries.length} tasks, ${names.length} names asked (5% NXDOMAIN, 10% AAAA); dnsperf ${o.seconds} s x ${o.reps}, interleaved`,
     );
     const rows: Row[] = [];
+    const ports: Record<Impl, number> = { trellis: port, dnsmasq: peerPort, 'dgram-echo': echo.port };
+    const impls: Impl[] = ['trellis', 'dnsmasq', 'dgram-echo'];
     for (let rep = 1; rep <= o.reps; rep++) {
-      const order: Impl[] = rep % 2 === 1 ? ['trellis', 'dnsmasq'] : ['dnsmasq', 'trellis'];
+      // Rotate who goes first, so no server always runs on a warmer (or hotter) machine.
+      const order = impls.map((_, i) => impls[(i + rep - 1) % impls.length]!);
       for (const impl of order) {
         if (impl === 'dnsmasq' && dnsmasq === undefined) continue;
-        rows.push(await measure(impl, rep, impl === 'trellis' ? port : peerPort, file, names, o));
+        rows.push(await measure(impl, rep, ports[impl], file, names, o));
       }
     }
     if (dnsmasq !== undefined) report(rows);
   } finally {
     dnsmasq?.kill('SIGTERM');
+    echo.socket.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Per repetition trellis/dnsmasq, then the median and the spread. */
+/** The ceiling: every datagram straight back with QR set, on this process's event loop. */
+async function startEcho(): Promise<{ socket: ReturnType<typeof createSocket>; port: number }> {
+  const socket = createSocket('udp4');
+  socket.on('message', (m: Buffer, from) => {
+    m[2]! |= 0x80;
+    socket.send(m, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, port: socket.address().port };
+}
+
+/** Per repetition trellis/dnsmasq (and the ceiling, dgram-echo/dnsmasq), then the median and the spread. */
 function report(rows: readonly Row[]): void {
   const pairs = [...new Set(rows.map((r) => r.rep))].map((rep) => {
     const t = rows.find((r) => r.rep === rep && r.impl === 'trellis')!;
     const d = rows.find((r) => r.rep === rep && r.impl === 'dnsmasq')!;
-    return { qps: t.qps / d.qps, p99: t.p99 / d.p99 };
+    const e = rows.find((r) => r.rep === rep && r.impl === 'dgram-echo')!;
+    return { qps: t.qps / d.qps, p99: t.p99 / d.p99, echo: e.qps / d.qps };
   });
   const show = (xs: number[]) => {
     const v = [...xs].sort((a, b) => a - b);
@@ -217,6 +236,7 @@ function report(rows: readonly Row[]): void {
   };
   console.log(`ratio trellis/dnsmasq: queries/s ${show(pairs.map((p) => p.qps))} (target >= 1.00)`);
   console.log(`ratio trellis/dnsmasq: p99 latency ${show(pairs.map((p) => p.p99))} (target <= 1.00)`);
+  console.log(`ceiling dgram-echo/dnsmasq: queries/s ${show(pairs.map((p) => p.echo))} (no DNS work at all)`);
 }
 
 function round(x: number): number {
