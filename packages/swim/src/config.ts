@@ -7,13 +7,8 @@ import { ConfigProblems, type DurationMs } from '@trellis/runtime';
 export interface SwimConfig {
   /** Time between failure probes; scaled by local health (awareness). */
   readonly probeIntervalMs: DurationMs;
-  /**
-   * The longest wait for a direct ack before asking others, and the wait until an ack has been
-   * timed; scaled by awareness (Lifeguard). The wait itself follows measured round trips.
-   */
+  /** How long to wait for a direct ack before asking others; scaled by awareness (Lifeguard). */
   readonly probeTimeoutMs: DurationMs;
-  /** The shortest wait for a direct ack, however fast acks come back. */
-  readonly probeTimeoutMinMs: DurationMs;
   /** Peers asked to ping-req a silent target. */
   readonly indirectChecks: number;
   /** Gossip tick: piggyback pending broadcasts on packets to a few random members. */
@@ -90,8 +85,6 @@ export interface SwimConfig {
 const lan: SwimConfig = Object.freeze({
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
-  // A LAN round trip is well under 1 ms; 50 ms leaves room for a busy event loop.
-  probeTimeoutMinMs: 50,
   indirectChecks: 3,
   gossipIntervalMs: 200,
   gossipPromptMs: 30,
@@ -134,7 +127,6 @@ const wan: SwimConfig = Object.freeze({
   ...lan,
   probeIntervalMs: 5000, // round trips across regions are hundreds of ms
   probeTimeoutMs: 3000,
-  probeTimeoutMinMs: 500, // round trips vary by hundreds of ms across regions
   gossipIntervalMs: 500, // fewer, larger packets: WAN links are costlier
   gossipPromptMs: 100,
   gossipNodes: 4,
@@ -179,7 +171,6 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   const ms = (k: keyof SwimConfig, min: number, max = 86_400_000) => p.integer(k, c[k], min, max);
   ms('probeIntervalMs', 10);
   ms('probeTimeoutMs', 1);
-  ms('probeTimeoutMinMs', 1);
   p.integer('indirectChecks', c.indirectChecks, 0, 16);
   ms('gossipIntervalMs', 1);
   ms('gossipPromptMs', 1);
@@ -217,12 +208,6 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
         `must be less than probeIntervalMs (${c.probeIntervalMs}), got ${c.probeTimeoutMs}`,
       );
     }
-  }
-  if (typeof c.probeTimeoutMinMs === 'number' && c.probeTimeoutMinMs > c.probeTimeoutMs) {
-    p.add(
-      'probeTimeoutMinMs',
-      `must be at most probeTimeoutMs (${c.probeTimeoutMs}), got ${c.probeTimeoutMinMs}`,
-    );
   }
   if (typeof c.joinRetryMaxMs === 'number' && c.joinRetryMaxMs < c.joinRetryBaseMs) {
     p.add('joinRetryMaxMs', `must be at least joinRetryBaseMs (${c.joinRetryBaseMs})`);

@@ -3,7 +3,6 @@ import type { MemberRecord } from '@trellis/membership';
 import type { SwimContext } from './context.js';
 import type { AckMessage, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
-import { RoundTrip } from './round-trip.js';
 import { relayTimer } from './timers.js';
 
 interface Probe {
@@ -12,8 +11,6 @@ interface Probe {
   readonly startedAt: Instant;
   acked: boolean;
   indirectSent: boolean;
-  /** The stream probe could not reach the target at all (refused, reset): nobody is there. */
-  streamFailed: boolean;
   nacks: number;
   expectedNacks: number;
 }
@@ -28,25 +25,21 @@ const relaysMax = 1024;
 
 /**
  * The probe cycle: one ping per (scaled) probe interval to the next member in randomized
- * round-robin order; silence until the (scaled) probe timeout, learned from measured round trips
- * (RoundTrip), brings ping-req through k peers, which answer with nacks if the target stays
- * silent to them too, plus a ping over the reliable stream. Silence until the end of the interval
- * makes the target suspect, and so does, sooner, the whole of the evidence: the stream refused
- * and every helper nacked (Lifeguard's nacks prove the helpers themselves are heard).
+ * round-robin order; silence until the (scaled) probe timeout brings ping-req through k peers,
+ * which answer with nacks if the target stays silent to them too, plus a ping over the reliable
+ * stream; silence until the end of the interval makes the target suspect.
  */
 export class Prober {
   readonly #ctx: SwimContext;
   readonly #order: ProbeOrder;
   #probe: Probe | undefined;
   readonly #relays = new Map<number, Relay>();
-  readonly #roundTrip: RoundTrip;
   /** Called when a probe fails: the news layer raises the suspicion. */
   readonly #onFailed: (now: Instant, target: MemberRecord) => void;
 
   constructor(ctx: SwimContext, onFailed: (now: Instant, target: MemberRecord) => void) {
     this.#ctx = ctx;
     this.#order = new ProbeOrder(ctx.rng.fork('probe-order'));
-    this.#roundTrip = new RoundTrip(ctx.config.probeTimeoutMinMs, ctx.config.probeTimeoutMs);
     this.#onFailed = onFailed;
   }
 
@@ -83,7 +76,6 @@ export class Prober {
       startedAt: now,
       acked: false,
       indirectSent: false,
-      streamFailed: false,
       nacks: 0,
       expectedNacks: 0,
     };
@@ -93,7 +85,7 @@ export class Prober {
     const first =
       config.lifeguard && target.status === 'suspect' ? [this.#ctx.proofs.message(target, selfId)] : [];
     this.#ctx.send(target.addr, ping, first);
-    timers.set('probeTimeout', now + awareness.scale(this.#roundTrip.timeoutMs));
+    timers.set('probeTimeout', now + awareness.scale(config.probeTimeoutMs));
   }
 
   /** The direct ack did not come in time: ask others, and try the stream. */
@@ -142,27 +134,12 @@ export class Prober {
     const deadline = timers.get('probe') ?? now + awareness.scale(config.probeIntervalMs);
     const timeoutMs = Math.max(1, deadline - now);
     stats.streamProbes++;
-    this.#ctx.request(p.target.addr, { t: 'sping', id: p.target.id }, timeoutMs, (at, reply, error) => {
-      if (this.#probe !== p) return;
-      if (isAck(reply)) {
+    this.#ctx.request(p.target.addr, { t: 'sping', id: p.target.id }, timeoutMs, (_at, reply) => {
+      if (isAck(reply) && this.#probe === p) {
         stats.streamProbesAcked++;
         p.acked = true;
-      } else if (error === 'ERR_TRELLIS_UNREACHABLE') {
-        p.streamFailed = true;
-        this.#concludeEarly(at, p);
       }
     });
-  }
-
-  /**
-   * A target that refused our stream and that no helper could reach either is suspected now
-   * rather than at the end of the interval. A stalled or partitioned target does not refuse a
-   * stream (its kernel still accepts, or the attempt vanishes), so only a gone one ends here.
-   */
-  #concludeEarly(now: Instant, p: Probe): void {
-    if (this.#probe !== p || p.acked || !p.streamFailed || p.nacks < p.expectedNacks) return;
-    this.#ctx.stats.probesConcludedEarly++;
-    this.#finish(now, false);
   }
 
   /** Ends the probe in flight at the end of its interval. */
@@ -197,11 +174,9 @@ export class Prober {
     this.#ctx.send(from, ack);
   }
 
-  onAck(now: Instant, _from: Address, msg: AckMessage): void {
+  onAck(_now: Instant, _from: Address, msg: AckMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq && msg.src === p.target.id) {
-      // Pings are never resent, so an ack to our seq times exactly one round trip (no Karn).
-      if (!p.acked) this.#roundTrip.sample(now - p.startedAt);
       p.acked = true;
       return;
     }
@@ -214,18 +189,17 @@ export class Prober {
     }
   }
 
-  onNack(now: Instant, _from: Address, msg: NackMessage): void {
+  onNack(_now: Instant, _from: Address, msg: NackMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq) {
       p.nacks++;
       this.#ctx.stats.nacksReceived++;
-      this.#concludeEarly(now, p);
     }
   }
 
   /** Someone asks us to ping a target for them. */
   onPingReq(now: Instant, from: Address, msg: PingReqMessage): void {
-    const { timers, awareness, stats, selfId } = this.#ctx;
+    const { config, timers, awareness, stats, selfId } = this.#ctx;
     if (this.#relays.size >= relaysMax) {
       this.#ctx.reject(from, 'relayTableFull');
       return;
@@ -240,7 +214,7 @@ export class Prober {
       src: selfId,
     } satisfies PingMessage);
     // Nack a bit before the requester gives up, so it arrives in time to count (memberlist: 80 %).
-    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(this.#roundTrip.timeoutMs) * 0.8));
+    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));
   }
 
   onRelayTimeout(_now: Instant, seq: number): void {

@@ -4,8 +4,6 @@ export interface SwimStats {
   probesFailed: number;
   /** Probes abandoned because our own timer fired late: we were the slow one. */
   probesInconclusive: number;
-  /** Failed probes concluded before the interval ended: the stream was refused and every helper nacked. */
-  probesConcludedEarly: number;
   pingReqsSent: number;
   pingReqsRelayed: number;
   nacksSent: number;
@@ -44,7 +42,6 @@ export function emptySwimStats(): SwimStats {
     probes: 0,
     probesFailed: 0,
     probesInconclusive: 0,
-    probesConcludedEarly: 0,
     pingReqsSent: 0,
     pingReqsRelayed: 0,
     nacksSent: 0,

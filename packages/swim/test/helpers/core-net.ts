@@ -17,8 +17,6 @@ export class CoreNet {
   readonly events: { at: number; node: string; event: SwimEvent }[] = [];
   readonly udpDown = new Set<string>();
   readonly streamDown = new Set<string>();
-  /** Nodes whose process is gone but whose host is up: streams to them are refused at once. */
-  readonly refused = new Set<string>();
   readonly bytes = { datagrams: 0, requests: 0 };
   #queue: Pending[] = [];
   #seq = 0;
@@ -32,12 +30,6 @@ export class CoreNet {
   /** Stops `id` dead: it neither sends nor answers, and requests to it time out. */
   crash(id: string): void {
     this.cores.delete(`${id}:1`);
-  }
-
-  /** Ends `id`'s process on a live host: like crash, but a stream to it is refused (a closed port). */
-  kill(id: string): void {
-    this.crash(id);
-    this.refused.add(id);
   }
 
   core(id: string): Swim {
@@ -87,12 +79,6 @@ export class CoreNet {
           });
         } else {
           const { token, msg } = t;
-          if (this.refused.has(t.to.slice(0, -2))) {
-            this.#at(this.now + 2, () =>
-              core.handleReply(this.now, token, undefined, 'ERR_TRELLIS_UNREACHABLE'),
-            );
-            continue;
-          }
           const down = to === undefined || this.streamDown.has(t.to.slice(0, -2)) || this.streamDown.has(id);
           this.#at(this.now + (down ? t.timeoutMs : 1), () => {
             if (down) return core.handleReply(this.now, token, undefined, 'ERR_TRELLIS_TIMEOUT');
