@@ -19,7 +19,7 @@ test('before a settled slice ADD is "not ready"; after it, the lowest free addre
   const table = new AllocationTable('h1', ['dcos']);
   const early = table.add(1, req('a'));
   t.like(early, { ok: false, reason: 'notReady' });
-  table.handleSlice('dcos', '9.0.3.0/25');
+  table.handleSlice('dcos', { v4: '9.0.3.0/25' });
   const a = table.add(2, req('a'));
   const a2 = table.add(3, req('a', 'eth1'));
   t.like(a, {
@@ -45,7 +45,7 @@ test('before a settled slice ADD is "not ready"; after it, the lowest free addre
 
 test('exhaustion: a typed error naming overlay, agent and half size, an event, a counter', (t) => {
   const table = new AllocationTable('h7', ['tiny']);
-  table.handleSlice('tiny', '10.0.0.0/29');
+  table.handleSlice('tiny', { v4: '10.0.0.0/29' });
   for (const id of ['a', 'b', 'c', 'd', 'e']) t.true(table.add(0, req(id, 'eth0', 'tiny')).ok);
   const full = table.add(0, req('f', 'eth0', 'tiny'));
   if (full.ok || full.reason !== 'exhausted') return t.fail('not exhausted');
@@ -61,19 +61,19 @@ test('exhaustion: a typed error naming overlay, agent and half size, an event, a
 
 test('restored allocations keep their addresses; a new slice reports the ones outside it', (t) => {
   const first = new AllocationTable('h1', ['dcos']);
-  first.handleSlice('dcos', '9.0.3.0/25');
+  first.handleSlice('dcos', { v4: '9.0.3.0/25' });
   for (const id of ['a', 'b', 'c']) first.add(0, req(id));
   first.release({ network: 'dcos', containerId: 'b', ifname: 'eth0' });
   const saved = first.snapshot();
 
   const again = new AllocationTable('h1', ['dcos'], saved);
-  again.handleSlice('dcos', '9.0.3.0/25');
+  again.handleSlice('dcos', { v4: '9.0.3.0/25' });
   t.is(again.pollEvent(), undefined, 'same slice: nothing outside');
   t.like(again.add(1, req('d')), { allocation: { ipv4: '9.0.3.3' } }, 'the freed one, not a held one');
   t.like(again.add(1, req('e')), { allocation: { ipv4: '9.0.3.5' } });
 
   const moved = new AllocationTable('h1', ['dcos'], saved);
-  moved.handleSlice('dcos', '9.0.4.0/25');
+  moved.handleSlice('dcos', { v4: '9.0.4.0/25' });
   const e = moved.pollEvent();
   t.like(e, { type: 'outside', network: 'dcos', half: '9.0.4.0/25' });
   t.deepEqual(e?.type === 'outside' ? e.allocations.map((a) => a.containerId) : [], ['a', 'c']);
@@ -85,8 +85,8 @@ test('restored allocations keep their addresses; a new slice reports the ones ou
 
 test('GC releases every allocation of the network not in the keep-list, and only of that network', (t) => {
   const table = new AllocationTable('h1', ['dcos', 'ov2']);
-  table.handleSlice('dcos', '9.0.3.0/25');
-  table.handleSlice('ov2', '10.77.1.0/25');
+  table.handleSlice('dcos', { v4: '9.0.3.0/25' });
+  table.handleSlice('ov2', { v4: '10.77.1.0/25' });
   for (const id of ['a', 'b', 'c']) table.add(0, req(id));
   table.add(0, req('z', 'eth0', 'ov2'));
   const released = table.gc('dcos', [{ containerId: 'b', ifname: 'eth0' }]);
@@ -116,7 +116,7 @@ test('the writer never runs two writes at once, and every save resolves after a 
   const dir = mkdtempSync(join(tmpdir(), 'trellis-writer-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const table = new AllocationTable('h1', ['dcos']);
-  table.handleSlice('dcos', '9.0.3.0/25');
+  table.handleSlice('dcos', { v4: '9.0.3.0/25' });
   const writer = new AllocationWriter(dir, () => table.snapshot());
   const saves: Promise<void>[] = [];
   // Saves asked at every turn of the event loop while writes finish: the moments in between
