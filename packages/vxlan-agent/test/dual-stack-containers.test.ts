@@ -136,5 +136,11 @@ runs(
       () => aaaa('d6.docker') === JSON.stringify([dockerIpv6]),
       30_000,
     );
+
+    // Resyncs (every 2 s) find the network as Docker spells it equal to the spec: kept, not "busy".
+    await new Promise((r) => setTimeout(r, 5000));
+    const metrics = (await call({ socketPath: join(topo.dir, 'h1.sock') }, 'GET', '/metrics')).text;
+    t.regex(metrics, /trellis_docker_networks_total\{change="created"\} 1\n/);
+    t.regex(metrics, /trellis_docker_networks_total\{change="busy"\} 0\n/);
   },
 );
