@@ -84,10 +84,10 @@ const ownerKey = (a: { containerId: string; ifname: string }): string => `${a.co
 
 /**
  * The CNI allocations of one agent, sans-IO: per network, the addresses handed out from its
- * Mesos half (one of each family a dual-stack overlay has), keyed by (container id, interface). ADD is idempotent per key, release and GC are
- * too. The driver persists `snapshot()` before it answers, so a restart (`restored`) never
- * hands out an address still in use. A new slice gets a new allocator; allocations outside it
- * stay (so DEL still finds them) and are reported.
+ * Mesos half (one of each family a dual-stack overlay has), keyed by (container id, interface).
+ * ADD is idempotent per key, release and GC are too. The driver persists `snapshot()` before it
+ * answers, so a restart (`restored`) never hands out an address still in use. A new slice gets a
+ * new allocator; allocations outside it stay (so DEL still finds them) and are reported.
  */
 export class AllocationTable {
   readonly #agent: string;

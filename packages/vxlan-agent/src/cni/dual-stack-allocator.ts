@@ -41,7 +41,10 @@ export class DualStackAllocator {
     return [this.v4, this.v6].find((a) => a !== undefined && a.size >= a.capacity);
   }
 
-  /** One address per family for `owner`; throws `AddressExhaustedError` (and holds nothing) when a half is full. */
+  /**
+   * One address per family for `owner`; throws `AddressExhaustedError` when a half is full,
+   * and then holds nothing for it.
+   */
   allocate(owner: string): HeldAddresses {
     const ipv4 = this.v4?.allocate(owner);
     let ipv6: string | undefined;

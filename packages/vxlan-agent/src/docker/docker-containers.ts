@@ -17,7 +17,8 @@ export function isDockerTaskId(id: string): boolean {
 /**
  * The task record of a container attached to our networks, from `GET /containers/<id>/json`:
  * its `trellis.task` label or its name, its `trellis.framework` label or `docker`, and its
- * addresses (IPv4 and, on a dual-stack overlay, IPv6) on each overlay network it is attached to. Undefined when the body is not a container.
+ * addresses (IPv4 and, on a dual-stack overlay, IPv6) on each overlay network it is attached
+ * to. Undefined when the body is not a container.
  */
 export function containerTask(
   body: unknown,
