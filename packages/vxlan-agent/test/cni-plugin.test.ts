@@ -188,3 +188,59 @@ test('hostile stdin: prototype keys, huge nesting, control characters and labels
   await runPlugin(env('ADD'), hostile[2]!, a.call);
   t.deepEqual((a.calls[0]!.body as { labels: object }).labels, { ['__proto__']: 'x', 'trellis.task': 'db' });
 });
+
+const held6 = { ipv6: 'fd01:b::2', prefixLength6: 81, gateway6: 'fd01:b::1' };
+
+test('dual-stack ADD in every supported version: both IPs with gateways, a default route of each family', async (t) => {
+  for (const v of supportedVersions) {
+    const r = await runPlugin(
+      env('ADD'),
+      conf(v),
+      agent({ ok: true, status: 201, body: { ...held, ...held6 } }).call,
+    );
+    t.is(r.exitCode, 0, r.stdout);
+    const version = (n: string) => (v.startsWith('0.') ? { version: n } : {});
+    t.like(out(r.stdout), {
+      cniVersion: v,
+      ips: [
+        { ...version('4'), address: '9.0.3.2/25', gateway: '9.0.3.1' },
+        { ...version('6'), address: 'fd01:b::2/81', gateway: 'fd01:b::1' },
+      ],
+      routes: [
+        { dst: '0.0.0.0/0', gw: '9.0.3.1' },
+        { dst: '::/0', gw: 'fd01:b::1' },
+      ],
+    });
+    t.is((out(r.stdout).ips as unknown[]).length, 2);
+  }
+  const only6 = await runPlugin(
+    env('ADD'),
+    conf('1.1.0'),
+    agent({ ok: true, status: 201, body: { ...held6, dns: held.dns } }).call,
+  );
+  t.like(out(only6.stdout), {
+    ips: [{ address: 'fd01:b::2/81', gateway: 'fd01:b::1' }],
+    routes: [{ dst: '::/0', gw: 'fd01:b::1' }],
+  });
+  t.is((out(only6.stdout).ips as unknown[]).length, 1, 'IPv6 only: one IP');
+});
+
+test('dual-stack CHECK: both addresses must be in prevResult, however the IPv6 one is spelled', async (t) => {
+  const check = (ips: { address: string }[]) =>
+    runPlugin(
+      env('CHECK'),
+      conf('1.1.0', { prevResult: { ips } }),
+      agent({ ok: true, status: 200, body: { ...held, ...held6 } }).call,
+    );
+  t.deepEqual(await check([{ address: '9.0.3.2/25' }, { address: 'fd01:b::2/81' }]), {
+    stdout: '',
+    exitCode: 0,
+  });
+  t.is((await check([{ address: '9.0.3.2/25' }, { address: 'FD01:B:0:0::2/81' }])).exitCode, 0);
+  const lacking = await check([{ address: '9.0.3.2/25' }]);
+  t.like(out(lacking.stdout), {
+    code: 7,
+    msg: 'prevResult lists 9.0.3.2/25, the agent holds 9.0.3.2/25, fd01:b::2/81',
+  });
+  t.is(out((await check([{ address: '9.0.3.2/25' }, { address: 'fd01:b::3/81' }])).stdout).code, 7);
+});

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { AgentAnswer } from './agent-call.js';
 import { CniFailure, cniCodes } from './cni-failure.js';
 import {
@@ -7,7 +8,7 @@ import {
   type AttachmentCall,
   type Invocation,
 } from './cni-invocation.js';
-import { addResult, prevResultAddresses, type AddAnswer } from './cni-result.js';
+import { addResult, answerAddresses, prevResultAddresses, type AddAnswer } from './cni-result.js';
 
 export type CallAgent = (
   socket: string,
@@ -79,7 +80,7 @@ async function add(inv: AttachmentCall, call: CallAgent): Promise<object | CniFa
   return addResult(inv.cniVersion, (a as { body: AddAnswer }).body);
 }
 
-/** The agent still holds this attachment's address, and it is the one the ADD returned. */
+/** The agent still holds this attachment's addresses, and they are the ones the ADD returned. */
 async function check(inv: AttachmentCall, call: CallAgent): Promise<undefined | CniFailure> {
   const a = await call(inv.socket, 'GET', allocationPath(inv));
   if (a.ok && a.status === 404)
@@ -89,13 +90,13 @@ async function check(inv: AttachmentCall, call: CallAgent): Promise<undefined | 
     );
   const failed = failureOf(a, inv.network);
   if (failed !== undefined) return failed;
-  const held = a.ok ? (a.body as Partial<AddAnswer>) : {};
-  const expected = `${held.ipv4}/${held.prefixLength}`;
-  const listed = prevResultAddresses(inv.prevResult);
-  if (!listed.includes(expected))
+  const held = answerAddresses(a.ok ? (a.body as Partial<AddAnswer>) : {}).map((x) => x.address);
+  const listed = prevResultAddresses(inv.prevResult).map(canonicalCidr);
+  const missing = held.filter((x) => !listed.includes(canonicalCidr(x)));
+  if (held.length === 0 || missing.length > 0)
     return new CniFailure(
       cniCodes.invalidConfig,
-      `prevResult lists ${listed.join(', ') || 'no address'}, the agent holds ${expected}`,
+      `prevResult lists ${listed.join(', ') || 'no address'}, the agent holds ${held.join(', ') || 'none'}`,
     );
   return undefined;
 }
@@ -141,4 +142,15 @@ function failureOf(a: AgentAnswer, network: string): CniFailure | undefined {
   if (a.status === 404 || (a.status >= 400 && a.status < 500))
     return new CniFailure(cniCodes.invalidConfig, msg, `network ${network}`);
   return new CniFailure(cniCodes.ioFailure, msg);
+}
+
+/**
+ * One spelling of an `address/prefix`: a runtime may hand back an IPv6 address written another
+ * way than we wrote it (zeros expanded, upper case); anything unparsable stays as it is.
+ */
+function canonicalCidr(cidr: string): string {
+  const slash = cidr.lastIndexOf('/');
+  const ip = slash < 0 ? cidr : cidr.slice(0, slash);
+  if (isIP(ip) !== 6) return cidr;
+  return `${new URL(`http://[${ip}]/`).hostname.slice(1, -1)}${slash < 0 ? '' : cidr.slice(slash)}`;
 }

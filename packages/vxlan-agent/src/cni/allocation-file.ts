@@ -54,21 +54,39 @@ function isAllocation(v: unknown): v is Allocation {
   const a = v as Record<string, unknown>;
   const text = (k: unknown) => typeof k === 'string' && k.length > 0 && k.length <= 255;
   const task = a.task as Record<string, unknown> | null | undefined;
+  const v4 = family(a.ipv4, a.gateway, a.prefixLength, 4);
+  const v6 = family(a.ipv6, a.gateway6, a.prefixLength6, 6);
   return (
     text(a.network) &&
     text(a.containerId) &&
     text(a.ifname) &&
-    typeof a.ipv4 === 'string' &&
-    isIP(a.ipv4) === 4 &&
-    typeof a.gateway === 'string' &&
-    isIP(a.gateway) === 4 &&
-    Number.isInteger(a.prefixLength) &&
+    v4 !== false &&
+    v6 !== false &&
+    (v4 === true || v6 === true) &&
     Number.isFinite(a.allocatedAt) &&
     typeof task === 'object' &&
     task !== null &&
     text(task.id) &&
     text(task.name) &&
     text(task.framework)
+  );
+}
+
+/**
+ * One family's fields of an allocation: true when all three are there and valid, undefined when
+ * none is (the overlay lacks that family), false for anything in between.
+ */
+function family(ip: unknown, gateway: unknown, prefix: unknown, version: 4 | 6): boolean | undefined {
+  if (ip === undefined && gateway === undefined && prefix === undefined) return undefined;
+  const bits = version === 4 ? 32 : 128;
+  return (
+    typeof ip === 'string' &&
+    isIP(ip) === version &&
+    typeof gateway === 'string' &&
+    isIP(gateway) === version &&
+    Number.isInteger(prefix) &&
+    (prefix as number) > 0 &&
+    (prefix as number) <= bits
   );
 }
 

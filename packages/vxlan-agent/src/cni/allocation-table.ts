@@ -1,6 +1,7 @@
 import type { Instant } from '@trellis/runtime';
-import { AddressExhaustedError, ContainerAllocator } from '@trellis/routes';
+import { AddressExhaustedError } from '@trellis/routes';
 import { CniExhaustedError } from './cni-errors.js';
+import { DualStackAllocator, type HeldAddresses, type MesosHalves } from './dual-stack-allocator.js';
 
 /** One container interface on one network: the spec's key for plugin state. */
 export interface Attachment {
@@ -16,11 +17,16 @@ export interface CniTask {
   readonly framework: string;
 }
 
-/** An address handed out from this agent's Mesos half, as persisted and as the API shows it. */
-export interface Allocation extends Attachment {
-  readonly ipv4: string;
-  readonly prefixLength: number;
-  readonly gateway: string;
+/**
+ * The addresses handed out from this agent's Mesos half, as persisted and as the API shows it:
+ * one per family of the overlay (IPv4 only, dual-stack, or IPv6 only), each with the half's
+ * prefix length and gateway. Files written before IPv6 hold the IPv4 fields only.
+ */
+export interface Allocation extends Attachment, HeldAddresses {
+  readonly prefixLength?: number;
+  readonly gateway?: string;
+  readonly prefixLength6?: number;
+  readonly gateway6?: string;
   readonly task: CniTask;
   /** When it was handed out (ms since the epoch). */
   readonly allocatedAt: number;
@@ -41,15 +47,21 @@ export type AllocationEvent =
   | {
       readonly type: 'outside';
       readonly network: string;
-      readonly half: string | undefined;
+      /** The current halves (IPv4 and IPv6 ones, space separated). */
+      readonly half: string;
       readonly allocations: readonly Allocation[];
     };
 
 export interface NetworkStatus {
   readonly network: string;
-  /** The Mesos half addresses come from; null until our slice has settled. */
+  /** The Mesos half IPv4 addresses come from; null until our slice has settled (or IPv6 only). */
   readonly half: string | null;
+  /** The Mesos half IPv6 addresses come from; null without one (IPv4 only, or not settled). */
+  readonly half6: string | null;
+  /** How many containers fit (a dual-stack container takes one address of each half). */
   readonly capacity: number;
+  /** The half that is full, if one is: the next ADD is refused. */
+  readonly full: string | null;
   readonly allocated: number;
   /** ADDs refused because the half was full, since start. */
   readonly exhausted: number;
@@ -58,21 +70,24 @@ export interface NetworkStatus {
 }
 
 interface Network {
-  allocator: ContainerAllocator | undefined;
+  allocator: DualStackAllocator | undefined;
   readonly held: Map<string, Allocation>;
   exhausted: number;
-  outside: number;
+  /** Owner keys of allocations with an address outside the current halves. */
+  readonly outside: Set<string>;
 }
+
+const prefixOf = (cidr: string): number => Number(cidr.split('/')[1]);
 
 /** The allocator's owner key of an attachment (the network is implied by the table). */
 const ownerKey = (a: { containerId: string; ifname: string }): string => `${a.containerId}/${a.ifname}`;
 
 /**
  * The CNI allocations of one agent, sans-IO: per network, the addresses handed out from its
- * Mesos half, keyed by (container id, interface). ADD is idempotent per key, release and GC are
- * too. The driver persists `snapshot()` before it answers, so a restart (`restored`) never
- * hands out an address still in use. A new slice gets a new allocator; allocations outside it
- * stay (so DEL still finds them) and are reported.
+ * Mesos half (one of each family a dual-stack overlay has), keyed by (container id, interface).
+ * ADD is idempotent per key, release and GC are too. The driver persists `snapshot()` before it
+ * answers, so a restart (`restored`) never hands out an address still in use. A new slice gets a
+ * new allocator; allocations outside it stay (so DEL still finds them) and are reported.
  */
 export class AllocationTable {
   readonly #agent: string;
@@ -82,7 +97,7 @@ export class AllocationTable {
   constructor(agent: string, networks: readonly string[], restored: readonly Allocation[] = []) {
     this.#agent = agent;
     for (const name of networks)
-      this.#networks.set(name, { allocator: undefined, held: new Map(), exhausted: 0, outside: 0 });
+      this.#networks.set(name, { allocator: undefined, held: new Map(), exhausted: 0, outside: new Set() });
     for (const a of restored) this.#networks.get(a.network)?.held.set(ownerKey(a), a);
   }
 
@@ -90,15 +105,21 @@ export class AllocationTable {
     return [...this.#networks.keys()];
   }
 
-  /** Our settled Mesos half of `network` (a CIDR), or undefined while we hold none. */
-  handleSlice(network: string, half: string | undefined): void {
+  /** Our settled Mesos halves of `network` (CIDRs), or undefined while we hold no slice. */
+  handleSlice(network: string, halves: MesosHalves | undefined): void {
     const n = this.#networks.get(network);
-    if (n === undefined || n.allocator?.cidr === half) return;
-    n.allocator = half === undefined ? undefined : new ContainerAllocator(half);
+    const none = halves === undefined || (halves.v4 === undefined && halves.v6 === undefined);
+    if (n === undefined || (none ? n.allocator === undefined : n.allocator?.serves(halves) === true)) return;
+    n.allocator = none ? undefined : new DualStackAllocator(halves);
     if (n.allocator === undefined) return;
+    n.outside.clear();
     const outside: Allocation[] = [];
-    for (const [key, a] of n.held) if (!n.allocator.restore(key, a.ipv4)) outside.push(a);
-    n.outside = outside.length;
+    for (const [key, a] of n.held)
+      if (!n.allocator.restore(key, a)) {
+        outside.push(a);
+        n.outside.add(key);
+      }
+    const half = [halves?.v4, halves?.v6].filter((h) => h !== undefined).join(' ');
     if (outside.length > 0) this.#events.push({ type: 'outside', network, half, allocations: outside });
   }
 
@@ -112,9 +133,9 @@ export class AllocationTable {
         reason: 'notReady',
         message: `overlay ${req.network}: agent ${this.#agent} holds no settled slice yet; try again`,
       };
-    let ipv4: string;
+    let addresses: HeldAddresses;
     try {
-      ipv4 = n.allocator.allocate(ownerKey(req));
+      addresses = n.allocator.allocate(ownerKey(req));
     } catch (error) {
       if (!(error instanceof AddressExhaustedError)) throw error;
       n.exhausted++;
@@ -122,13 +143,17 @@ export class AllocationTable {
       this.#events.push({ type: 'exhausted', network: req.network, message: e.message });
       return { ok: false, reason: 'exhausted', error: e };
     }
+    const { v4, v6 } = n.allocator;
     const allocation: Allocation = Object.freeze({
       network: req.network,
       containerId: req.containerId,
       ifname: req.ifname,
-      ipv4,
-      prefixLength: Number(n.allocator.cidr.split('/')[1]),
-      gateway: n.allocator.gateway,
+      ...(addresses.ipv4 === undefined || v4 === undefined
+        ? {}
+        : { ipv4: addresses.ipv4, prefixLength: prefixOf(v4.cidr), gateway: v4.gateway }),
+      ...(addresses.ipv6 === undefined || v6 === undefined
+        ? {}
+        : { ipv6: addresses.ipv6, prefixLength6: prefixOf(v6.cidr), gateway6: v6.gateway }),
       task: Object.freeze({
         id: `cni:${req.network}:${req.containerId}:${req.ifname}`,
         name: req.name,
@@ -146,8 +171,8 @@ export class AllocationTable {
     const held = n?.held.get(ownerKey(a));
     if (n === undefined || held === undefined) return undefined;
     n.held.delete(ownerKey(a));
-    if (n.allocator?.addressOf(ownerKey(a)) === held.ipv4) n.allocator.release(ownerKey(a));
-    else n.outside = Math.max(0, n.outside - 1);
+    n.allocator?.release(ownerKey(a), held);
+    n.outside.delete(ownerKey(a));
     return held;
   }
 
@@ -175,11 +200,13 @@ export class AllocationTable {
     if (n === undefined) return undefined;
     return {
       network,
-      half: n.allocator?.cidr ?? null,
+      half: n.allocator?.v4?.cidr ?? null,
+      half6: n.allocator?.v6?.cidr ?? null,
       capacity: n.allocator?.capacity ?? 0,
+      full: n.allocator?.full()?.cidr ?? null,
       allocated: n.held.size,
       exhausted: n.exhausted,
-      outside: n.outside,
+      outside: n.outside.size,
     };
   }
 

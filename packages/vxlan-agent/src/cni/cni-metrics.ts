@@ -10,7 +10,7 @@ export function cniMetrics({ gauge, counter }: Instruments, cni: CniService): vo
   });
   gauge(
     'trellis_cni_capacity',
-    'Container addresses of our Mesos half (0: no settled slice)',
+    'Containers that fit in our Mesos half, the smaller family of a dual-stack one (0: no settled slice)',
     ['overlay'],
     (g) => {
       for (const s of cni.status()) g.set({ overlay: s.network }, s.capacity);

@@ -13,6 +13,7 @@ import {
   type NetworkStatus,
 } from './allocation-table.js';
 import { CniStateError } from './cni-errors.js';
+import type { MesosHalves } from './dual-stack-allocator.js';
 import { ConflistFiles } from './conflist-files.js';
 import { installPlugin } from './plugin-install.js';
 import { taskNaming } from './task-naming.js';
@@ -110,20 +111,22 @@ export class CniService {
     return this.conflists.idle();
   }
 
-  /** Our settled Mesos halves into the table; a conflist for each settled overlay. */
+  /** Our settled Mesos halves (both families) into the table; a conflist for each settled overlay. */
   syncSlices(): void {
     const { config, underlay } = this.#o.loaded;
     for (const o of config.overlays) {
       const local = this.#o.node.stores.routes.local(o.name);
-      const half = local?.state === 'settled' ? local.route?.mesosSubnet : undefined;
-      this.table.handleSlice(o.name, half);
-      if (half !== undefined)
+      const route = local?.state === 'settled' ? local.route : undefined;
+      const halves = route === undefined ? undefined : mesosHalves(route);
+      this.table.handleSlice(o.name, halves);
+      if (halves !== undefined)
         this.conflists.write({
           overlay: o.name,
           mtu: underlay.mtu - vxlanOverheadIpv4,
           socket: this.#o.socket,
           framework: this.#o.cni.framework,
-          half,
+          ...(halves.v4 === undefined ? {} : { half: halves.v4 }),
+          ...(halves.v6 === undefined ? {} : { half6: halves.v6 }),
           dns: this.dns,
         });
     }
@@ -181,11 +184,12 @@ export class CniService {
   status(): CniNetworkStatus[] {
     return this.table.networks.map((name) => {
       const s = this.table.status(name)!;
+      const agent = this.#o.loaded.config.nodeId;
       const reason =
-        s.half === null
-          ? `overlay ${name}: agent ${this.#o.loaded.config.nodeId} holds no settled slice yet`
-          : s.allocated - s.outside >= s.capacity
-            ? `overlay ${name}: all ${s.capacity} addresses of the Mesos half ${s.half} on agent ${this.#o.loaded.config.nodeId} are allocated`
+        s.half === null && s.half6 === null
+          ? `overlay ${name}: agent ${agent} holds no settled slice yet`
+          : s.full !== null
+            ? `overlay ${name}: all ${s.capacity} addresses of the Mesos half ${s.full} on agent ${agent} are allocated`
             : undefined;
       return { ...s, ready: reason === undefined, ...(reason === undefined ? {} : { reason }) };
     });
@@ -208,7 +212,13 @@ export class CniService {
         name: a.task.name,
         framework: a.task.framework,
         agentIp: this.#o.loaded.underlay.ip,
-        networks: [{ name: a.network, ipv4: a.ipv4 }],
+        networks: [
+          {
+            name: a.network,
+            ...(a.ipv4 === undefined ? {} : { ipv4: a.ipv4 }),
+            ...(a.ipv6 === undefined ? {} : { ipv6: a.ipv6 }),
+          },
+        ],
       });
     } catch (error) {
       // The address stands: DNS is what fails, and it is reported.
@@ -230,10 +240,19 @@ export class CniService {
               container: a.containerId,
               ifname: a.ifname,
               ipv4: a.ipv4,
+              ipv6: a.ipv6,
             })),
           },
           'cni allocations outside our slice: those containers need a restart',
         );
     }
   }
+}
+
+/** A settled route's Mesos halves, each family the overlay has. */
+function mesosHalves(route: { mesosSubnet?: string; mesosSubnet6?: string }): MesosHalves {
+  return {
+    ...(route.mesosSubnet === undefined || route.mesosSubnet === '' ? {} : { v4: route.mesosSubnet }),
+    ...(route.mesosSubnet6 === undefined ? {} : { v6: route.mesosSubnet6 }),
+  };
 }

@@ -41,7 +41,7 @@ export class ConflistFiles {
       await mkdir(this.#dir, { recursive: true, mode: 0o755 });
       await writeFileAtomic(this.pathOf(input.overlay), text, 0o644);
       this.#log.info(
-        { overlay: input.overlay, file: this.pathOf(input.overlay), half: input.half },
+        { overlay: input.overlay, file: this.pathOf(input.overlay), half: input.half, half6: input.half6 },
         'cni conflist written',
       );
     }, input.overlay);

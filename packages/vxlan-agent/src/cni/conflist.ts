@@ -8,8 +8,9 @@ export interface ConflistInput {
   readonly socket: string;
   /** The default framework of the network's tasks. */
   readonly framework: string;
-  /** Our Mesos half, for whoever reads the file; the plugin asks the agent, not this. */
-  readonly half: string;
+  /** Our Mesos halves, for whoever reads the file; the plugin asks the agent, not this. */
+  readonly half?: string;
+  readonly half6?: string;
   /** The agent's DNS server and zone, when it serves DNS. */
   readonly dns: { readonly nameservers: readonly string[]; readonly search: readonly string[] };
 }
@@ -40,7 +41,8 @@ export function conflist(input: ConflistInput): object {
           type: 'trellis',
           socket: input.socket,
           framework: input.framework,
-          half: input.half,
+          ...(input.half === undefined ? {} : { half: input.half }),
+          ...(input.half6 === undefined ? {} : { half6: input.half6 }),
         },
       },
     ],

@@ -17,7 +17,8 @@ export function isDockerTaskId(id: string): boolean {
 /**
  * The task record of a container attached to our networks, from `GET /containers/<id>/json`:
  * its `trellis.task` label or its name, its `trellis.framework` label or `docker`, and its
- * address on each overlay network it is attached to. Undefined when the body is not a container.
+ * addresses (IPv4 and, on a dual-stack overlay, IPv6) on each overlay network it is attached
+ * to. Undefined when the body is not a container.
  */
 export function containerTask(
   body: unknown,
@@ -29,14 +30,23 @@ export function containerTask(
     Id?: unknown;
     Name?: unknown;
     Config?: { Labels?: Record<string, unknown> | null } | null;
-    NetworkSettings?: { Networks?: Record<string, { IPAddress?: unknown }> | null } | null;
+    NetworkSettings?: {
+      Networks?: Record<string, { IPAddress?: unknown; GlobalIPv6Address?: unknown } | null> | null;
+    } | null;
   };
   if (typeof c.Id !== 'string' || typeof c.Name !== 'string') return undefined;
   const labels = c.Config?.Labels ?? {};
   const label = (k: string) => (typeof labels[k] === 'string' && labels[k] !== '' ? labels[k] : undefined);
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const networks = Object.entries(c.NetworkSettings?.Networks ?? {})
-    .filter(([name, n]) => overlays.has(name) && typeof n.IPAddress === 'string' && n.IPAddress !== '')
-    .map(([name, n]) => ({ name, ipv4: n.IPAddress as string }))
+    .filter(([name]) => overlays.has(name))
+    .map(([name, n]) => ({ name, ipv4: text(n?.IPAddress), ipv6: text(n?.GlobalIPv6Address) }))
+    .filter((n) => n.ipv4 !== undefined || n.ipv6 !== undefined)
+    .map(({ name, ipv4, ipv6 }) => ({
+      name,
+      ...(ipv4 === undefined ? {} : { ipv4 }),
+      ...(ipv6 === undefined ? {} : { ipv6 }),
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   if (networks.length === 0) return undefined;
   return {

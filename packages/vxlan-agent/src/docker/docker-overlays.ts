@@ -161,7 +161,10 @@ export class DockerOverlays {
         'create network',
       );
       this.stats.networksCreated++;
-      this.#log.info({ overlay, subnet: spec.subnet, bridge: spec.bridge }, 'docker network created');
+      this.#log.info(
+        { overlay, subnet: spec.subnet, subnet6: spec.subnet6, bridge: spec.bridge },
+        'docker network created',
+      );
       const made = await this.#inspect(overlay);
       if (made !== undefined) kept.set(overlay, made);
     }
@@ -271,11 +274,13 @@ export class DockerOverlays {
   }
 }
 
+type Nets = readonly { name: string; ipv4?: string; ipv6?: string }[];
+
 function sameTask(
-  a: { name: string; framework: string; networks: readonly { name: string; ipv4?: string }[] },
-  b: { name: string; framework: string; networks?: readonly { name: string; ipv4?: string }[] },
+  a: { name: string; framework: string; networks: Nets },
+  b: { name: string; framework: string; networks?: Nets },
 ): boolean {
-  const nets = (n: readonly { name: string; ipv4?: string }[] | undefined) =>
-    JSON.stringify((n ?? []).map((x) => [x.name, x.ipv4 ?? '']));
+  const nets = (n: Nets | undefined) =>
+    JSON.stringify((n ?? []).map((x) => [x.name, x.ipv4 ?? '', x.ipv6 ?? '']));
   return a.name === b.name && a.framework === b.framework && nets(a.networks) === nets(b.networks);
 }

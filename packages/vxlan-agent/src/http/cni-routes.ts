@@ -70,8 +70,13 @@ async function persisting<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The allocation with each address in CIDR form, as a CNI result lists it. */
 function view(a: Allocation): object {
-  return { ...a, address: `${a.ipv4}/${a.prefixLength}` };
+  return {
+    ...a,
+    ...(a.ipv4 === undefined ? {} : { address: `${a.ipv4}/${a.prefixLength}` }),
+    ...(a.ipv6 === undefined ? {} : { address6: `${a.ipv6}/${a.prefixLength6}` }),
+  };
 }
 
 function addCall(body: unknown, networks: readonly string[]): AddCall {
