@@ -58,6 +58,9 @@ test('the installed plugin allocates from the Mesos half, idempotently, and the 
 test('a restart keeps every address, DEL works after it, and a new ADD never reuses a held address', async (t) => {
   const dir = tempDir(t);
   const one = await cniAgent(dir);
+  // Stopped mid-test for the restart; stopped here only if an assertion before that threw.
+  let oneStopped = false;
+  t.teardown(() => (oneStopped ? undefined : one.agent.stop()));
   await settled(one.agent);
   const got = [];
   for (const id of ['a', 'b', 'c']) {
@@ -67,6 +70,7 @@ test('a restart keeps every address, DEL works after it, and a new ADD never reu
   }
   await execPlugin(one.plugin, env('b', 'DEL'), netConfig(one.socket));
   await one.agent.stop();
+  oneStopped = true;
 
   const down = await execPlugin(one.plugin, env('d'), netConfig(one.socket));
   t.is(down.code, 1);
@@ -97,10 +101,14 @@ test('a restart keeps every address, DEL works after it, and a new ADD never reu
 test('on another slice after a restart, the old allocations are reported outside it and DEL still works', async (t) => {
   const dir = tempDir(t);
   const one = await cniAgent(dir);
+  // Stopped mid-test for the restart; stopped here only if an assertion before that threw.
+  let oneStopped = false;
+  t.teardown(() => (oneStopped ? undefined : one.agent.stop()));
   await settled(one.agent);
   const before = one.agent.cni!.status()[0]!.half;
   await execPlugin(one.plugin, env('old'), netConfig(one.socket));
   await one.agent.stop();
+  oneStopped = true;
   // A fresh kernel: no VTEP to resume from, so the agent claims a new random slice.
   const two = await cniAgent(dir);
   t.teardown(() => two.agent.stop());
@@ -152,7 +160,8 @@ test('a full half fails ADD with an error naming overlay, agent and size; API, m
   );
 });
 
-test('100 parallel ADDs through the plugin get 100 distinct addresses, all persisted', async (t) => {
+// Serial: 100 node processes at once take the machine; the other tests here must not wait on it.
+test.serial('100 parallel ADDs through the plugin get 100 distinct addresses, all persisted', async (t) => {
   t.timeout(120_000);
   const dir = tempDir(t);
   const { agent, plugin, socket } = await cniAgent(dir);
