@@ -112,7 +112,7 @@ const overlayArb = fc
     v6: fc.option(
       fc.record({
         parts: fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }),
-        prefix: fc.integer({ min: 0, max: 96 }),
+        prefix: fc.integer({ min: 1, max: 96 }),
         extraBits: fc.integer({ min: 0, max: 28 }),
       }),
       { nil: undefined },
@@ -128,7 +128,9 @@ const overlayArb = fc
     const prefixLength6 = Math.min(v6.prefix + prefixLength - prefix + v6.extraBits, 125);
     const text = `${new ipaddr.IPv6(v6.parts).toString()}/${v6.prefix}`;
     const subnet6 = `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${v6.prefix}`;
-    return { ...input, subnet6, prefixLength6 };
+    // As for IPv4: the top bit flipped leaves any IPv6 subnet of /1 or longer.
+    const vtepSubnet6 = `${(v6.parts[0]! ^ 0x8000).toString(16)}::/64`;
+    return { ...input, subnet6, prefixLength6, vtepSubnet6 };
   });
 
 test('property: sliceIndexOf(slice(i)) === i and distinct slices never overlap', (t) => {
@@ -225,7 +227,14 @@ test('conflicts between overlays: names, VNIs, subnets, VTEP subnets', (t) => {
       { name: 'dcos', subnet: '9.4.0.0/16', vni: 1024 },
       { name: 'other', subnet: '44.128.0.0/16', vni: 2048, vtepSubnet: '45.0.0.0/20' },
       { name: 'v6a', subnet: '12.0.0.0/8', vni: 7, vtepSubnet: '44.130.0.0/20', subnet6: 'fd00::/48' },
-      { name: 'v6b', subnet: '13.0.0.0/8', vni: 8, vtepSubnet: '44.131.0.0/20', subnet6: 'fd00:0:0:1::/64' },
+      {
+        name: 'v6b',
+        subnet: '13.0.0.0/8',
+        vni: 8,
+        vtepSubnet: '44.131.0.0/20',
+        subnet6: 'fd00:0:0:1::/64',
+        vtepSubnet6: 'fd01:a:0:1::/64',
+      },
     ]),
   );
   hasProblem(t, problems, 'overlays[1].name', 'duplicates overlays[0].name ("dcos")');
@@ -255,7 +264,14 @@ test('IPv6 problems: prefixLength6 alone, too few IPv6 slices, bad subnet6', (t)
   const problems = problemsOf(t, () =>
     parseOverlays([
       { name: 'a', subnet: '9.0.0.0/8', prefixLength6: 80 },
-      { name: 'b', subnet: '10.0.0.0/8', vni: 2, vtepSubnet: '44.129.0.0/20', subnet6: 'fd01::/72' },
+      {
+        name: 'b',
+        subnet: '10.0.0.0/8',
+        vni: 2,
+        vtepSubnet: '44.129.0.0/20',
+        subnet6: 'fd01::/72',
+        vtepSubnet6: 'fd11::/64',
+      },
       {
         name: 'c',
         subnet: '11.0.0.0/8',
@@ -263,6 +279,7 @@ test('IPv6 problems: prefixLength6 alone, too few IPv6 slices, bad subnet6', (t)
         vtepSubnet: '44.130.0.0/20',
         subnet6: 'fd02::1/64',
         prefixLength6: 127,
+        vtepSubnet6: 'fd12::/64',
       },
       { name: 'd', subnet: '12.0.0.0/8', vni: 4, vtepSubnet: '44.131.0.0/20', subnet6: '12.0.0.0/8' },
     ]),
