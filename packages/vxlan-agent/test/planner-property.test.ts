@@ -1,5 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { defaultOverlayInput, parseOverlay, vtepMac, type Overlay, type RouteEntry } from '@trellis/routes';
 import type { KernelObject, KernelState, Op } from '../src/kernel-model.js';
 import { desiredState, type OverlayPlanInput } from '../src/planner/desired-state.js';
@@ -20,14 +21,36 @@ const seed = process.env['SEED'] === undefined ? 4242 : Number.parseInt(process.
 const params = { numRuns, seed };
 
 const dcos = parseOverlay(defaultOverlayInput);
-const blue = parseOverlay({ name: 'blue', subnet: '172.16.0.0/16', vni: 1025, vtepSubnet: '44.129.0.0/20' });
+// Dual-stack: its remotes get IPv6 neighbors and routes, its links IPv6 addresses.
+const blue = parseOverlay({
+  name: 'blue',
+  subnet: '172.16.0.0/16',
+  vni: 1025,
+  vtepSubnet: '44.129.0.0/20',
+  subnet6: 'fd01:b::/64',
+  vtepSubnet6: 'fd01:a::/64',
+});
 
 // Small pools, so that remotes collide, MACs repeat and old and new worlds overlap.
 const owners = ['agent-a', 'agent-b', 'agent-c', 'agent-d', 'agent-e', 'agent-f'];
-const underlays = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+// Mostly IPv4 with some IPv6 underlays, so that remotes of the other family than ours occur.
+const underlays = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', 'fd00::1', 'fd00::2'];
+const underlayOf = (n: number): string => underlays[n % underlays.length]!;
 const macs = ['70:b3:d5:00:00:01', '70:b3:d5:00:00:02', '70:b3:d5:80:00:03'];
 const devs = ['vtep1024', 'vtep1025', 'vtep9', 'm-dcos', 'd-blue'];
-const strings = [...underlays, ...macs, ...devs, '44.128.0.3', '44.129.0.2', '9.0.3.0/24', '44.128.0.3/20'];
+const strings = [
+  ...underlays,
+  ...macs,
+  ...devs,
+  '44.128.0.3',
+  '44.129.0.2',
+  '9.0.3.0/24',
+  '44.128.0.3/20',
+  'fd01:a::3',
+  'fd01:a::3/64',
+  'fd01:b:0:0:3::/80',
+  'fd01:b:0:0:3::1/81',
+];
 const sliceMax = 9;
 
 function arbRemote(overlay: Overlay): fc.Arbitrary<RouteEntry> {
@@ -35,7 +58,11 @@ function arbRemote(overlay: Overlay): fc.Arbitrary<RouteEntry> {
     .record({
       owner: fc.constantFrom(...owners),
       slice: fc.integer({ min: 0, max: sliceMax }),
-      underlayIp: fc.constantFrom(...underlays),
+      // IPv4 four times in five: the IPv6 ones collide less, and every family pairing occurs.
+      underlayIp: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...underlays.slice(0, 4)) },
+        { weight: 1, arbitrary: fc.nat().map((n) => underlayOf(4 + (n % 2))) },
+      ),
       vtepSlice: fc.option(fc.integer({ min: 0, max: sliceMax }), { freq: 4 }),
       mac: fc.option(fc.constantFrom(...macs), { freq: 4 }),
     })
@@ -43,7 +70,9 @@ function arbRemote(overlay: Overlay): fc.Arbitrary<RouteEntry> {
       const { index: _index, ...subnets } = overlay.slice(slice);
       const vtepIp = overlay.vtepIp(vtepSlice ?? slice);
       const base = { ...subnets, overlay: overlay.name, owner, generation: 1, version: 1, slice };
-      return { ...base, underlayIp, vtepIp, vtepMac: mac ?? vtepMac(vtepIp) };
+      const vtepIp6 = overlay.vtepIp6(slice);
+      const v6 = vtepIp6 === undefined ? {} : { vtepIp6 };
+      return { ...base, ...v6, underlayIp, vtepIp, vtepMac: mac ?? vtepMac(vtepIp) };
     });
 }
 
@@ -76,15 +105,19 @@ const arbStray: fc.Arbitrary<KernelObject> = fc.oneof(
         mtu: fc.constantFrom(1450, 1430),
         mac: fc.constantFrom(...macs),
         address: arbString,
+        address6: fc.option(arbString, { nil: undefined }),
       }),
     )
+    .map(({ address6, ...rest }) => ({ ...rest, ...(address6 === undefined ? {} : { address6 }) }))
     .map((spec) => ({ kind: 'vtep', spec }) as const),
   fc
     .record({
       name: fc.constantFrom('m-dcos', 'd-dcos', 'm-blue', 'd-old'),
       address: arbString,
+      address6: fc.option(arbString, { nil: undefined }),
       mtu: fc.nat(9000),
     })
+    .map(({ address6, ...rest }) => ({ ...rest, ...(address6 === undefined ? {} : { address6 }) }))
     .map((spec) => ({ kind: 'bridge', spec }) as const),
   fc
     .record({ dev: fc.constantFrom(...devs), ip: arbString, mac: fc.constantFrom(...macs) })
@@ -238,7 +271,9 @@ test('desired state: one object per identity, nothing of ours as a remote, indep
       const reversed = desiredState(world.map((i) => ({ ...i, remotes: [...i.remotes].reverse() })));
       const notOurs = world.every(({ overlay, local }) =>
         state.neighbors.every(
-          (n) => n.dev !== `vtep${overlay.vni}` || (n.ip !== local?.vtepIp && n.mac !== local?.vtepMac),
+          (n) =>
+            n.dev !== `vtep${overlay.vni}` ||
+            (n.ip !== local?.vtepIp && n.ip !== local?.vtepIp6 && n.mac !== local?.vtepMac),
         ),
       );
       return (
@@ -246,6 +281,67 @@ test('desired state: one object per identity, nothing of ours as a remote, indep
         notOurs &&
         JSON.stringify(reversed) === JSON.stringify({ state, warnings })
       );
+    }),
+    params,
+  );
+  t.pass();
+});
+
+const isV6 = (ip: string): boolean => ip.includes(':');
+
+/** `address` is the network of `half` + 1, with the half's prefix (the halves' low byte is 0). */
+function isFirstHost(address: string | undefined, half: string): boolean {
+  const [ip, prefix] = (address ?? '').split('/');
+  const [net, netPrefix] = ipaddr.parseCIDR(half);
+  const want = net.toByteArray();
+  want[want.length - 1]! += 1;
+  return (
+    ip !== undefined && Number(prefix) === netPrefix && ipaddr.parse(ip).toByteArray().join() === want.join()
+  );
+}
+
+test('both families: a dual-stack overlay gives each kept remote an IPv6 neighbor and route beside its IPv4 ones; an IPv4-only one gives no IPv6 object', (t) => {
+  fc.assert(
+    fc.property(arbWorld, (world) => {
+      const { state } = desiredState(world);
+      return world.every(({ overlay, local, remotes }) => {
+        const dev = `vtep${overlay.vni}`;
+        const routes = state.routes.filter((r) => r.dev === dev);
+        const neighbors = state.neighbors.filter((n) => n.dev === dev);
+        const vtep = state.vteps.find((v) => v.name === dev);
+        const bridges = state.bridges.filter((b) => b.name.endsWith(`-${overlay.name}`));
+        if (local === undefined) return vtep === undefined && routes.length === 0;
+        if (overlay.vtepSubnet6 === undefined) {
+          return (
+            vtep?.address6 === undefined &&
+            bridges.every((b) => b.address6 === undefined) &&
+            routes.every((r) => !isV6(r.dst)) &&
+            neighbors.every((n) => !isV6(n.ip))
+          );
+        }
+        const twins = routes
+          .filter((r) => !isV6(r.dst))
+          .every((r4) => {
+            const remote = remotes.find((x) => x.agentSubnet === r4.dst && x.vtepIp === r4.gateway)!;
+            const mac = neighbors.find((n) => n.ip === r4.gateway)?.mac;
+            return (
+              routes.some((r) => r.dst === remote.agentSubnet6 && r.gateway === remote.vtepIp6) &&
+              neighbors.some((n) => n.ip === remote.vtepIp6 && n.mac === mac)
+            );
+          });
+        const sameFamily = state.fdb
+          .filter((f) => f.dev === dev)
+          .every((f) => isV6(f.dst) === isV6(local.underlayIp));
+        return (
+          twins &&
+          sameFamily &&
+          routes.length === 2 * routes.filter((r) => !isV6(r.dst)).length &&
+          vtep?.address6 === `${local.vtepIp6!}/64` &&
+          bridges.every((b) =>
+            isFirstHost(b.address6, b.name.startsWith('m-') ? local.mesosSubnet6! : local.dockerSubnet6!),
+          )
+        );
+      });
     }),
     params,
   );
