@@ -164,8 +164,20 @@ kernelTest(
       .split('\n')
       .filter((l) => ours(l) && (l.startsWith('Deleted') || /PERMANENT|proto 44|inet6/.test(l)));
     t.deepEqual(changed, [], '(r) no IPv6 address, neighbor or route deleted or re-added across the restart');
-    // Every pass since the restart found the kernel as wanted, both families read back exactly.
-    t.false(log1().slice(logged).includes('kernel state reconciled'), '(r) zero ops after the restart');
+    // The restarted agent's passes before its view was complete found the kernel as wanted: both
+    // families read back exactly. (Later passes may have work: a peer suspected meanwhile.)
+    // From the restarted process's start line: the old one's last lines may land after `logged`.
+    const since = log1().slice(logged);
+    const passes = since
+      .slice(since.lastIndexOf('"msg":"trellis-agent started"'))
+      .split('\n')
+      .filter((l) => l.includes('kernel state reconciled'));
+    if (passes.length > 0) t.log(`passes with ops since the restart:\n${passes.join('\n')}`);
+    t.deepEqual(
+      passes.filter((l) => l.includes('"warm":false')),
+      [],
+      '(r) zero ops on restart',
+    );
 
     const oldMac = h1.mac;
     await topo.stopAgent(1, 'SIGKILL');

@@ -1,9 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { defaultOverlayInput, parseOverlay, vtepMac, type Overlay, type RouteEntry } from '@trellis/routes';
-import type { KernelObject, KernelState, Op } from '../src/kernel-model.js';
-import { desiredState, type OverlayPlanInput } from '../src/planner/desired-state.js';
+import type { KernelState, Op } from '../src/kernel-model.js';
+import { desiredState } from '../src/planner/desired-state.js';
 import {
   canonicalState,
   identityKey,
@@ -13,175 +12,13 @@ import {
 } from '../src/planner/kernel-identity.js';
 import { applyOps } from '../src/planner/memory-kernel.js';
 import { plan } from '../src/planner/plan.js';
+import { arbCase, arbWorld } from './fixtures/planner-worlds.js';
 
 // Quick by default, extensive with TRELLIS_EXTENSIVE=1; fast-check prints the seed of a failure,
 // replay it with SEED=n.
 const numRuns = process.env['TRELLIS_EXTENSIVE'] === '1' ? 20_000 : 300;
 const seed = process.env['SEED'] === undefined ? 4242 : Number.parseInt(process.env['SEED'], 10);
 const params = { numRuns, seed };
-
-const dcos = parseOverlay(defaultOverlayInput);
-// Dual-stack: its remotes get IPv6 neighbors and routes, its links IPv6 addresses.
-const blue = parseOverlay({
-  name: 'blue',
-  subnet: '172.16.0.0/16',
-  vni: 1025,
-  vtepSubnet: '44.129.0.0/20',
-  subnet6: 'fd01:b::/64',
-  vtepSubnet6: 'fd01:a::/64',
-});
-
-// Small pools, so that remotes collide, MACs repeat and old and new worlds overlap.
-const owners = ['agent-a', 'agent-b', 'agent-c', 'agent-d', 'agent-e', 'agent-f'];
-// Mostly IPv4 with some IPv6 underlays, so that remotes of the other family than ours occur.
-const underlays = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', 'fd00::1', 'fd00::2'];
-const underlayOf = (n: number): string => underlays[n % underlays.length]!;
-const macs = ['70:b3:d5:00:00:01', '70:b3:d5:00:00:02', '70:b3:d5:80:00:03'];
-const devs = ['vtep1024', 'vtep1025', 'vtep9', 'm-dcos', 'd-blue'];
-const strings = [
-  ...underlays,
-  ...macs,
-  ...devs,
-  '44.128.0.3',
-  '44.129.0.2',
-  '9.0.3.0/24',
-  '44.128.0.3/20',
-  'fd01:a::3',
-  'fd01:a::3/64',
-  'fd01:b:0:0:3::/80',
-  'fd01:b:0:0:3::1/81',
-];
-const sliceMax = 9;
-
-function arbRemote(overlay: Overlay): fc.Arbitrary<RouteEntry> {
-  return fc
-    .record({
-      owner: fc.constantFrom(...owners),
-      slice: fc.integer({ min: 0, max: sliceMax }),
-      // IPv4 four times in five: the IPv6 ones collide less, and every family pairing occurs.
-      underlayIp: fc.oneof(
-        { weight: 4, arbitrary: fc.constantFrom(...underlays.slice(0, 4)) },
-        { weight: 1, arbitrary: fc.nat().map((n) => underlayOf(4 + (n % 2))) },
-      ),
-      vtepSlice: fc.option(fc.integer({ min: 0, max: sliceMax }), { freq: 4 }),
-      mac: fc.option(fc.constantFrom(...macs), { freq: 4 }),
-    })
-    .map(({ owner, slice, underlayIp, vtepSlice, mac }) => {
-      const { index: _index, ...subnets } = overlay.slice(slice);
-      const vtepIp = overlay.vtepIp(vtepSlice ?? slice);
-      const base = { ...subnets, overlay: overlay.name, owner, generation: 1, version: 1, slice };
-      const vtepIp6 = overlay.vtepIp6(slice);
-      const v6 = vtepIp6 === undefined ? {} : { vtepIp6 };
-      return { ...base, ...v6, underlayIp, vtepIp, vtepMac: mac ?? vtepMac(vtepIp) };
-    });
-}
-
-function arbInput(overlay: Overlay): fc.Arbitrary<OverlayPlanInput> {
-  return fc.record({
-    overlay: fc.constant(overlay),
-    local: fc.option(arbRemote(overlay), { freq: 6 }).map((l) => l ?? undefined),
-    remotes: fc.array(arbRemote(overlay), { maxLength: 8 }),
-    underlayMtu: fc.constantFrom(1500, 1400, 9000),
-    underlayIpv6: fc.boolean(),
-    bridges: fc.boolean(),
-  });
-}
-
-const arbWorld: fc.Arbitrary<OverlayPlanInput[]> = fc
-  .tuple(fc.option(arbInput(dcos), { freq: 5 }), fc.option(arbInput(blue), { freq: 3 }))
-  .map((inputs) => inputs.filter((i) => i !== null));
-
-const arbString = fc.constantFrom(...strings);
-/** Objects a tampered or stale kernel may hold: anything on our devices and a few others. */
-const arbStray: fc.Arbitrary<KernelObject> = fc.oneof(
-  fc
-    .record({ name: fc.constantFrom('vtep1024', 'vtep1025', 'vtep9'), vni: fc.constantFrom(1024, 1025, 9) })
-    .chain(({ name, vni }) =>
-      fc.record({
-        name: fc.constant(name),
-        vni: fc.constant(vni),
-        port: fc.constantFrom(64000, 4789),
-        localIp: fc.constantFrom(...underlays),
-        mtu: fc.constantFrom(1450, 1430),
-        mac: fc.constantFrom(...macs),
-        address: arbString,
-        address6: fc.option(arbString, { nil: undefined }),
-      }),
-    )
-    .map(({ address6, ...rest }) => ({ ...rest, ...(address6 === undefined ? {} : { address6 }) }))
-    .map((spec) => ({ kind: 'vtep', spec }) as const),
-  fc
-    .record({
-      name: fc.constantFrom('m-dcos', 'd-dcos', 'm-blue', 'd-old'),
-      address: arbString,
-      address6: fc.option(arbString, { nil: undefined }),
-      mtu: fc.nat(9000),
-    })
-    .map(({ address6, ...rest }) => ({ ...rest, ...(address6 === undefined ? {} : { address6 }) }))
-    .map((spec) => ({ kind: 'bridge', spec }) as const),
-  fc
-    .record({ dev: fc.constantFrom(...devs), ip: arbString, mac: fc.constantFrom(...macs) })
-    .map((spec) => ({ kind: 'neighbor', spec }) as const),
-  fc
-    .record({ dev: fc.constantFrom(...devs), mac: fc.constantFrom(...macs), dst: arbString })
-    .map((spec) => ({ kind: 'fdb', spec }) as const),
-  fc
-    .record({ dst: arbString, gateway: arbString, dev: fc.constantFrom(...devs) })
-    .map((spec) => ({ kind: 'route', spec }) as const),
-);
-
-interface Edit {
-  at: number;
-  drop: boolean;
-  field: number;
-  text: string;
-  number: number;
-}
-
-/** One edit of a dump: drop an object, or set one of its fields to something else. */
-const arbEdit = fc.record({
-  at: fc.nat(),
-  drop: fc.boolean(),
-  field: fc.nat(),
-  text: arbString,
-  number: fc.constantFrom(0, 7, 1024, 1450, 64000),
-});
-
-function garble(base: KernelState, edits: readonly Edit[], strays: readonly KernelObject[]): KernelState {
-  const objects = objectsOf(base);
-  for (const edit of edits) {
-    if (objects.length === 0) break;
-    const i = edit.at % objects.length;
-    const object = objects[i]!;
-    if (edit.drop) {
-      objects.splice(i, 1);
-      continue;
-    }
-    const spec = { ...object.spec } as Record<string, unknown>;
-    const keys = Object.keys(spec);
-    const key = keys[edit.field % keys.length]!;
-    spec[key] = typeof spec[key] === 'number' ? edit.number : edit.text;
-    objects[i] = { kind: object.kind, spec } as unknown as KernelObject;
-  }
-  // A dump holds one object per identity key.
-  const byKey = new Map([...objects, ...strays].map((o) => [identityKey(o), o]));
-  return stateOf(byKey.values());
-}
-
-/** A desired state, and an observed one: a stale or the same world, tampered with. */
-const arbCase = fc
-  .record({
-    world: arbWorld,
-    before: arbWorld,
-    fromDesired: fc.boolean(),
-    edits: fc.array(arbEdit, { maxLength: 6 }),
-    strays: fc.array(arbStray, { maxLength: 4 }),
-  })
-  .map(({ world, before, fromDesired, edits, strays }) => {
-    const desired = desiredState(world).state;
-    const base = fromDesired ? desired : desiredState(before).state;
-    return { desired, observed: garble(base, edits, strays) };
-  });
 
 test('applying the plan reaches the desired state, and a second plan is empty', (t) => {
   fc.assert(
