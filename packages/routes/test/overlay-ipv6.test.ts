@@ -3,6 +3,7 @@ import { ConfigError } from '@trellis/runtime';
 import { defaultOverlayInput, parseOverlay, parseOverlays } from '../src/overlay-config.js';
 import { checkPublishOptions, isLoopbackIp, isUnicastUnderlay } from '../src/route-admission.js';
 import { toRouteEntry } from '../src/route-entry.js';
+import { toOverlays } from '../src/route-plugin.js';
 import { validateRouteWire, type RouteWire } from '../src/route-record.js';
 
 /** The DC/OS dual-stack overlay, field for field. */
@@ -228,4 +229,15 @@ test('IPv6 underlays: unicast only (not ::, ::1 unless loopback is allowed, mult
   t.throws(() => checkPublishOptions(o, { underlayIp: 'FD00:0::1' }), {
     message: /RFC 5952 form \(fd00::1\)/,
   });
+});
+
+test('an Overlay value in a mixed overlay list keeps its vtepSubnet6', (t) => {
+  const own = parseOverlay({ ...dcos6, vtepSubnet6: 'fd09::/64' });
+  const [a, b] = toOverlays([
+    own,
+    { name: 'plain', subnet: '10.0.0.0/16', vni: 7, vtepSubnet: '44.2.0.0/24' },
+  ]);
+  t.is(a?.vtepSubnet6, 'fd09::/64');
+  t.is(a?.vtepIp6(1), 'fd09::2');
+  t.false('vtepSubnet6' in b!);
 });
