@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { InvalidArgumentError } from '@trellis/runtime';
-import { addressToBigInt, contains, formatAddress, parseCidr, type Cidr, type IpKind } from './overlay.js';
+import { addressToBigInt, contains, formatAddress, parseCidr, type Cidr, type IpKind } from './cidr.js';
 import { AddressExhaustedError } from './routes-errors.js';
 
 /**

@@ -1,14 +1,7 @@
 import { ConfigProblems, describe } from '@trellis/runtime';
-import {
-  Overlay,
-  overlaps,
-  parseCidr,
-  prefixLength6Max,
-  prefixLengthMax,
-  type Cidr,
-  type IpKind,
-  type OverlayConfig,
-} from './overlay.js';
+import { overlaps, parseCidr, type Cidr, type IpKind } from './cidr.js';
+import { Overlay, prefixLength6Max, prefixLengthMax, type OverlayConfig } from './overlay.js';
+import { checkConflicts, type Checked } from './overlay-conflicts.js';
 
 // The slice-length limits live with the slice math that relies on them; config readers look here.
 export { prefixLengthMax, prefixLength6Max } from './overlay.js';
@@ -30,6 +23,8 @@ export interface OverlayInput {
   readonly port?: number;
   /** Where VTEP IPs come from (slice index + 1); default 44.128.0.0/20. */
   readonly vtepSubnet?: string;
+  /** Where VTEP IPv6 addresses come from (slice index + 1); only with `subnet6`; default fd01:a::/64. */
+  readonly vtepSubnet6?: string;
 }
 
 /** DC/OS's overlay, field for field. */
@@ -42,7 +37,14 @@ export const defaultOverlayInput: OverlayInput = Object.freeze({
   vtepSubnet: '44.128.0.0/20',
 });
 
-const defaults = { prefixLength: 24, prefixLength6: 80, vni: 1024, port: 64000, vtepSubnet: '44.128.0.0/20' };
+const defaults = {
+  prefixLength: 24,
+  prefixLength6: 80,
+  vni: 1024,
+  port: 64000,
+  vtepSubnet: '44.128.0.0/20',
+  vtepSubnet6: 'fd01:a::/64',
+};
 const nameMaxChars = 13;
 const reservedNames = new Set(['host', 'bridge', 'default']);
 const knownKeys = new Set([
@@ -54,6 +56,7 @@ const knownKeys = new Set([
   'vni',
   'port',
   'vtepSubnet',
+  'vtepSubnet6',
 ]);
 
 /** Parses one overlay; throws one `ConfigError` listing every problem, with paths under `path`. */
@@ -79,15 +82,6 @@ export function parseOverlays(input: unknown): Overlay[] {
   checkConflicts(problems, checked);
   problems.throwIfAny('overlays');
   return checked.map((c) => new Overlay(c!.config));
-}
-
-/** What one overlay's check found, kept for the cross-overlay checks even when it has problems. */
-interface Checked {
-  readonly path: string;
-  readonly config: OverlayConfig;
-  readonly net: Cidr | undefined;
-  readonly net6: Cidr | undefined;
-  readonly vtep: Cidr | undefined;
 }
 
 function checkOverlay(problems: ConfigProblems, input: unknown, path: string): Checked | undefined {
@@ -144,6 +138,8 @@ function checkOverlay(problems: ConfigProblems, input: unknown, path: string): C
     problems.add(`${path}.vtepSubnet`, `overlaps this overlay's subnet (${raw['subnet'] as string})`);
   }
 
+  const { vtep6, vtep6Raw } = checkVtep6(problems, path, raw, net6);
+
   // Only meaningful when the fields are valid; otherwise `problems` already throws.
   const config: OverlayConfig = {
     name: name ?? '',
@@ -152,12 +148,36 @@ function checkOverlay(problems: ConfigProblems, input: unknown, path: string): C
     ...(raw['subnet6'] !== undefined && {
       subnet6: raw['subnet6'] as string,
       prefixLength6: prefixLength6 as number,
+      vtepSubnet6: vtep6Raw as string,
     }),
     vni: vni as number,
     port: port as number,
     vtepSubnet: vtepRaw as string,
   };
-  return { path, config, net, net6, vtep };
+  return { path, config, net, net6, vtep, vtep6 };
+}
+
+/** `vtepSubnet6`: only with `subnet6` (then defaulted), an IPv6 network with room for VTEPs, outside `subnet6`. */
+function checkVtep6(
+  problems: ConfigProblems,
+  path: string,
+  raw: Record<string, unknown>,
+  net6: Cidr | undefined,
+): { vtep6: Cidr | undefined; vtep6Raw: unknown } {
+  if (raw['subnet6'] === undefined) {
+    if (raw['vtepSubnet6'] !== undefined)
+      problems.add(`${path}.vtepSubnet6`, 'is set but subnet6 is not; a VTEP IPv6 needs an IPv6 overlay');
+    return { vtep6: undefined, vtep6Raw: undefined };
+  }
+  const vtep6Raw = raw['vtepSubnet6'] ?? defaults.vtepSubnet6;
+  const vtep6 = checkCidr(problems, `${path}.vtepSubnet6`, vtep6Raw, 'ipv6', true);
+  if (vtep6 && vtep6.prefix > 127) {
+    problems.add(`${path}.vtepSubnet6`, `/${vtep6.prefix} has no VTEP address besides the network address`);
+  }
+  if (vtep6 && net6 && overlaps(vtep6, net6)) {
+    problems.add(`${path}.vtepSubnet6`, `overlaps this overlay's subnet6 (${raw['subnet6'] as string})`);
+  }
+  return { vtep6, vtep6Raw };
 }
 
 function checkName(problems: ConfigProblems, path: string, value: unknown): string | undefined {
@@ -218,41 +238,4 @@ function checkSliceLength(
     return false;
   }
   return true;
-}
-
-function checkConflicts(problems: ConfigProblems, checked: readonly (Checked | undefined)[]): void {
-  const present = checked.filter((c): c is Checked => c !== undefined);
-  for (const [j, b] of present.entries()) {
-    for (const a of present.slice(0, j)) {
-      if (a.config.name !== '' && a.config.name === b.config.name) {
-        problems.add(`${b.path}.name`, `duplicates ${a.path}.name (${JSON.stringify(a.config.name)})`);
-      }
-      if (typeof a.config.vni === 'number' && a.config.vni === b.config.vni) {
-        problems.add(
-          `${b.path}.vni`,
-          `duplicates ${a.path}.vni (${a.config.vni}); each overlay needs its own VXLAN device`,
-        );
-      }
-      if (a.net && b.net && overlaps(a.net, b.net)) {
-        problems.add(`${b.path}.subnet`, `overlaps ${a.path}.subnet (${a.config.subnet})`);
-      }
-      if (a.net6 && b.net6 && overlaps(a.net6, b.net6)) {
-        problems.add(`${b.path}.subnet6`, `overlaps ${a.path}.subnet6 (${String(a.config.subnet6)})`);
-      }
-      // Two VTEP devices with addresses from overlapping subnets would fight over the host route.
-      if (a.vtep && b.vtep && overlaps(a.vtep, b.vtep)) {
-        problems.add(
-          `${b.path}.vtepSubnet`,
-          `overlaps ${a.path}.vtepSubnet (${a.config.vtepSubnet}); give each overlay its own`,
-        );
-      }
-    }
-  }
-  for (const v of present) {
-    for (const o of present) {
-      if (v !== o && v.vtep && o.net && overlaps(v.vtep, o.net)) {
-        problems.add(`${v.path}.vtepSubnet`, `overlaps ${o.path}.subnet (${o.config.subnet})`);
-      }
-    }
-  }
 }

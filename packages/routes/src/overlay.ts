@@ -1,7 +1,16 @@
 import ipaddr from 'ipaddr.js';
 import { assert, InvalidArgumentError } from '@trellis/runtime';
+import {
+  contains,
+  formatAddress,
+  formatCidr,
+  parseAddress,
+  parseCidr,
+  type Cidr,
+  type IpKind,
+} from './cidr.js';
 
-export type IpKind = 'ipv4' | 'ipv6';
+export type { IpKind } from './cidr.js';
 
 /**
  * Longest IPv4 slice: its /30 halves hold network, gateway, one container and broadcast. A /30
@@ -24,6 +33,8 @@ export interface OverlayConfig {
   readonly vni: number;
   readonly port: number;
   readonly vtepSubnet: string;
+  /** Where VTEP IPv6 addresses come from (slice index + 1); only with `subnet6`. */
+  readonly vtepSubnet6?: string;
 }
 
 /** One agent's share of an overlay: the slice and its two bridge halves, same index in IPv6. */
@@ -53,15 +64,22 @@ export class Overlay {
   readonly vni: number;
   readonly port: number;
   readonly vtepSubnet: string;
+  declare readonly vtepSubnet6?: string;
   /** Slices of `subnet` at `prefixLength`; at most 2^29 (a /0 cut in /29s). */
   readonly sliceCount: number;
   /** VTEP addresses in `vtepSubnet`, network and broadcast excluded. */
   readonly vtepCapacity: number;
-  /** Slices an agent may claim: min(sliceCount, vtepCapacity) — the VTEP IP is derived from the slice index. */
+  /** VTEP IPv6 addresses in `vtepSubnet6` (the network address excluded); 0 without one. */
+  readonly vtepCapacity6: number;
+  /**
+   * Slices an agent may claim: min(sliceCount, vtepCapacity, vtepCapacity6 when dual-stack) —
+   * the VTEP IPs are derived from the slice index.
+   */
   readonly claimableSlices: number;
   readonly #net: Cidr;
   readonly #net6: Cidr | undefined;
   readonly #vtep: Cidr;
+  readonly #vtep6: Cidr | undefined;
 
   constructor(config: OverlayConfig) {
     this.#net = mustParse(config.subnet, 'ipv4');
@@ -79,8 +97,13 @@ export class Overlay {
     this.vtepSubnet = formatCidr(this.#vtep.base, this.#vtep.prefix, 'ipv4');
     this.sliceCount = Math.min(2 ** (this.prefixLength - this.#net.prefix), Number.MAX_SAFE_INTEGER);
     this.vtepCapacity = 2 ** (32 - this.#vtep.prefix) - 2;
-    this.claimableSlices = Math.min(this.sliceCount, this.vtepCapacity);
     this.#net6 = undefined;
+    this.#vtep6 = undefined;
+    this.vtepCapacity6 = 0;
+    assert(
+      config.vtepSubnet6 === undefined || config.subnet6 !== undefined,
+      'overlay vtepSubnet6 without subnet6',
+    );
     if (config.subnet6 !== undefined) {
       const net6 = mustParse(config.subnet6, 'ipv6');
       const prefix6 = config.prefixLength6;
@@ -93,7 +116,17 @@ export class Overlay {
       this.#net6 = net6;
       this.subnet6 = formatCidr(net6.base, net6.prefix, 'ipv6');
       this.prefixLength6 = prefix6;
+      if (config.vtepSubnet6 !== undefined) {
+        const vtep6 = mustParse(config.vtepSubnet6, 'ipv6');
+        assert(vtep6.prefix <= 127, 'overlay vtepSubnet6 leaves no VTEP address');
+        this.#vtep6 = vtep6;
+        this.vtepSubnet6 = formatCidr(vtep6.base, vtep6.prefix, 'ipv6');
+        this.vtepCapacity6 = Math.min(2 ** (128 - vtep6.prefix) - 1, Number.MAX_SAFE_INTEGER);
+      }
     }
+    const capacity =
+      this.#vtep6 === undefined ? this.vtepCapacity : Math.min(this.vtepCapacity, this.vtepCapacity6);
+    this.claimableSlices = Math.min(this.sliceCount, capacity);
     Object.freeze(this);
   }
 
@@ -138,6 +171,17 @@ export class Overlay {
     return formatAddress(this.#vtep.base + BigInt(index) + 1n, 'ipv4');
   }
 
+  /**
+   * The VTEP IPv6 of the agent holding slice `index`: vtepSubnet6 network + index + 1, so every
+   * agent derives a remote's from its slice, as for IPv4 (nothing on the wire). Undefined on an
+   * overlay without `vtepSubnet6` or past its capacity (a peer's slice we would not claim).
+   */
+  vtepIp6(index: number): string | undefined {
+    if (this.#vtep6 === undefined || !Number.isInteger(index) || index < 0 || index >= this.vtepCapacity6)
+      return undefined;
+    return formatAddress(this.#vtep6.base + BigInt(index) + 1n, 'ipv6');
+  }
+
   /** Is `ip` one of the VTEP addresses of `vtepSubnet` (network and broadcast excluded)? No throw. */
   hasVtepIp(ip: string): boolean {
     const a = parseAddress(ip, 'ipv4');
@@ -179,78 +223,6 @@ export function vtepMac(vtepIp: string): string {
   }
   const low = ipaddr.IPv4.parse(vtepIp).toByteArray().slice(1);
   return ['70', 'b3', 'd5', ...low.map((b) => b.toString(16).padStart(2, '0'))].join(':');
-}
-
-// ---- CIDR arithmetic shared with container-allocator.ts (not exported from the package) ----
-
-/** A network as an integer, so slice and host math is exact for 128-bit IPv6 too. */
-export interface Cidr {
-  readonly kind: IpKind;
-  /** The network address. */
-  readonly base: bigint;
-  readonly prefix: number;
-  readonly bits: 32 | 128;
-}
-
-/**
- * Parses a CIDR of the given kind that must be a network address. Returns the reason as a
- * string instead of throwing, so config parsing can collect it as one problem among many.
- * IPv4 must be four-part decimal: ipaddr.js would otherwise read `011.0.0.0` as octal.
- */
-export function parseCidr(text: string, kind: IpKind): Cidr | string {
-  const v4 = kind === 'ipv4';
-  const valid = v4 ? ipaddr.IPv4.isValidCIDRFourPartDecimal(text) : ipaddr.IPv6.isValidCIDR(text);
-  if (!valid) {
-    return `must be an ${v4 ? 'IPv4' : 'IPv6'} CIDR such as ${v4 ? '9.0.0.0/8' : 'fd01:b::/64'}, got ${JSON.stringify(text)}`;
-  }
-  const [address, prefix] = ipaddr.parseCIDR(text);
-  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).zoneId !== undefined) {
-    return `must not carry a zone id, got ${JSON.stringify(text)}`;
-  }
-  const network = v4 ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
-  const base = addressToBigInt(network);
-  if (base !== addressToBigInt(address)) {
-    return `${text} is not a network address (host bits are set); did you mean ${formatCidr(base, prefix, kind)}?`;
-  }
-  return { kind, base, prefix, bits: v4 ? 32 : 128 };
-}
-
-/** An address of the given kind as an integer, or undefined if `text` is not one (zones refused). */
-export function parseAddress(text: string, kind: IpKind): bigint | undefined {
-  if (kind === 'ipv4')
-    return ipaddr.IPv4.isValidFourPartDecimal(text) ? addressToBigInt(ipaddr.IPv4.parse(text)) : undefined;
-  if (!ipaddr.IPv6.isValid(text) || text.includes('%')) return undefined;
-  return addressToBigInt(ipaddr.IPv6.parse(text));
-}
-
-export function addressToBigInt(address: ipaddr.IPv4 | ipaddr.IPv6): bigint {
-  let value = 0n;
-  for (const byte of address.toByteArray()) value = (value << 8n) | BigInt(byte);
-  return value;
-}
-
-/** Canonical text: dotted quad, or RFC 5952 for IPv6 so equal addresses compare equal as strings. */
-export function formatAddress(value: bigint, kind: IpKind): string {
-  const bytes: number[] = [];
-  for (let i = kind === 'ipv4' ? 4 : 16; i > 0; i--) {
-    bytes.unshift(Number(value & 0xffn));
-    value >>= 8n;
-  }
-  const address = ipaddr.fromByteArray(bytes);
-  return address.kind() === 'ipv6' ? (address as ipaddr.IPv6).toRFC5952String() : address.toString();
-}
-
-export function formatCidr(base: bigint, prefix: number, kind: IpKind): string {
-  return `${formatAddress(base, kind)}/${prefix}`;
-}
-
-export function contains(net: Cidr, address: bigint): boolean {
-  const hostBits = BigInt(net.bits - net.prefix);
-  return address >> hostBits === net.base >> hostBits;
-}
-
-export function overlaps(a: Cidr, b: Cidr): boolean {
-  return a.kind === b.kind && (contains(a, b.base) || contains(b, a.base));
 }
 
 function mustParse(text: string, kind: IpKind): Cidr {

@@ -6,6 +6,12 @@ import type { PublishOptions } from './slice-claims.js';
 
 /** Underlay ranges no VXLAN packet to another host can be sent to. */
 const notUnicast = new Set(['unspecified', 'broadcast', 'multicast']);
+/**
+ * IPv6 ones, besides those: link-local (fe80::/10) needs a scope (an interface) that a route
+ * record cannot carry, and an IPv4-mapped address is an IPv4 underlay in disguise (two texts
+ * for one host).
+ */
+const notUnicast6 = new Set(['unspecified', 'multicast', 'linkLocal', 'ipv4Mapped']);
 
 /**
  * Why a peer's live route record is refused for what it says, if it is: its underlay must be a
@@ -25,16 +31,21 @@ export function routeAddressRefusal(
   return undefined;
 }
 
-/** Is `ip` (IPv4, already checked dotted quad) an underlay VXLAN packets can be sent to? */
+/** Is `ip` (dotted quad or IPv6 text) an underlay VXLAN packets can be sent to? */
 export function isUnicastUnderlay(ip: string, loopbackOk: boolean): boolean {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return false;
-  const range = ipaddr.IPv4.parse(ip).range();
-  return !notUnicast.has(range) && (loopbackOk || range !== 'loopback');
+  if (ipaddr.IPv4.isValidFourPartDecimal(ip)) {
+    const range = ipaddr.IPv4.parse(ip).range();
+    return !notUnicast.has(range) && (loopbackOk || range !== 'loopback');
+  }
+  if (!ipaddr.IPv6.isValid(ip) || ip.includes('%')) return false;
+  const range = ipaddr.IPv6.parse(ip).range();
+  return !notUnicast6.has(range) && (loopbackOk || range !== 'loopback');
 }
 
-/** Is `ip` an IPv4 loopback address (127.0.0.0/8)? */
+/** Is `ip` a loopback address (127.0.0.0/8 or ::1)? */
 export function isLoopbackIp(ip: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(ip) && ipaddr.IPv4.parse(ip).range() === 'loopback';
+  if (ipaddr.IPv4.isValidFourPartDecimal(ip)) return ipaddr.IPv4.parse(ip).range() === 'loopback';
+  return ipaddr.IPv6.isValid(ip) && !ip.includes('%') && ipaddr.IPv6.parse(ip).range() === 'loopback';
 }
 
 /** Is `mac` (`aa:bb:cc:dd:ee:ff`) an individual address: its group bit clear, and not zero? */
@@ -42,6 +53,8 @@ export function isUnicastMac(mac: string): boolean {
   const first = Number.parseInt(mac.slice(0, 2), 16);
   return Number.isInteger(first) && (first & 1) === 0 && mac !== '00:00:00:00:00:00';
 }
+
+const isCanonicalIpv6 = (ip: string): boolean => ipaddr.IPv6.parse(ip).toRFC5952String() === ip;
 
 const macShape = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
@@ -53,7 +66,11 @@ const macShape = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 export function checkPublishOptions(overlay: Overlay, opts: PublishOptions): void {
   const problems: string[] = [];
   if (typeof opts.underlayIp !== 'string' || !isUnicastUnderlay(opts.underlayIp, true))
-    problems.push(`underlayIp must be a unicast IPv4 address, got ${describe(opts.underlayIp)}`);
+    problems.push(`underlayIp must be a unicast IPv4 or IPv6 address, got ${describe(opts.underlayIp)}`);
+  else if (ipaddr.IPv6.isValid(opts.underlayIp) && !isCanonicalIpv6(opts.underlayIp))
+    problems.push(
+      `underlayIp must be IPv6 in RFC 5952 form (${ipaddr.IPv6.parse(opts.underlayIp).toRFC5952String()}), got ${describe(opts.underlayIp)}`,
+    );
   if (opts.vtepIp !== undefined && (typeof opts.vtepIp !== 'string' || !overlay.hasVtepIp(opts.vtepIp)))
     problems.push(`vtepIp must be an address of ${overlay.vtepSubnet}, got ${describe(opts.vtepIp)}`);
   if (

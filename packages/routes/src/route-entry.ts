@@ -3,7 +3,8 @@ import type { RouteWire } from './route-record.js';
 
 /**
  * One remote agent's route on one overlay, as the converged table and the kernel agent see it:
- * the record's fields plus the subnets of its slice (agent, Mesos and Docker halves, IPv6 too).
+ * the record's fields plus what its slice implies: the subnets (agent, Mesos and Docker halves,
+ * IPv6 too) and, on a dual-stack overlay, the VTEP IPv6.
  */
 export interface RouteEntry extends Omit<Slice, 'index'> {
   readonly overlay: string;
@@ -14,12 +15,16 @@ export interface RouteEntry extends Omit<Slice, 'index'> {
   readonly underlayIp: string;
   readonly vtepIp: string;
   readonly vtepMac: string;
+  /** Derived from the slice (`Overlay.vtepIp6`) on a dual-stack overlay; not on the wire. */
+  readonly vtepIp6?: string;
 }
 
 /** The full entry for a record, its subnets computed from the overlay and slice index. */
 export function toRouteEntry(overlay: Overlay, r: RouteWire): RouteEntry {
   const { index: _index, ...subnets } = overlay.slice(r.s);
+  const vtepIp6 = overlay.vtepIp6(r.s);
   return Object.freeze({
+    ...(vtepIp6 === undefined ? {} : { vtepIp6 }),
     ...subnets,
     overlay: r.o,
     owner: r.w,

@@ -31,7 +31,8 @@ export function routeStore(input: RouteStoreInput): StorePlugin<RoutesApi, Route
   };
 }
 
-function toOverlays(input: unknown): Overlay[] {
+/** The overlays as `Overlay` values; a mixed list is re-parsed whole, so conflicts between them show. */
+export function toOverlays(input: unknown): Overlay[] {
   // JavaScript callers can pass anything: parseOverlays says what is wrong with it.
   if (!Array.isArray(input)) return parseOverlays(input);
   const list = input as readonly unknown[];
@@ -41,7 +42,7 @@ function toOverlays(input: unknown): Overlay[] {
 }
 
 function overlayInputOf(o: Overlay): OverlayInput {
-  const { name, subnet, prefixLength, vni, port, vtepSubnet, subnet6, prefixLength6 } = o;
+  const { name, subnet, prefixLength, vni, port, vtepSubnet, subnet6, prefixLength6, vtepSubnet6 } = o;
   return {
     name,
     subnet,
@@ -51,5 +52,6 @@ function overlayInputOf(o: Overlay): OverlayInput {
     vtepSubnet,
     ...(subnet6 === undefined ? {} : { subnet6 }),
     ...(prefixLength6 === undefined ? {} : { prefixLength6 }),
+    ...(vtepSubnet6 === undefined ? {} : { vtepSubnet6 }),
   };
 }

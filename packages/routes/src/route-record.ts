@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { Hash64, type EntryHash, type RegisterSchema } from '@trellis/membership';
 import type { FieldSink } from '@trellis/runtime';
 import { parseSignatureField, withSignature } from '@trellis/store';
@@ -26,7 +27,7 @@ export interface RouteWire {
   readonly c: number;
   /** Slice index in the overlay. */
   readonly s: number;
-  /** Underlay (host) IP: where VXLAN packets for this agent go. */
+  /** Underlay (host) IP, IPv4 or IPv6 (RFC 5952 text): where VXLAN packets for this agent go. */
   readonly u: string;
   readonly vi: string;
   readonly vm: string;
@@ -81,6 +82,19 @@ export type RouteValidation =
 const overlayName = /^[a-z0-9][a-z0-9-]{0,12}$/;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const mac = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+/** Longest IPv6 text in RFC 5952 form (8 groups of 4 and 7 colons); longer strings are not parsed. */
+const ipv6TextMax = 39;
+
+/**
+ * An underlay IP as the owner must write it: a dotted quad, or IPv6 in its one RFC 5952 text
+ * (lowercase, zeros compressed, no zone, no embedded IPv4), so that string equality is address
+ * equality everywhere the record is compared, hashed and programmed.
+ */
+function isUnderlayText(u: string): boolean {
+  if (ipv4.test(u)) return true;
+  if (u.length > ipv6TextMax || !ipaddr.IPv6.isValid(u) || !/^[0-9a-f:]+$/.test(u)) return false;
+  return ipaddr.IPv6.parse(u).toRFC5952String() === u;
+}
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 
 /** The one point where a peer's route record becomes a typed value. Never throws. */
@@ -94,7 +108,7 @@ export function validateRouteWire(raw: unknown): RouteValidation {
     if (!isCount(r.g) || !isCount(r.v) || !isCount(r.c)) return bad('invalidVersion');
     if (r.st !== 0 && r.st !== 1 && r.st !== 2) return bad('malformed');
     if (!isCount(r.s)) return bad('invalidSlice');
-    if (typeof r.u !== 'string' || !ipv4.test(r.u)) return bad('invalidAddress');
+    if (typeof r.u !== 'string' || !isUnderlayText(r.u)) return bad('invalidAddress');
     if (typeof r.vi !== 'string' || !ipv4.test(r.vi)) return bad('invalidAddress');
     if (typeof r.vm !== 'string' || !mac.test(r.vm)) return bad('invalidAddress');
     const sg = parseSignatureField(r.sg);

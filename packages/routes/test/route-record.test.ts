@@ -87,7 +87,7 @@ const malformedCases: readonly [string, unknown, RouteRejectReason][] = [
   ['underlay octet 256', { ...valid, u: '1.2.3.256' }, 'invalidAddress'],
   ['underlay leading zero', { ...valid, u: '01.2.3.4' }, 'invalidAddress'],
   ['underlay three parts', { ...valid, u: '1.2.3' }, 'invalidAddress'],
-  ['underlay IPv6', { ...valid, u: '::1' }, 'invalidAddress'],
+  ['underlay IPv6 not in RFC 5952 form', { ...valid, u: '0:0::1' }, 'invalidAddress'],
   ['underlay with a port', { ...valid, u: '1.2.3.4:7946' }, 'invalidAddress'],
   ['underlay not a string', { ...valid, u: 0x01020304 }, 'invalidAddress'],
   ['VTEP IP with trailing space', { ...valid, vi: '44.128.0.6 ' }, 'invalidAddress'],

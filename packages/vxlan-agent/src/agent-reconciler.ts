@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { Logger, Scheduler } from '@trellis/runtime';
 import type { AgentNode } from './agent-node.js';
 import type { LoadedAgentConfig } from './config/load-config.js';
@@ -87,6 +88,7 @@ function planInputs(node: AgentNode, loaded: LoadedAgentConfig): OverlayPlanInpu
       local: local?.state === 'settled' ? local.route : undefined,
       remotes: node.stores.routes.table(overlay.name),
       underlayMtu: underlay.mtu,
+      underlayIpv6: isIPv6(underlay.ip),
       bridges: config.bridges,
       dockerOwnsBridge: config.docker !== undefined,
     };

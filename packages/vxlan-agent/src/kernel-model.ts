@@ -2,7 +2,9 @@
  * The kernel objects the agent owns, as plain data. The planner computes the desired set from
  * the converged route tables; the executor reads the actual set back from the kernel (only
  * what is ours) and applies the planner's operations. Addresses are canonical strings
- * (IPv4 dotted quad, MAC lowercase `aa:bb:cc:dd:ee:ff`, prefixes as `a.b.c.d/n`).
+ * (IPv4 dotted quad, IPv6 in RFC 5952 text, MAC lowercase `aa:bb:cc:dd:ee:ff`, prefixes as
+ * `a.b.c.d/n` or `fd01:a::6/64`). Neighbors and routes of both families are one kind each:
+ * their identity (device and IP, destination) never collides across families.
  */
 
 /** The VXLAN device of one overlay, e.g. `vtep1024`. */
@@ -11,7 +13,7 @@ export interface VtepSpec {
   readonly vni: number;
   /** VXLAN UDP destination port (64000 in DC/OS). */
   readonly port: number;
-  /** Underlay IP the tunnel is sourced from. */
+  /** Underlay IP (IPv4 or IPv6) the tunnel is sourced from. */
   readonly localIp: string;
   /** Underlay MTU - 50 (IPv4 underlay) or - 70 (IPv6). */
   readonly mtu: number;
@@ -19,6 +21,8 @@ export interface VtepSpec {
   readonly mac: string;
   /** The VTEP IP with the VTEP subnet's prefix, e.g. `44.128.0.5/20`. */
   readonly address: string;
+  /** On a dual-stack overlay: the VTEP IPv6 with `vtepSubnet6`'s prefix, e.g. `fd01:a::6/64`. */
+  readonly address6?: string;
 }
 
 /** A container bridge: `m-<overlay>` (Mesos half) or `d-<overlay>` (Docker half). */
@@ -26,24 +30,29 @@ export interface BridgeSpec {
   readonly name: string;
   /** Gateway address of the half with the half's prefix, e.g. `9.0.5.1/25`. */
   readonly address: string;
+  /** On a dual-stack overlay: the IPv6 gateway of the half, e.g. `fd01:b:0:0:5::1/81`. */
+  readonly address6?: string;
   readonly mtu: number;
 }
 
-/** Permanent neighbor entry on the VTEP: remote VTEP IP -> remote VTEP MAC. */
+/** Permanent neighbor entry on the VTEP: remote VTEP IP (IPv4 or IPv6) -> remote VTEP MAC. */
 export interface NeighborSpec {
   readonly dev: string;
   readonly ip: string;
   readonly mac: string;
 }
 
-/** Permanent FDB entry on the VTEP (`self`): remote VTEP MAC -> remote underlay IP. */
+/** Permanent FDB entry on the VTEP (`self`): remote VTEP MAC -> remote underlay IP (either family). */
 export interface FdbSpec {
   readonly dev: string;
   readonly mac: string;
   readonly dst: string;
 }
 
-/** A route to a remote agent's subnet via its VTEP IP, onlink, with our own rtm_protocol. */
+/**
+ * A route to a remote agent's subnet via its VTEP IP, onlink, with our own rtm_protocol: the
+ * IPv4 agent subnet via the VTEP IPv4, the IPv6 one via the VTEP IPv6.
+ */
 export interface RouteSpec {
   readonly dst: string;
   readonly gateway: string;

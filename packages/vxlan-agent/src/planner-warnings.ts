@@ -5,6 +5,18 @@ const collisionRaised = 'address collision: remote route skipped';
 const collisionCleared = 'collision resolved';
 const otherOverlayRaised = 'remote route of another overlay skipped';
 const otherOverlayCleared = 'remote route of another overlay gone';
+const familyRaised = 'remote route skipped: its underlay is of the other IP family than ours';
+const familyCleared = 'remote route of the other underlay family gone';
+
+function raisedMessage(reason: RemoteSkipReason): string {
+  if (reason === 'otherOverlay') return otherOverlayRaised;
+  return reason === 'underlayFamilyMismatch' ? familyRaised : collisionRaised;
+}
+
+function clearedMessage(reason: RemoteSkipReason): string {
+  if (reason === 'otherOverlay') return otherOverlayCleared;
+  return reason === 'underlayFamilyMismatch' ? familyCleared : collisionCleared;
+}
 
 /** What the planner reports besides the desired state (only skipped remotes, so far). */
 export type PlannerWarning = RemoteSkipped;
@@ -53,10 +65,9 @@ export class PlannerWarnings {
       const c = this.#counts.get(key) ?? { type: w.type, reason: w.reason, raised: 0 };
       c.raised++;
       this.#counts.set(key, c);
-      this.#log.warn(fieldsOf(w), w.reason === 'otherOverlay' ? otherOverlayRaised : collisionRaised);
+      this.#log.warn(fieldsOf(w), raisedMessage(w.reason));
     }
-    for (const w of cleared)
-      this.#log.info(fieldsOf(w), w.reason === 'otherOverlay' ? otherOverlayCleared : collisionCleared);
+    for (const w of cleared) this.#log.info(fieldsOf(w), clearedMessage(w.reason));
     return { raised, cleared };
   }
 

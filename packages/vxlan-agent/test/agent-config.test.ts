@@ -256,3 +256,16 @@ test('what peers would refuse is a config problem: a VTEP IP outside the VTEP su
   t.regex(e.message, /44\.128\.0\.0\/20/);
   t.deepEqual(parseAgentConfig({ ...valid, underlay: { ip: '127.0.0.1' } }).underlay, { ip: '127.0.0.1' });
 });
+
+test('an IPv6 underlay is taken in its RFC 5952 form; link-local, multicast, unspecified and mapped ones are not', (t) => {
+  t.deepEqual(parseAgentConfig({ ...valid, underlay: { ip: 'FD00:0:0::1' } }).underlay, { ip: 'fd00::1' });
+  t.deepEqual(parseAgentConfig({ ...valid, underlay: { ip: '::1' } }).underlay, { ip: '::1' });
+  for (const ip of ['fe80::1', 'ff02::1', '::', '::ffff:10.0.0.1']) {
+    const e = t.throws(() => parseAgentConfig({ ...valid, underlay: { ip } }), { instanceOf: ConfigError });
+    t.deepEqual(
+      e?.problems.map((p) => p.path),
+      ['underlay.ip'],
+      ip,
+    );
+  }
+});

@@ -261,3 +261,17 @@ kernelTest('without CAP_NET_ADMIN: one PermissionError that says what to do', as
   t.regex(late.error?.message ?? '', /EPERM.*run as root or grant CAP_NET_ADMIN/);
   t.deepEqual(await ipJson(ns, 'ip', ['link', 'show', 'vtep1024']).catch(() => []), []);
 });
+
+kernelTest('a stale second IPv4 address on our VTEP reads back as a difference and is removed', async (t) => {
+  const ns = await createNetns(t);
+  await applyOk(t, ns, puts);
+  await sh('ip', ['-n', ns, 'addr', 'add', '44.128.0.77/20', 'dev', 'vtep1024']);
+  const observed = (await runFixture(ns, { steps: [{ observe: null }] })).results[0] as KernelState;
+  t.not(observed.vteps[0]?.address, vtep.address, 'two addresses are not the one wanted');
+  await applyOk(t, ns, [put({ kind: 'vtep', spec: vtep })]);
+  const [addr] = await ipJson(ns, 'ip', ['-4', 'addr', 'show', 'dev', 'vtep1024']);
+  t.deepEqual(
+    (addr?.addr_info as Row[]).map((a) => `${String(a.local)}/${String(a.prefixlen)}`),
+    ['44.128.0.1/20'],
+  );
+});

@@ -1,8 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { defaultOverlayInput, parseOverlay, vtepMac, type Overlay, type RouteEntry } from '@trellis/routes';
-import type { KernelObject, KernelState, Op } from '../src/kernel-model.js';
-import { desiredState, type OverlayPlanInput } from '../src/planner/desired-state.js';
+import ipaddr from 'ipaddr.js';
+import type { KernelState, Op } from '../src/kernel-model.js';
+import { desiredState } from '../src/planner/desired-state.js';
 import {
   canonicalState,
   identityKey,
@@ -12,143 +12,13 @@ import {
 } from '../src/planner/kernel-identity.js';
 import { applyOps } from '../src/planner/memory-kernel.js';
 import { plan } from '../src/planner/plan.js';
+import { arbCase, arbWorld } from './fixtures/planner-worlds.js';
 
 // Quick by default, extensive with TRELLIS_EXTENSIVE=1; fast-check prints the seed of a failure,
 // replay it with SEED=n.
 const numRuns = process.env['TRELLIS_EXTENSIVE'] === '1' ? 20_000 : 300;
 const seed = process.env['SEED'] === undefined ? 4242 : Number.parseInt(process.env['SEED'], 10);
 const params = { numRuns, seed };
-
-const dcos = parseOverlay(defaultOverlayInput);
-const blue = parseOverlay({ name: 'blue', subnet: '172.16.0.0/16', vni: 1025, vtepSubnet: '44.129.0.0/20' });
-
-// Small pools, so that remotes collide, MACs repeat and old and new worlds overlap.
-const owners = ['agent-a', 'agent-b', 'agent-c', 'agent-d', 'agent-e', 'agent-f'];
-const underlays = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
-const macs = ['70:b3:d5:00:00:01', '70:b3:d5:00:00:02', '70:b3:d5:80:00:03'];
-const devs = ['vtep1024', 'vtep1025', 'vtep9', 'm-dcos', 'd-blue'];
-const strings = [...underlays, ...macs, ...devs, '44.128.0.3', '44.129.0.2', '9.0.3.0/24', '44.128.0.3/20'];
-const sliceMax = 9;
-
-function arbRemote(overlay: Overlay): fc.Arbitrary<RouteEntry> {
-  return fc
-    .record({
-      owner: fc.constantFrom(...owners),
-      slice: fc.integer({ min: 0, max: sliceMax }),
-      underlayIp: fc.constantFrom(...underlays),
-      vtepSlice: fc.option(fc.integer({ min: 0, max: sliceMax }), { freq: 4 }),
-      mac: fc.option(fc.constantFrom(...macs), { freq: 4 }),
-    })
-    .map(({ owner, slice, underlayIp, vtepSlice, mac }) => {
-      const { index: _index, ...subnets } = overlay.slice(slice);
-      const vtepIp = overlay.vtepIp(vtepSlice ?? slice);
-      const base = { ...subnets, overlay: overlay.name, owner, generation: 1, version: 1, slice };
-      return { ...base, underlayIp, vtepIp, vtepMac: mac ?? vtepMac(vtepIp) };
-    });
-}
-
-function arbInput(overlay: Overlay): fc.Arbitrary<OverlayPlanInput> {
-  return fc.record({
-    overlay: fc.constant(overlay),
-    local: fc.option(arbRemote(overlay), { freq: 6 }).map((l) => l ?? undefined),
-    remotes: fc.array(arbRemote(overlay), { maxLength: 8 }),
-    underlayMtu: fc.constantFrom(1500, 1400, 9000),
-    underlayIpv6: fc.boolean(),
-    bridges: fc.boolean(),
-  });
-}
-
-const arbWorld: fc.Arbitrary<OverlayPlanInput[]> = fc
-  .tuple(fc.option(arbInput(dcos), { freq: 5 }), fc.option(arbInput(blue), { freq: 3 }))
-  .map((inputs) => inputs.filter((i) => i !== null));
-
-const arbString = fc.constantFrom(...strings);
-/** Objects a tampered or stale kernel may hold: anything on our devices and a few others. */
-const arbStray: fc.Arbitrary<KernelObject> = fc.oneof(
-  fc
-    .record({ name: fc.constantFrom('vtep1024', 'vtep1025', 'vtep9'), vni: fc.constantFrom(1024, 1025, 9) })
-    .chain(({ name, vni }) =>
-      fc.record({
-        name: fc.constant(name),
-        vni: fc.constant(vni),
-        port: fc.constantFrom(64000, 4789),
-        localIp: fc.constantFrom(...underlays),
-        mtu: fc.constantFrom(1450, 1430),
-        mac: fc.constantFrom(...macs),
-        address: arbString,
-      }),
-    )
-    .map((spec) => ({ kind: 'vtep', spec }) as const),
-  fc
-    .record({
-      name: fc.constantFrom('m-dcos', 'd-dcos', 'm-blue', 'd-old'),
-      address: arbString,
-      mtu: fc.nat(9000),
-    })
-    .map((spec) => ({ kind: 'bridge', spec }) as const),
-  fc
-    .record({ dev: fc.constantFrom(...devs), ip: arbString, mac: fc.constantFrom(...macs) })
-    .map((spec) => ({ kind: 'neighbor', spec }) as const),
-  fc
-    .record({ dev: fc.constantFrom(...devs), mac: fc.constantFrom(...macs), dst: arbString })
-    .map((spec) => ({ kind: 'fdb', spec }) as const),
-  fc
-    .record({ dst: arbString, gateway: arbString, dev: fc.constantFrom(...devs) })
-    .map((spec) => ({ kind: 'route', spec }) as const),
-);
-
-interface Edit {
-  at: number;
-  drop: boolean;
-  field: number;
-  text: string;
-  number: number;
-}
-
-/** One edit of a dump: drop an object, or set one of its fields to something else. */
-const arbEdit = fc.record({
-  at: fc.nat(),
-  drop: fc.boolean(),
-  field: fc.nat(),
-  text: arbString,
-  number: fc.constantFrom(0, 7, 1024, 1450, 64000),
-});
-
-function garble(base: KernelState, edits: readonly Edit[], strays: readonly KernelObject[]): KernelState {
-  const objects = objectsOf(base);
-  for (const edit of edits) {
-    if (objects.length === 0) break;
-    const i = edit.at % objects.length;
-    const object = objects[i]!;
-    if (edit.drop) {
-      objects.splice(i, 1);
-      continue;
-    }
-    const spec = { ...object.spec } as Record<string, unknown>;
-    const keys = Object.keys(spec);
-    const key = keys[edit.field % keys.length]!;
-    spec[key] = typeof spec[key] === 'number' ? edit.number : edit.text;
-    objects[i] = { kind: object.kind, spec } as unknown as KernelObject;
-  }
-  // A dump holds one object per identity key.
-  const byKey = new Map([...objects, ...strays].map((o) => [identityKey(o), o]));
-  return stateOf(byKey.values());
-}
-
-/** A desired state, and an observed one: a stale or the same world, tampered with. */
-const arbCase = fc
-  .record({
-    world: arbWorld,
-    before: arbWorld,
-    fromDesired: fc.boolean(),
-    edits: fc.array(arbEdit, { maxLength: 6 }),
-    strays: fc.array(arbStray, { maxLength: 4 }),
-  })
-  .map(({ world, before, fromDesired, edits, strays }) => {
-    const desired = desiredState(world).state;
-    const base = fromDesired ? desired : desiredState(before).state;
-    return { desired, observed: garble(base, edits, strays) };
-  });
 
 test('applying the plan reaches the desired state, and a second plan is empty', (t) => {
   fc.assert(
@@ -238,7 +108,9 @@ test('desired state: one object per identity, nothing of ours as a remote, indep
       const reversed = desiredState(world.map((i) => ({ ...i, remotes: [...i.remotes].reverse() })));
       const notOurs = world.every(({ overlay, local }) =>
         state.neighbors.every(
-          (n) => n.dev !== `vtep${overlay.vni}` || (n.ip !== local?.vtepIp && n.mac !== local?.vtepMac),
+          (n) =>
+            n.dev !== `vtep${overlay.vni}` ||
+            (n.ip !== local?.vtepIp && n.ip !== local?.vtepIp6 && n.mac !== local?.vtepMac),
         ),
       );
       return (
@@ -246,6 +118,67 @@ test('desired state: one object per identity, nothing of ours as a remote, indep
         notOurs &&
         JSON.stringify(reversed) === JSON.stringify({ state, warnings })
       );
+    }),
+    params,
+  );
+  t.pass();
+});
+
+const isV6 = (ip: string): boolean => ip.includes(':');
+
+/** `address` is the network of `half` + 1, with the half's prefix (the halves' low byte is 0). */
+function isFirstHost(address: string | undefined, half: string): boolean {
+  const [ip, prefix] = (address ?? '').split('/');
+  const [net, netPrefix] = ipaddr.parseCIDR(half);
+  const want = net.toByteArray();
+  want[want.length - 1]! += 1;
+  return (
+    ip !== undefined && Number(prefix) === netPrefix && ipaddr.parse(ip).toByteArray().join() === want.join()
+  );
+}
+
+test('both families: a dual-stack overlay gives each kept remote an IPv6 neighbor and route beside its IPv4 ones; an IPv4-only one gives no IPv6 object', (t) => {
+  fc.assert(
+    fc.property(arbWorld, (world) => {
+      const { state } = desiredState(world);
+      return world.every(({ overlay, local, remotes }) => {
+        const dev = `vtep${overlay.vni}`;
+        const routes = state.routes.filter((r) => r.dev === dev);
+        const neighbors = state.neighbors.filter((n) => n.dev === dev);
+        const vtep = state.vteps.find((v) => v.name === dev);
+        const bridges = state.bridges.filter((b) => b.name.endsWith(`-${overlay.name}`));
+        if (local === undefined) return vtep === undefined && routes.length === 0;
+        if (overlay.vtepSubnet6 === undefined) {
+          return (
+            vtep?.address6 === undefined &&
+            bridges.every((b) => b.address6 === undefined) &&
+            routes.every((r) => !isV6(r.dst)) &&
+            neighbors.every((n) => !isV6(n.ip))
+          );
+        }
+        const twins = routes
+          .filter((r) => !isV6(r.dst))
+          .every((r4) => {
+            const remote = remotes.find((x) => x.agentSubnet === r4.dst && x.vtepIp === r4.gateway)!;
+            const mac = neighbors.find((n) => n.ip === r4.gateway)?.mac;
+            return (
+              routes.some((r) => r.dst === remote.agentSubnet6 && r.gateway === remote.vtepIp6) &&
+              neighbors.some((n) => n.ip === remote.vtepIp6 && n.mac === mac)
+            );
+          });
+        const sameFamily = state.fdb
+          .filter((f) => f.dev === dev)
+          .every((f) => isV6(f.dst) === isV6(local.underlayIp));
+        return (
+          twins &&
+          sameFamily &&
+          routes.length === 2 * routes.filter((r) => !isV6(r.dst)).length &&
+          vtep?.address6 === `${local.vtepIp6!}/64` &&
+          bridges.every((b) =>
+            isFirstHost(b.address6, b.name.startsWith('m-') ? local.mesosSubnet6! : local.dockerSubnet6!),
+          )
+        );
+      });
     }),
     params,
   );

@@ -52,6 +52,8 @@ async function run(opts: RunOptions): Promise<number> {
   }
   try {
     await ipForwarding(executor, loaded.config.enableIpForwarding, log);
+    if (loaded.config.overlays.some((o) => o.vtepSubnet6 !== undefined))
+      await ipv6Forwarding(executor, loaded.config.enableIpForwarding, log);
     const agent = await startAgent(loaded, { logger: log, executor, egress: nftDriver });
     const signal = await new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -94,6 +96,19 @@ async function ipForwarding(executor: NetlinkExecutor, enable: boolean, log: Log
   } else {
     log.warn(
       'net.ipv4.ip_forward is off: containers will not reach other hosts; set "enableIpForwarding": true or sysctl -w net.ipv4.ip_forward=1',
+    );
+  }
+}
+
+/** As for IPv4, once a dual-stack overlay is configured: reported, and turned on only if asked. */
+async function ipv6Forwarding(executor: NetlinkExecutor, enable: boolean, log: Logger): Promise<void> {
+  if (await executor.ipv6Forwarding()) return;
+  if (enable) {
+    await executor.enableIpv6Forwarding();
+    log.info('net.ipv6.conf.all.forwarding was off: turned on (enableIpForwarding)');
+  } else {
+    log.warn(
+      'net.ipv6.conf.all.forwarding is off: containers will not reach other hosts over IPv6; set "enableIpForwarding": true or sysctl -w net.ipv6.conf.all.forwarding=1',
     );
   }
 }

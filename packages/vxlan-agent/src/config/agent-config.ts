@@ -1,5 +1,6 @@
 import { parseDockerSection, type DockerConfig } from './docker-config.js';
 import { isIP } from 'node:net';
+import { canonicalIp } from './underlay.js';
 import { ConfigError, ConfigProblems, describe } from '@trellis/runtime';
 import { idLengthMax, isValidId } from '@trellis/membership';
 import { isUnicastUnderlay, parseOverlays, parseRoutesConfig, type Overlay } from '@trellis/routes';
@@ -27,7 +28,10 @@ export interface AgentConfig extends ContainerSettings {
   /** The node's key, certificate and trust (files), or "none" on purpose; see identity-config.ts. */
   readonly identity: IdentitySetting;
   readonly label: string;
-  /** The underlay: an IPv4 address, or an interface whose first IPv4 address is used. */
+  /**
+   * The underlay: an IPv4 or IPv6 address, or an interface whose first IPv4 address (else its
+   * first global IPv6 one) is used.
+   */
   readonly underlay: { readonly ip: string } | { readonly interface: string };
   /** Underlay MTU; read from the interface when absent (1500 if unknown). */
   readonly underlayMtu: number | undefined;
@@ -231,14 +235,19 @@ export function parseUnderlay(v: unknown, p: ConfigProblems): AgentConfig['under
     return undefined;
   }
   const u = v as Record<string, unknown>;
-  if (typeof u.ip === 'string' && isIP(u.ip) === 4 && !isUnicastUnderlay(u.ip, true)) {
-    p.add('underlay.ip', `must be a unicast address (not multicast, unspecified or broadcast), got ${u.ip}`);
+  const ip = typeof u.ip === 'string' && isIP(u.ip) !== 0 ? u.ip : undefined;
+  if (ip !== undefined && !isUnicastUnderlay(ip, true)) {
+    p.add(
+      'underlay.ip',
+      `must be a unicast address (not multicast, unspecified, broadcast, IPv6 link-local or IPv4-mapped), got ${ip}`,
+    );
     return undefined;
   }
-  if (typeof u.ip === 'string' && isIP(u.ip) === 4 && u.interface === undefined) return { ip: u.ip };
+  // Peers compare underlay IPs as text: IPv6 goes out in its one RFC 5952 form.
+  if (ip !== undefined && u.interface === undefined) return { ip: canonicalIp(ip) };
   if (typeof u.interface === 'string' && /^[A-Za-z0-9_.:-]{1,15}$/.test(u.interface) && u.ip === undefined)
     return { interface: u.interface };
-  p.add('underlay', 'must hold exactly one of "ip" (an IPv4 address) or "interface" (a link name)');
+  p.add('underlay', 'must hold exactly one of "ip" (an IPv4 or IPv6 address) or "interface" (a link name)');
   return undefined;
 }
 

@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import ipaddr from 'ipaddr.js';
+import { isUnicastUnderlay } from '@trellis/routes';
 import { TrellisError } from '@trellis/runtime';
 
 export interface Underlay {
@@ -13,9 +16,17 @@ export class UnderlayError extends TrellisError {
   readonly code = 'ERR_TRELLIS_UNDERLAY';
 }
 
+/** IPv4 as written (it is checked dotted quad), IPv6 in its RFC 5952 text. */
+export function canonicalIp(ip: string): string {
+  return isIPv6(ip) ? ipaddr.IPv6.parse(ip).toRFC5952String() : ip;
+}
+
+/** A global unicast IPv6 address, one a VXLAN underlay can use (not link-local, loopback or mapped). */
+const isGlobal6 = (ip: string): boolean => isUnicastUnderlay(ip, false) && isIPv6(ip);
+
 /**
- * Resolves the configured underlay to an IPv4 address and the MTU of its interface, in the
- * network namespace the agent runs in.
+ * Resolves the configured underlay to an address and the MTU of its interface, in the network
+ * namespace the agent runs in: an interface's first IPv4 address, else its first global IPv6 one.
  */
 export async function resolveUnderlay(
   spec: { readonly ip: string } | { readonly interface: string },
@@ -26,7 +37,9 @@ export async function resolveUnderlay(
   let ip: string | undefined;
   if ('ip' in spec) {
     ip = spec.ip;
-    name = Object.entries(ifaces).find(([, addrs]) => addrs?.some((a) => a.address === spec.ip))?.[0];
+    name = Object.entries(ifaces).find(([, addrs]) =>
+      addrs?.some((a) => !a.address.includes('%') && canonicalIp(a.address) === spec.ip),
+    )?.[0];
     if (name === undefined)
       throw new UnderlayError(`underlay ip ${spec.ip} is not assigned to any interface here`);
   } else {
@@ -34,7 +47,10 @@ export async function resolveUnderlay(
     const addrs = ifaces[name];
     if (addrs === undefined) throw new UnderlayError(`underlay interface ${name} does not exist here`);
     ip = addrs.find((a) => a.family === 'IPv4')?.address;
-    if (ip === undefined) throw new UnderlayError(`underlay interface ${name} has no IPv4 address`);
+    ip ??= addrs.map((a) => a.address).find(isGlobal6);
+    if (ip === undefined)
+      throw new UnderlayError(`underlay interface ${name} has no IPv4 address and no global IPv6 one`);
+    ip = canonicalIp(ip);
   }
   const mtu = mtuOverride ?? (await readMtu(name));
   return { ip, interface: name, mtu };

@@ -69,3 +69,22 @@ export class ExecutorClosedError extends TrellisError {
     super('netlink executor is closed');
   }
 }
+
+/**
+ * IPv6 is not available in this network namespace (the kernel was booted with ipv6.disable=1,
+ * or built without it), so a dual-stack overlay's IPv6 addresses cannot be set on `dev`.
+ */
+export class Ipv6UnavailableError extends TrellisError {
+  override readonly name = 'Ipv6UnavailableError';
+  readonly code = 'ERR_TRELLIS_IPV6_UNAVAILABLE';
+  constructor(
+    readonly dev: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `IPv6 is not available for ${dev} (no /proc/sys/net/ipv6/conf/${dev}: booted with ipv6.disable=1?); ` +
+        'remove subnet6 from the overlay or enable IPv6 in the kernel',
+      options,
+    );
+  }
+}

@@ -9,33 +9,32 @@ import {
   type VtepSpec,
 } from '../kernel-model.js';
 import { NetlinkRequestError } from './errors.js';
+import { addressText, dumpAddrs } from './link-address.js';
 import type { RtnlChannel } from './rtnl-channel.js';
 import {
   AF_BRIDGE,
   AF_INET,
+  AF_INET6,
   IFF_UP,
   NTF_SELF,
   NUD_PERMANENT,
   RT_TABLE_MAIN,
   cstr,
   decodeAttrs,
-  decodeIfAddr,
   decodeIfInfo,
   decodeNd,
   decodeRt,
-  encodeIfAddr,
   encodeIfInfo,
   encodeNd,
   encodeRt,
-  ifa,
   ifla,
   iflaInfo,
   iflaVxlan,
-  ipv4String,
+  ipString,
   macString,
   nda,
-  rta,
   readCstr,
+  rta,
   rtm,
 } from './rtnl-codec.js';
 
@@ -57,7 +56,7 @@ export function parseLink(data: Buffer): LinkInfo {
   const kind = kindBuf === undefined ? undefined : readCstr(kindBuf);
   const vx = kind === 'vxlan' ? infoAttrs?.get(iflaInfo.DATA) : undefined;
   const vxAttrs = vx === undefined ? undefined : decodeAttrs(vx);
-  const local = vxAttrs?.get(iflaVxlan.LOCAL);
+  const local = vxAttrs?.get(iflaVxlan.LOCAL) ?? vxAttrs?.get(iflaVxlan.LOCAL6);
   const mtu = attrs.get(ifla.MTU);
   const mac = attrs.get(ifla.ADDRESS);
   return {
@@ -74,7 +73,7 @@ export function parseLink(data: Buffer): LinkInfo {
             vni: vxAttrs.get(iflaVxlan.ID)?.readUInt32LE(0) ?? 0,
             // Big-endian on the wire, unlike the other integers.
             port: vxAttrs.get(iflaVxlan.PORT)?.readUInt16BE(0) ?? 0,
-            localIp: local === undefined ? undefined : ipv4String(local),
+            localIp: local === undefined ? undefined : ipString(local),
             learning: (vxAttrs.get(iflaVxlan.LEARNING)?.readUInt8(0) ?? 1) !== 0,
           },
   };
@@ -105,29 +104,6 @@ export async function dumpLinks(ch: RtnlChannel): Promise<LinkInfo[]> {
   return parts.filter((p) => p.type === rtm.NEWLINK).map((p) => parseLink(p.data));
 }
 
-export interface Ipv4Addr {
-  readonly index: number;
-  readonly ip: string;
-  readonly prefixLen: number;
-}
-
-export async function dumpIpv4Addrs(ch: RtnlChannel): Promise<Ipv4Addr[]> {
-  const parts = await ch.dump(
-    'addresses',
-    rtm.GETADDR,
-    encodeIfAddr({ family: AF_INET, prefixLen: 0, index: 0 }, []),
-  );
-  const out: Ipv4Addr[] = [];
-  for (const p of parts) {
-    if (p.type !== rtm.NEWADDR) continue;
-    const { hdr, attrs } = decodeIfAddr(p.data);
-    const ip = attrs.get(ifa.LOCAL) ?? attrs.get(ifa.ADDRESS);
-    if (hdr.family !== AF_INET || ip === undefined) continue;
-    out.push({ index: hdr.index, ip: ipv4String(ip), prefixLen: hdr.prefixLen });
-  }
-  return out;
-}
-
 export interface OurDevNames {
   readonly vteps: readonly string[];
   readonly bridges: readonly string[];
@@ -140,11 +116,16 @@ export async function observeState(ch: RtnlChannel, devNames?: OurDevNames): Pro
   const isVtep = devNames ? (n: string) => devNames.vteps.includes(n) : defaultVtep;
   const isBridge = devNames ? (n: string) => devNames.bridges.includes(n) : defaultBridge;
   const links = await dumpLinks(ch);
-  const addrs = await dumpIpv4Addrs(ch);
+  const addrs = await dumpAddrs(ch);
   const byIndex = new Map(links.map((l) => [l.index, l]));
-  const addressOf = (index: number): string => {
-    const a = addrs.find((x) => x.index === index);
-    return a === undefined ? '' : `${a.ip}/${a.prefixLen}`;
+  // Addresses as the specs hold them: the IPv4 one ('' when missing) and the IPv6 one only if
+  // there is one, so an IPv4-only link reads back equal to its spec.
+  const addressesOf = (index: number): { address: string; address6?: string } => {
+    const address6 = addressText(addrs, index, AF_INET6);
+    return {
+      address: addressText(addrs, index, AF_INET) ?? '',
+      ...(address6 === undefined ? {} : { address6 }),
+    };
   };
   const vtepLinks = links.filter((l) => l.kind === 'vxlan' && isVtep(l.name));
   const vteps: VtepSpec[] = vtepLinks.map((l) => ({
@@ -154,11 +135,11 @@ export async function observeState(ch: RtnlChannel, devNames?: OurDevNames): Pro
     localIp: l.vxlan?.localIp ?? '',
     mtu: l.mtu,
     mac: l.mac,
-    address: addressOf(l.index),
+    ...addressesOf(l.index),
   }));
   const bridges: BridgeSpec[] = links
     .filter((l) => l.kind === 'bridge' && isBridge(l.name))
-    .map((l) => ({ name: l.name, address: addressOf(l.index), mtu: l.mtu }));
+    .map((l) => ({ name: l.name, ...addressesOf(l.index), mtu: l.mtu }));
   const vtepIndex = new Map(vtepLinks.map((l) => [l.index, l.name]));
   const neighbors = await dumpNeighbors(ch, vtepIndex);
   const fdb = await dumpFdb(ch, vtepIndex);
@@ -166,22 +147,25 @@ export async function observeState(ch: RtnlChannel, devNames?: OurDevNames): Pro
   return { vteps, bridges, neighbors, fdb, routes };
 }
 
+/** Permanent neighbors of both families on our VTEPs (the kernel's own IPv6 ones are not permanent). */
 async function dumpNeighbors(ch: RtnlChannel, vteps: ReadonlyMap<number, string>): Promise<NeighborSpec[]> {
-  const parts = await ch.dump(
-    'neighbors',
-    rtm.GETNEIGH,
-    encodeNd({ family: AF_INET, index: 0, state: 0, flags: 0 }, []),
-  );
   const out: NeighborSpec[] = [];
-  for (const p of parts) {
-    if (p.type !== rtm.NEWNEIGH) continue;
-    const { hdr, attrs } = decodeNd(p.data);
-    const dev = vteps.get(hdr.index);
-    const ip = attrs.get(nda.DST);
-    const mac = attrs.get(nda.LLADDR);
-    if (dev === undefined || hdr.family !== AF_INET || !(hdr.state & NUD_PERMANENT)) continue;
-    if (ip === undefined || mac === undefined) continue;
-    out.push({ dev, ip: ipv4String(ip), mac: macString(mac) });
+  for (const family of [AF_INET, AF_INET6]) {
+    const parts = await ch.dump(
+      family === AF_INET ? 'neighbors' : 'IPv6 neighbors',
+      rtm.GETNEIGH,
+      encodeNd({ family, index: 0, state: 0, flags: 0 }, []),
+    );
+    for (const p of parts) {
+      if (p.type !== rtm.NEWNEIGH) continue;
+      const { hdr, attrs } = decodeNd(p.data);
+      const dev = vteps.get(hdr.index);
+      const ip = attrs.get(nda.DST);
+      const mac = attrs.get(nda.LLADDR);
+      if (dev === undefined || hdr.family !== family || !(hdr.state & NUD_PERMANENT)) continue;
+      if (ip?.length !== (family === AF_INET ? 4 : 16) || mac === undefined) continue;
+      out.push({ dev, ip: ipString(ip), mac: macString(mac) });
+    }
   }
   return out;
 }
@@ -201,34 +185,38 @@ async function dumpFdb(ch: RtnlChannel, vteps: ReadonlyMap<number, string>): Pro
     const dst = attrs.get(nda.DST);
     if (dev === undefined || !(hdr.flags & NTF_SELF) || !(hdr.state & NUD_PERMANENT)) continue;
     // The all-zero MAC is the kernel's default/multicast destination, not one of our entries.
-    if (mac === undefined || dst?.length !== 4 || mac.every((b) => b === 0)) continue;
-    out.push({ dev, mac: macString(mac), dst: ipv4String(dst) });
+    if (mac === undefined || (dst?.length !== 4 && dst?.length !== 16) || mac.every((b) => b === 0)) continue;
+    out.push({ dev, mac: macString(mac), dst: ipString(dst) });
   }
   return out;
 }
 
+/** Routes of both families with our protocol in the main table, in the shape we write. */
 async function dumpRoutes(ch: RtnlChannel, nameOf: (index: number) => string): Promise<RouteSpec[]> {
-  const parts = await ch.dump(
-    'routes',
-    rtm.GETROUTE,
-    encodeRt({ family: AF_INET, dstLen: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 }, []),
-  );
   const out: RouteSpec[] = [];
-  for (const p of parts) {
-    if (p.type !== rtm.NEWROUTE) continue;
-    const { hdr, attrs } = decodeRt(p.data);
-    const table = attrs.get(rta.TABLE)?.readUInt32LE(0) ?? hdr.table;
-    if (hdr.family !== AF_INET || hdr.protocol !== trellisRouteProtocol) continue;
-    if (table !== RT_TABLE_MAIN) continue;
-    const dst = attrs.get(rta.DST);
-    const gw = attrs.get(rta.GATEWAY);
-    const oif = attrs.get(rta.OIF);
-    if (gw === undefined || oif === undefined) continue; // not a shape we write
-    out.push({
-      dst: `${dst === undefined ? '0.0.0.0' : ipv4String(dst)}/${hdr.dstLen}`,
-      gateway: ipv4String(gw),
-      dev: nameOf(oif.readUInt32LE(0)),
-    });
+  for (const family of [AF_INET, AF_INET6]) {
+    const parts = await ch.dump(
+      family === AF_INET ? 'routes' : 'IPv6 routes',
+      rtm.GETROUTE,
+      encodeRt({ family, dstLen: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 }, []),
+    );
+    for (const p of parts) {
+      if (p.type !== rtm.NEWROUTE) continue;
+      const { hdr, attrs } = decodeRt(p.data);
+      const table = attrs.get(rta.TABLE)?.readUInt32LE(0) ?? hdr.table;
+      if (hdr.family !== family || hdr.protocol !== trellisRouteProtocol) continue;
+      if (table !== RT_TABLE_MAIN) continue;
+      const dst = attrs.get(rta.DST);
+      const gw = attrs.get(rta.GATEWAY);
+      const oif = attrs.get(rta.OIF);
+      if (gw === undefined || oif === undefined) continue; // not a shape we write
+      const any = family === AF_INET ? '0.0.0.0' : '::';
+      out.push({
+        dst: `${dst === undefined ? any : ipString(dst)}/${hdr.dstLen}`,
+        gateway: ipString(gw),
+        dev: nameOf(oif.readUInt32LE(0)),
+      });
+    }
   }
   return out;
 }

@@ -3,7 +3,6 @@
  * of something already gone succeeds.
  */
 import {
-  trellisRouteProtocol,
   type BridgeSpec,
   type FdbSpec,
   type KernelObject,
@@ -13,33 +12,25 @@ import {
 } from '../kernel-model.js';
 import { NetlinkRequestError } from './errors.js';
 import { getLinkByName, type LinkInfo } from './kernel-reader.js';
-import { syncIpv4Address } from './link-address.js';
+import { fdbMessage, neighborMessage, routeMessage } from './entry-messages.js';
+import { enableIpv6 } from './ipv6-sysctl.js';
+import { syncAddresses } from './link-address.js';
 import type { RtnlChannel } from './rtnl-channel.js';
 import {
-  AF_BRIDGE,
-  AF_INET,
+  AF_INET6,
   IFF_UP,
-  NTF_SELF,
   NUD_PERMANENT,
-  RTNH_F_ONLINK,
-  RTN_UNICAST,
-  RT_SCOPE_UNIVERSE,
-  RT_TABLE_MAIN,
   be16,
   cstr,
   encodeAttrs,
   encodeIfInfo,
-  encodeNd,
-  encodeRt,
+  familyOf,
   ifla,
   iflaInfo,
   iflaVxlan,
-  ipv4Bytes,
+  ipBytes,
   macBytes,
-  nda,
   nlmF,
-  parsePrefix,
-  rta,
   rtm,
   u32,
   u8,
@@ -120,7 +111,9 @@ export class KernelWriter {
     if (link === undefined || !compatible) {
       const data = encodeAttrs([
         { type: iflaVxlan.ID, data: u32(s.vni) },
-        { type: iflaVxlan.LOCAL, data: ipv4Bytes(s.localIp) },
+        familyOf(s.localIp) === AF_INET6
+          ? { type: iflaVxlan.LOCAL6, data: ipBytes(s.localIp) }
+          : { type: iflaVxlan.LOCAL, data: ipBytes(s.localIp) },
         { type: iflaVxlan.PORT, data: be16(s.port) },
         { type: iflaVxlan.LEARNING, data: u8(0) },
       ]);
@@ -129,7 +122,7 @@ export class KernelWriter {
         { type: ifla.ADDRESS, data: macBytes(s.mac) },
       ]);
     }
-    await this.configureLink(s.name, s.mtu, s.address, compatible ? link : undefined);
+    await this.configureLink(s, compatible ? link : undefined);
   }
 
   private async putBridge(s: BridgeSpec): Promise<void> {
@@ -137,7 +130,7 @@ export class KernelWriter {
     const compatible = link?.kind === 'bridge';
     if (link !== undefined && !compatible) await this.deleteLink(s.name);
     if (!compatible) await this.createLink(s.name, 'bridge', undefined, []);
-    await this.configureLink(s.name, s.mtu, s.address, compatible ? link : undefined);
+    await this.configureLink(s, compatible ? link : undefined);
   }
 
   private async createLink(name: string, kind: string, data: Buffer | undefined, extra: Attr[]) {
@@ -156,8 +149,12 @@ export class KernelWriter {
     );
   }
 
-  /** MTU, up, and exactly one IPv4 address (the wanted one) on a link that exists. */
-  private async configureLink(name: string, mtu: number, address: string, seen?: LinkInfo) {
+  /**
+   * MTU, up, and exactly the wanted addresses on a link that exists: one IPv4 and, on a
+   * dual-stack overlay, one IPv6 (IPv6 enabled on the link first: a sysctl may have disabled it).
+   */
+  private async configureLink(s: VtepSpec | BridgeSpec, seen?: LinkInfo) {
+    const { name, mtu } = s;
     const index = await this.ifindex(name);
     if (seen?.mtu !== mtu || !seen.up) {
       await this.ch.request(
@@ -167,7 +164,8 @@ export class KernelWriter {
         encodeIfInfo({ index, flags: IFF_UP, change: IFF_UP }, [{ type: ifla.MTU, data: u32(mtu) }]),
       );
     }
-    await syncIpv4Address(this.ch, name, index, address);
+    if (s.address6 !== undefined) await enableIpv6(name);
+    await syncAddresses(this.ch, name, index, s.address, s.address6);
   }
 
   private async deleteLink(name: string): Promise<void> {
@@ -187,10 +185,7 @@ export class KernelWriter {
       `neighbor ${s.ip} -> ${s.mac} on ${s.dev}`,
       rtm.NEWNEIGH,
       CREATE_REPLACE,
-      encodeNd({ family: AF_INET, index: await this.ifindex(s.dev), state: NUD_PERMANENT, flags: 0 }, [
-        { type: nda.DST, data: ipv4Bytes(s.ip) },
-        { type: nda.LLADDR, data: macBytes(s.mac) },
-      ]),
+      neighborMessage(await this.ifindex(s.dev), s.ip, NUD_PERMANENT, s.mac),
     );
   }
 
@@ -202,16 +197,9 @@ export class KernelWriter {
         `delete neighbor ${s.ip} on ${s.dev}`,
         rtm.DELNEIGH,
         0,
-        encodeNd({ family: AF_INET, index, state: 0, flags: 0 }, [{ type: nda.DST, data: ipv4Bytes(s.ip) }]),
+        neighborMessage(index, s.ip, 0),
       ),
     );
-  }
-
-  private fdbMessage(index: number, s: FdbSpec, state: number): Buffer {
-    return encodeNd({ family: AF_BRIDGE, index, state, flags: NTF_SELF }, [
-      { type: nda.LLADDR, data: macBytes(s.mac) },
-      { type: nda.DST, data: ipv4Bytes(s.dst) },
-    ]);
   }
 
   private async putFdb(s: FdbSpec): Promise<void> {
@@ -220,7 +208,7 @@ export class KernelWriter {
       `fdb ${s.mac} -> ${s.dst} on ${s.dev}`,
       rtm.NEWNEIGH,
       CREATE_REPLACE,
-      this.fdbMessage(index, s, NUD_PERMANENT),
+      fdbMessage(index, s, NUD_PERMANENT),
     );
   }
 
@@ -232,33 +220,8 @@ export class KernelWriter {
         `delete fdb ${s.mac} -> ${s.dst} on ${s.dev}`,
         rtm.DELNEIGH,
         0,
-        this.fdbMessage(index, s, 0),
+        fdbMessage(index, s, 0),
       ),
-    );
-  }
-
-  /** Without `via` (gateway and device), the message matches any route of ours to `dst`. */
-  private routeMessage(dstPrefix: string, via?: { gateway: string; index: number }): Buffer {
-    const dst = parsePrefix(dstPrefix);
-    const attrs: Attr[] = [
-      { type: rta.DST, data: ipv4Bytes(dst.ip) },
-      { type: rta.TABLE, data: u32(RT_TABLE_MAIN) },
-    ];
-    if (via !== undefined) {
-      attrs.push({ type: rta.GATEWAY, data: ipv4Bytes(via.gateway) });
-      attrs.push({ type: rta.OIF, data: u32(via.index) });
-    }
-    return encodeRt(
-      {
-        family: AF_INET,
-        dstLen: dst.len,
-        table: RT_TABLE_MAIN,
-        protocol: trellisRouteProtocol,
-        scope: RT_SCOPE_UNIVERSE,
-        type: RTN_UNICAST,
-        flags: via === undefined ? 0 : RTNH_F_ONLINK,
-      },
-      attrs,
     );
   }
 
@@ -268,14 +231,14 @@ export class KernelWriter {
       `route ${s.dst} via ${s.gateway} dev ${s.dev}`,
       rtm.NEWROUTE,
       CREATE_REPLACE,
-      this.routeMessage(s.dst, { gateway: s.gateway, index }),
+      routeMessage(s.dst, { gateway: s.gateway, index }),
     );
   }
 
   private async deleteRoute(s: RouteSpec): Promise<void> {
     // Protocol in the request makes the kernel match only our route for this prefix; the gateway
     // and device are left out so a route whose device already vanished is deleted all the same.
-    await ignoreMissing(this.ch.request(`delete route ${s.dst}`, rtm.DELROUTE, 0, this.routeMessage(s.dst)));
+    await ignoreMissing(this.ch.request(`delete route ${s.dst}`, rtm.DELROUTE, 0, routeMessage(s.dst)));
   }
 
   private async ifindexOrUndefined(name: string): Promise<number | undefined> {

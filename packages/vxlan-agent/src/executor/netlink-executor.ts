@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { KernelState, Op } from '../kernel-model.js';
 import { ChainGuard, emptyCounts, type ApplyError, type ApplyResult } from './apply-result.js';
 import { ExecutorClosedError, PermissionError } from './errors.js';
+import { enableIpv6Forwarding, ipv6Forwarding } from './ipv6-sysctl.js';
 import { observeState, type OurDevNames } from './kernel-reader.js';
 import { identityKey } from '../planner/kernel-identity.js';
 import { KernelWriter } from './kernel-writer.js';
@@ -193,6 +194,19 @@ export class NetlinkExecutor {
       }
       throw e;
     }
+  }
+
+  /** Whether IPv6 forwarding is on in this namespace (`net.ipv6.conf.all.forwarding`). */
+  async ipv6Forwarding(): Promise<boolean> {
+    return ipv6Forwarding();
+  }
+
+  /**
+   * Turns IPv6 forwarding on for every interface of the namespace; the kernel then stops
+   * accepting router advertisements on interfaces whose accept_ra is 1 (not 2).
+   */
+  async enableIpv6Forwarding(): Promise<void> {
+    await enableIpv6Forwarding();
   }
 
   private markResync(reason: string): void {

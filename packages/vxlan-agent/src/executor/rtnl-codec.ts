@@ -3,6 +3,7 @@
  * typed structs cover most of this, but they model nested link info and flag words loosely;
  * the handful of fixed headers we need are clearer written out against the kernel's uapi.
  */
+import ipaddr from 'ipaddr.js';
 
 export const rtm = {
   NEWLINK: 16,
@@ -34,11 +35,14 @@ export const nlmsgType = { ERROR: 2, DONE: 3, OVERRUN: 4 } as const;
 
 export const AF_INET = 2;
 export const AF_BRIDGE = 7;
+export const AF_INET6 = 10;
 export const IFF_UP = 0x1;
 export const ifla = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINKINFO: 18 } as const;
 export const iflaInfo = { KIND: 1, DATA: 2 } as const;
-export const iflaVxlan = { ID: 1, LOCAL: 4, LEARNING: 7, PORT: 15 } as const;
-export const ifa = { ADDRESS: 1, LOCAL: 2 } as const;
+export const iflaVxlan = { ID: 1, LOCAL: 4, LEARNING: 7, PORT: 15, LOCAL6: 17 } as const;
+export const ifa = { ADDRESS: 1, LOCAL: 2, FLAGS: 8 } as const;
+/** No duplicate address detection: the address is usable at once, never `tentative`. */
+export const IFA_F_NODAD = 0x02;
 export const nda = { DST: 1, LLADDR: 2 } as const;
 export const NUD_PERMANENT = 0x80;
 export const NTF_SELF = 0x02;
@@ -102,6 +106,23 @@ export function ipv4Bytes(ip: string): Buffer {
 }
 export const ipv4String = (b: Buffer): string => [...b.subarray(0, 4)].join('.');
 
+/** The address family of an IP text: AF_INET6 for anything with a colon. */
+export const familyOf = (ip: string): number => (ip.includes(':') ? AF_INET6 : AF_INET);
+
+/** 4 bytes for IPv4, 16 for IPv6 (no zone: our addresses never carry one). */
+export function ipBytes(ip: string): Buffer {
+  if (familyOf(ip) === AF_INET) return ipv4Bytes(ip);
+  if (!ipaddr.IPv6.isValid(ip) || ip.includes('%')) throw new TypeError(`not an IPv6 address: ${ip}`);
+  return Buffer.from(ipaddr.IPv6.parse(ip).toByteArray());
+}
+
+/** An address attribute as text: dotted quad, or IPv6 in RFC 5952 form as the planner writes it. */
+export function ipString(b: Buffer): string {
+  if (b.length < 16) return ipv4String(b);
+  // Sixteen bytes always make an IPv6 address.
+  return (ipaddr.fromByteArray([...b.subarray(0, 16)]) as ipaddr.IPv6).toRFC5952String();
+}
+
 export function macBytes(mac: string): Buffer {
   const parts = mac.split(':').map((p) => parseInt(p, 16));
   if (parts.length !== 6 || parts.some((p) => Number.isNaN(p) || p < 0 || p > 255)) {
@@ -111,15 +132,16 @@ export function macBytes(mac: string): Buffer {
 }
 export const macString = (b: Buffer): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 
-/** `a.b.c.d/n` -> address and prefix length. */
-export function parsePrefix(cidr: string): { ip: string; len: number } {
+/** `a.b.c.d/n` or `fd01:a::6/64` -> address, prefix length and family. */
+export function parsePrefix(cidr: string): { ip: string; len: number; family: number } {
   const [ip, len] = cidr.split('/');
   const n = Number(len);
-  if (ip === undefined || !Number.isInteger(n) || n < 0 || n > 32) {
-    throw new TypeError(`not an IPv4 prefix: ${cidr}`);
+  const family = familyOf(ip ?? '');
+  if (ip === undefined || !Number.isInteger(n) || n < 0 || n > (family === AF_INET ? 32 : 128)) {
+    throw new TypeError(`not an IP prefix: ${cidr}`);
   }
-  ipv4Bytes(ip);
-  return { ip, len: n };
+  ipBytes(ip);
+  return { ip, len: n, family };
 }
 
 /** struct ifinfomsg (16 bytes). */
@@ -155,16 +177,26 @@ export interface IfAddr {
   readonly family: number;
   readonly prefixLen: number;
   readonly index: number;
+  readonly flags?: number;
+  readonly scope?: number;
 }
 export function encodeIfAddr(h: IfAddr, attrs: readonly Attr[]): Buffer {
   const b = Buffer.alloc(8);
   b.writeUInt8(h.family, 0);
   b.writeUInt8(h.prefixLen, 1);
+  b.writeUInt8(h.flags ?? 0, 2);
+  b.writeUInt8(h.scope ?? 0, 3);
   b.writeUInt32LE(h.index, 4);
   return Buffer.concat([b, encodeAttrs(attrs)]);
 }
-export function decodeIfAddr(d: Buffer): { hdr: IfAddr; attrs: Map<number, Buffer> } {
-  const hdr = { family: d.readUInt8(0), prefixLen: d.readUInt8(1), index: d.readUInt32LE(4) };
+export function decodeIfAddr(d: Buffer): { hdr: Required<IfAddr>; attrs: Map<number, Buffer> } {
+  const hdr = {
+    family: d.readUInt8(0),
+    prefixLen: d.readUInt8(1),
+    flags: d.readUInt8(2),
+    scope: d.readUInt8(3),
+    index: d.readUInt32LE(4),
+  };
   return { hdr, attrs: decodeAttrs(d.subarray(8)) };
 }
 

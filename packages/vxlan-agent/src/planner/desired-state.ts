@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { assert } from '@trellis/runtime';
 import type { Overlay, RouteEntry } from '@trellis/routes';
@@ -28,7 +29,9 @@ export type RemoteSkipReason =
   | 'sameAgentSubnetAsLocal'
   | 'duplicateVtepIp'
   | 'duplicateVtepMac'
-  | 'duplicateAgentSubnet';
+  | 'duplicateAgentSubnet'
+  /** Its underlay is IPv6 and ours IPv4, or the reverse: one VTEP sends over one family. */
+  | 'underlayFamilyMismatch';
 
 /** A remote entry the planner left out of the kernel, and why. */
 export interface RemoteSkipped {
@@ -67,6 +70,13 @@ export const vxlanOverheadIpv6 = 70;
  * alike, whatever the table order. Installing both would make the neighbor, FDB entry or route
  * flip between them. Entries owned by us (`local.owner`) are ignored without a warning. Route
  * entries are trusted as the route store validated them; nothing here re-parses addresses.
+ *
+ * On a dual-stack overlay (our entry has a VTEP IPv6) the VTEP and bridges get their IPv6
+ * address besides the IPv4 one, and every kept remote an IPv6 neighbor and route besides the
+ * IPv4 ones. The IPv6 VTEP IP and agent subnet follow from the slice, as the IPv4 agent subnet
+ * does, so the collision checks above cover them: two remotes with one IPv6 VTEP IP hold one
+ * slice, hence one agent subnet. A remote whose underlay is of the other family is skipped:
+ * a VXLAN device sends over the family of its local address only.
  */
 export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState {
   const objects: KernelObject[] = [];
@@ -79,7 +89,7 @@ export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState 
     if (local === undefined) continue;
     const vtep = vtepOf(input, local);
     const bridges = input.bridges
-      ? bridgesOf(overlay.name, local, vtep.mtu).filter(
+      ? bridgesOf(overlay.name, local, vtep.mtu, vtep.address6 !== undefined).filter(
           (b) => !(input.dockerOwnsBridge === true && b.name.startsWith('d-')),
         )
       : [];
@@ -89,6 +99,7 @@ export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState 
     }
     objects.push({ kind: 'vtep', spec: vtep }, ...bridges.map((spec) => ({ kind: 'bridge', spec }) as const));
     const kept = keptRemotes(input, local, routeOwners, warnings);
+    const dualStack = vtep.address6 !== undefined;
     for (const remote of kept) {
       const dev = vtep.name;
       objects.push(
@@ -96,6 +107,12 @@ export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState 
         { kind: 'fdb', spec: { dev, mac: remote.vtepMac, dst: remote.underlayIp } },
         { kind: 'route', spec: { dst: remote.agentSubnet, gateway: remote.vtepIp, dev } },
       );
+      if (dualStack && remote.vtepIp6 !== undefined && remote.agentSubnet6 !== undefined) {
+        objects.push(
+          { kind: 'neighbor', spec: { dev, ip: remote.vtepIp6, mac: remote.vtepMac } },
+          { kind: 'route', spec: { dst: remote.agentSubnet6, gateway: remote.vtepIp6, dev } },
+        );
+      }
     }
   }
   return { state: stateOf(objects), warnings };
@@ -127,6 +144,7 @@ function keptRemotes(
     const routeOwner =
       remote.agentSubnet === local.agentSubnet ? local.owner : routeOwners.get(remote.agentSubnet);
     if (remote.overlay !== input.overlay.name) skip('otherOverlay');
+    else if (isIPv6(remote.underlayIp) !== isIPv6(local.underlayIp)) skip('underlayFamilyMismatch');
     else if (ipOwner !== undefined)
       skip(ipOwner === local.owner ? 'sameVtepIpAsLocal' : 'duplicateVtepIp', ipOwner);
     else if (macOwner !== undefined)
@@ -146,6 +164,11 @@ function keptRemotes(
 function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
   const overhead = input.underlayIpv6 === true ? vxlanOverheadIpv6 : vxlanOverheadIpv4;
   const [, vtepPrefix] = ipaddr.parseCIDR(input.overlay.vtepSubnet);
+  const vtepSubnet6 = input.overlay.vtepSubnet6;
+  const address6 =
+    vtepSubnet6 === undefined || local.vtepIp6 === undefined
+      ? undefined
+      : `${local.vtepIp6}/${ipaddr.parseCIDR(vtepSubnet6)[1]}`;
   return {
     name: `vtep${input.overlay.vni}`,
     vni: input.overlay.vni,
@@ -154,23 +177,44 @@ function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
     mtu: input.underlayMtu - overhead,
     mac: local.vtepMac,
     address: `${local.vtepIp}/${vtepPrefix}`,
+    ...(address6 === undefined ? {} : { address6 }),
   };
 }
 
-/** `m-<overlay>` and `d-<overlay>`, each with its half's first host address as the gateway. */
-function bridgesOf(name: string, local: RouteEntry, mtu: number): BridgeSpec[] {
+/**
+ * `m-<overlay>` and `d-<overlay>`, each with its half's first host address as the gateway, and
+ * on a dual-stack overlay (`ipv6`) the first host address of its IPv6 half too.
+ */
+function bridgesOf(name: string, local: RouteEntry, mtu: number, ipv6: boolean): BridgeSpec[] {
+  const half = (bridge: string, v4: string, v6: string | undefined): BridgeSpec => ({
+    name: bridge,
+    address: gatewayOf(v4),
+    ...(ipv6 && v6 !== undefined ? { address6: gatewayOf(v6) } : {}),
+    mtu,
+  });
   return [
-    { name: `m-${name}`, address: gatewayOf(local.mesosSubnet), mtu },
-    { name: `d-${name}`, address: gatewayOf(local.dockerSubnet), mtu },
+    half(`m-${name}`, local.mesosSubnet, local.mesosSubnet6),
+    half(`d-${name}`, local.dockerSubnet, local.dockerSubnet6),
   ];
 }
 
-/** The first host address of an IPv4 network, with the network's prefix: 9.0.5.128/25 -> 9.0.5.129/25. */
+/**
+ * The first host address of a network, with the network's prefix: 9.0.5.128/25 -> 9.0.5.129/25,
+ * fd01:b:0:0:5::/81 -> fd01:b:0:0:5::1/81 (IPv6 text in RFC 5952 form).
+ */
 export function gatewayOf(cidr: string): string {
-  const [, prefix] = ipaddr.parseCIDR(cidr);
-  const network = ipaddr.IPv4.networkAddressFromCIDR(cidr).toByteArray();
-  const value = (network.reduce((v, byte) => v * 256 + byte, 0) + 1) >>> 0;
-  return `${[24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join('.')}/${prefix}`;
+  const [address, prefix] = ipaddr.parseCIDR(cidr);
+  const network =
+    address.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toByteArray()
+      : ipaddr.IPv6.networkAddressFromCIDR(cidr).toByteArray();
+  for (let i = network.length - 1; i >= 0; i--) {
+    network[i] = (network[i]! + 1) & 0xff;
+    if (network[i] !== 0) break;
+  }
+  const gateway = ipaddr.fromByteArray(network);
+  const text = gateway.kind() === 'ipv6' ? (gateway as ipaddr.IPv6).toRFC5952String() : gateway.toString();
+  return `${text}/${prefix}`;
 }
 
 /** Remotes by owner, then every field the kernel sees, so that the order is total. */

@@ -36,6 +36,13 @@ export interface Host {
   /** The "container" namespace attached to this host's m-<overlay> bridge. */
   readonly cns: string;
   ip: string;
+  /** With `ipv6Underlay`: the host's underlay IPv6, `fd00::<index>` on the same link as `ip`. */
+  ip6?: string;
+}
+
+export interface TopologyOptions {
+  /** Give every host an IPv6 underlay address too (fd00::<index>/64, without DAD). */
+  readonly ipv6Underlay?: boolean;
 }
 
 /**
@@ -50,8 +57,10 @@ export class Topology {
   readonly dir = mkdtempSync(join(tmpdir(), 'trellis-e2e-'));
   readonly #namespaces: string[] = [];
   readonly #agents = new Map<number, ChildProcess>();
+  readonly #ipv6: boolean;
 
-  constructor(count: number) {
+  constructor(count: number, options: TopologyOptions = {}) {
+    this.#ipv6 = options.ipv6Underlay === true;
     try {
       this.#ns(this.underlay);
       sh('ip', '-n', this.underlay, 'link', 'add', 'br0', 'type', 'bridge');
@@ -86,8 +95,11 @@ export class Topology {
     );
     sh('ip', '-n', this.underlay, 'link', 'set', `tu${i}${this.tag}`, 'master', 'br0', 'up');
     sh('ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0');
+    const ip6 = this.#ipv6 ? `fd00::${i.toString(16)}` : undefined;
+    // Without DAD: a tentative address cannot be bound, and these are unique by construction.
+    if (ip6 !== undefined) sh('ip', '-n', ns, '-6', 'addr', 'add', `${ip6}/64`, 'dev', 'eth0', 'nodad');
     sh('ip', '-n', ns, 'link', 'set', 'eth0', 'up');
-    const host: Host = { index: i, ns, cns, ip };
+    const host: Host = { index: i, ns, cns, ip, ...(ip6 === undefined ? {} : { ip6 }) };
     this.hosts[i - 1] = host;
     return host;
   }
@@ -136,6 +148,13 @@ export class Topology {
     sh('ip', '-n', h.cns, 'addr', 'add', cidr, 'dev', 'eth0');
     sh('ip', '-n', h.cns, 'link', 'set', 'eth0', 'up');
     sh('ip', '-n', h.cns, 'route', 'add', 'default', 'via', gw);
+  }
+
+  /** Gives host `i`'s container (attached already) an IPv6 address `cidr6` and default route via `gw6`. */
+  addContainerIpv6(i: number, cidr6: string, gw6: string): void {
+    const h = this.host(i);
+    sh('ip', '-n', h.cns, '-6', 'addr', 'add', cidr6, 'dev', 'eth0', 'nodad');
+    sh('ip', '-n', h.cns, '-6', 'route', 'add', 'default', 'via', gw6);
   }
 
   /** Removes one host entirely (its agent must be stopped first). */

@@ -13,11 +13,13 @@ export interface LinkInfo {
 }
 export const link = (ns: string, dev: string): LinkInfo =>
   json<LinkInfo[]>('ip', '-n', ns, '-j', 'addr', 'show', 'dev', dev)[0]!;
+/** IPv4 neighbors (the IPv6 ones: `neighbors6`). */
 export const neighbors = (ns: string, dev = 'vtep1024') =>
   json<{ dst: string; lladdr: string; state: string[] }[]>(
     'ip',
     '-n',
     ns,
+    '-4',
     '-j',
     'neigh',
     'show',
@@ -84,23 +86,41 @@ export function programmedFor(
 
 /** A TCP echo between two container namespaces over the overlay; resolves true on success. */
 export function tcpEcho(topo: Topology, from: number, to: number, toIp: string): Promise<boolean> {
+  return tcpEchoIn(topo.host(to).cns, topo.host(from).cns, toIp);
+}
+
+/**
+ * A TCP echo from namespace `clientNs` to `toIp` (IPv4 or IPv6) served in `serverNs`; with
+ * `fromIp`, the client's source address (a host's bridge gateway, say). Resolves true on success.
+ */
+export function tcpEchoIn(
+  serverNs: string,
+  clientNs: string,
+  toIp: string,
+  fromIp?: string,
+): Promise<boolean> {
   const server = spawn('ip', [
     'netns',
     'exec',
-    topo.host(to).cns,
+    serverNs,
     process.execPath,
     '-e',
     `const s=require('net').createServer(c=>c.pipe(c)).listen(5000,'${toIp}',()=>console.log('up'));setTimeout(()=>s.close(),8000)`,
   ]);
+  const target = JSON.stringify({
+    port: 5000,
+    host: toIp,
+    ...(fromIp === undefined ? {} : { localAddress: fromIp }),
+  });
   return new Promise((resolve) => {
     server.stdout.once('data', () => {
       const client = spawn('ip', [
         'netns',
         'exec',
-        topo.host(from).cns,
+        clientNs,
         process.execPath,
         '-e',
-        `const c=require('net').connect(5000,'${toIp}',()=>c.end('ping-over-vxlan'));let d='';c.on('data',x=>d+=x);c.on('close',()=>process.exit(d==='ping-over-vxlan'?0:1));c.on('error',()=>process.exit(2));setTimeout(()=>process.exit(3),5000)`,
+        `const c=require('net').connect(${target},()=>c.end('ping-over-vxlan'));let d='';c.on('data',x=>d+=x);c.on('close',()=>process.exit(d==='ping-over-vxlan'?0:1));c.on('error',()=>process.exit(2));setTimeout(()=>process.exit(3),5000)`,
       ]);
       client.on('exit', (code) => {
         server.kill();
