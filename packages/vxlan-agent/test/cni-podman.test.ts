@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topology, isRoot, sh } from '../src/testing/netns.js';
 import { call } from './fixtures/http-client.js';
+import { resolveIn } from './fixtures/e2e-steps.js';
 import { nftBinary } from '../src/egress/nft-egress.js';
 import { PodmanHost, busyboxRootfs, podmanMissing } from '../src/testing/podman.js';
 
@@ -34,7 +35,8 @@ function config(dir: string, i: number, ip: string): object {
     identity: 'none',
     profile: 'local',
     underlay: { ip },
-    overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }, tiny],
+    // dcos is dual-stack: containers get an IPv6 address too, and talk IPv6 across the overlay.
+    overlays: [{ name: 'dcos', subnet: '9.0.0.0/8', subnet6: 'fd01:b::/64' }, tiny],
     enableIpForwarding: true,
     resyncIntervalMs: 2000,
     routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
@@ -83,6 +85,14 @@ const heldClient = (host: string, port: number, ms: number) => `
   c.on('data', (d) => (got += String(d).split('\\n').filter(Boolean).length));
   c.on('error', (e) => { console.log(JSON.stringify({ error: e.code, sent, got })); process.exit(1); });`;
 
+/** Sends one line, prints the answer (or the error code), exits. */
+const oneLine = (host: string, port: number, line: string) => `
+  import { connect } from 'node:net';
+  const c = connect(${port}, ${JSON.stringify(host)}, () => c.write(${JSON.stringify(line)}));
+  c.on('data', (d) => { console.log(String(d)); process.exit(0); });
+  c.on('error', (e) => { console.log(e.code); process.exit(1); });
+  setTimeout(() => { console.log('timeout'); process.exit(1); }, 5000);`;
+
 const until = async (f: () => Promise<boolean>, ms: number): Promise<boolean> => {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -93,7 +103,7 @@ const until = async (f: () => Promise<boolean>, ms: number): Promise<boolean> =>
 };
 
 podmanTest(
-  'podman containers on two hosts: addresses, TCP, DNS, release, restart, exhaustion, egress',
+  'podman containers on two hosts: addresses, TCP over IPv4 and IPv6, A and AAAA, release, restart, exhaustion, egress',
   async (t) => {
     t.timeout(170_000);
     const topo = new Topology(2);
@@ -147,6 +157,22 @@ podmanTest(
     t.true(await until(() => Promise.resolve(server.out().includes('ready')), 10_000));
     const tcp = await p1.exec('web1', `echo hello | nc -w 3 ${ip2} 7001`);
     t.is(tcp.stdout.trim(), `${ip1} hello`, 'TCP web1 -> web2 over the overlay, source kept');
+
+    // The same over IPv6: each container's IPv6 address from its agent, TCP across the VXLAN
+    // overlay's IPv6 routes, and web2's AAAA name at host 1 (Node's resolver).
+    const ipv6Of = async (i: number) =>
+      ((await api(i, '/v1/cni/allocations')).body as { network: string; ipv6?: string }[]).find(
+        (a) => a.network === 'dcos',
+      )?.ipv6 ?? '';
+    const [v6a, v6b] = [await ipv6Of(1), await ipv6Of(2)];
+    t.regex(v6a, /^fd01:b:/);
+    const server6 = nodeIn(t, ns2, echoServer(v6b, 7003));
+    t.true(await until(() => Promise.resolve(server6.out().includes('ready')), 10_000));
+    const client6 = nodeIn(t, await p1.netns('web1', 'dcos'), oneLine(v6b, 7003, 'hello6'));
+    await new Promise<void>((r) => client6.once('exit', () => r()));
+    t.is(client6.out().trim(), `${v6a} hello6`, 'TCP over IPv6 web1 -> web2 across hosts, source kept');
+    const aaaa = () => resolveIn(topo.host(1).ns, topo.host(1).ip, `web2.cni.containerip.${zone}`, 53, 6);
+    t.true(await until(() => Promise.resolve(aaaa() === JSON.stringify([v6b])), 15_000), `AAAA: ${aaaa()}`);
 
     // DNS: web1 resolves web2's containerip name at the server its CNI result names.
     const dns = (await p1.cniResult('web1', 'dcos')).dns;
