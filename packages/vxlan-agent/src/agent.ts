@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { realScheduler } from '@trellis/node';
 import type { DnsServer } from '@trellis/dns';
 import type { Logger } from '@trellis/runtime';
@@ -9,7 +10,7 @@ import type { Underlay } from './config/underlay.js';
 import type { HttpApi } from './http/http-api.js';
 import { DockerOverlays } from './docker/docker-overlays.js';
 import { publishOwnRoutes } from './own-routes.js';
-import { vxlanOverheadIpv4 } from './planner/desired-state.js';
+import { vtepMtu } from './planner/desired-state.js';
 import type { Reconciler, KernelExecutor } from './reconciler.js';
 import { WarmView } from './warm-view.js';
 import { CniService } from './cni/cni-service.js';
@@ -120,7 +121,7 @@ function dockerOverlays(node: AgentNode, loaded: LoadedAgentConfig, log: Logger)
   return new DockerOverlays(node, {
     socket: d.socket,
     overlays: loaded.config.overlays.map((o) => o.name),
-    mtu: loaded.underlay.mtu - vxlanOverheadIpv4,
+    mtu: vtepMtu(loaded.underlay.mtu, isIPv6(loaded.underlay.ip)),
     agentIp: loaded.underlay.ip,
     resyncIntervalMs: d.resyncIntervalMs,
     logger: log,

@@ -3,7 +3,8 @@ import type { Logger } from '@trellis/runtime';
 import type { AgentNode } from '../agent-node.js';
 import type { CniConfig } from '../config/container-settings.js';
 import type { LoadedAgentConfig } from '../config/load-config.js';
-import { vxlanOverheadIpv4 } from '../planner/desired-state.js';
+import { isIPv6 } from 'node:net';
+import { vtepMtu } from '../planner/desired-state.js';
 import { AllocationWriter } from './allocation-file.js';
 import {
   AllocationTable,
@@ -122,7 +123,7 @@ export class CniService {
       if (halves !== undefined)
         this.conflists.write({
           overlay: o.name,
-          mtu: underlay.mtu - vxlanOverheadIpv4,
+          mtu: vtepMtu(underlay.mtu, isIPv6(underlay.ip)),
           socket: this.#o.socket,
           framework: this.#o.cni.framework,
           ...(halves.v4 === undefined ? {} : { half: halves.v4 }),

@@ -55,6 +55,11 @@ export interface DesiredState {
 export const vxlanOverheadIpv4 = 50;
 export const vxlanOverheadIpv6 = 70;
 
+/** The VTEP's MTU, and so every container's: what the underlay carries minus VXLAN's overhead. */
+export function vtepMtu(underlayMtu: number, underlayIpv6: boolean): number {
+  return underlayMtu - (underlayIpv6 ? vxlanOverheadIpv6 : vxlanOverheadIpv4);
+}
+
 /**
  * The kernel objects the overlays need, computed from the converged tables.
  *
@@ -162,7 +167,6 @@ function keptRemotes(
 }
 
 function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
-  const overhead = input.underlayIpv6 === true ? vxlanOverheadIpv6 : vxlanOverheadIpv4;
   const [, vtepPrefix] = ipaddr.parseCIDR(input.overlay.vtepSubnet);
   const vtepSubnet6 = input.overlay.vtepSubnet6;
   const address6 =
@@ -174,7 +178,7 @@ function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
     vni: input.overlay.vni,
     port: input.overlay.port,
     localIp: local.underlayIp,
-    mtu: input.underlayMtu - overhead,
+    mtu: vtepMtu(input.underlayMtu, input.underlayIpv6 === true),
     mac: local.vtepMac,
     address: `${local.vtepIp}/${vtepPrefix}`,
     ...(address6 === undefined ? {} : { address6 }),
