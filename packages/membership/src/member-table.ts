@@ -11,7 +11,7 @@ import { freezeRecord, incarnationMax, type MemberRecord } from './member-record
 import { isTombstone, statusRank, type MemberStatus } from './member-status.js';
 import { UnknownMemberError } from './membership-errors.js';
 import { parseMembershipConfig, type MembershipConfig } from './membership-config.js';
-import { compareRecords } from './record-join.js';
+import { compareBytes, compareRecords } from './record-join.js';
 import { recordHash } from './record-hash.js';
 import {
   requireAddr,
@@ -116,6 +116,8 @@ export class MemberTable {
    */
   merge(remote: unknown, now: Instant): MergeOutcome {
     requireInstant(now);
+    // Gossip repeats each record many times: a copy of what we hold was valid when we took it.
+    if (this.#isCopy(remote)) return { kind: 'unchanged' };
     const v = validateRecord(remote, this.config.metaSizeMax);
     if (!v.ok) return this.#reject(v.reason);
     const record = v.record;
@@ -126,6 +128,26 @@ export class MemberTable {
     if (slot === undefined && this.#slots.size >= this.config.membersMax) return this.#reject('tableFull');
     if (slot !== undefined && compareRecords(record, slot.record) <= 0) return { kind: 'unchanged' };
     return { kind: 'applied', change: this.#store(record, now) };
+  }
+
+  #isCopy(remote: unknown): boolean {
+    if (typeof remote !== 'object' || remote === null) return false;
+    try {
+      const { id, incarnation, status, addr, meta } = remote as Partial<Record<keyof MemberRecord, unknown>>;
+      if (typeof id !== 'string' || id === this.selfId) return false;
+      const held = this.#slots.get(id)?.record;
+      return (
+        held !== undefined &&
+        incarnation === held.incarnation &&
+        status === held.status &&
+        addr === held.addr &&
+        meta instanceof Uint8Array &&
+        compareBytes(meta, held.meta) === 0
+      );
+    } catch {
+      // Hostile getters: validation reports them.
+      return false;
+    }
   }
 
   /**

@@ -44,3 +44,11 @@ test('seedMembers: every node holds every member at once, without a message sent
   t.deepEqual(c.events, [], 'events are not recorded unless asked');
   t.deepEqual(c.node(5).stores.routes.table('ov'), [], 'each node got its own store');
 });
+
+test('seedMembers: seeded members are confirmed, so a seeded cluster sends no verification pings', (t) => {
+  const c = new SimCluster({ seed: 5 });
+  c.seedMembers(40);
+  c.sim.run(5_000);
+  const pings = c.running().reduce((sum, n) => sum + n.core.swim.stats().unconfirmedPings, 0);
+  t.is(pings, 0, 'every seeded record came from its member, as its own gossip would');
+});

@@ -35,6 +35,8 @@ export interface SwimContext {
   send(to: Address, msg: object, first?: readonly object[]): void;
   /** Sends `msg` as a datagram of its own, no news piggybacked (to addresses not yet trusted). */
   sendAlone(to: Address, msg: object): void;
+  /** Sends `msgs` without news, in as few datagrams as the packet budget allows. */
+  sendPacked(to: Address, msgs: readonly object[]): void;
   /** Sends one request over the reliable stream; `onReply` runs exactly once. */
   request(to: Address, msg: object, timeoutMs: number, onReply: ReplyHandler): void;
   emit(event: SwimEvent): void;
@@ -81,6 +83,7 @@ export function createContext(p: ContextParts): SwimContext {
     confirmations: p.confirmations,
     send: (to, msg, first) => outbox.send(to, msg, first),
     sendAlone: (to, msg) => outbox.sendAlone(to, msg),
+    sendPacked: (to, msgs) => outbox.sendPacked(to, msgs),
     request: (to, msg, timeoutMs, onReply) => outbox.request(to, msg, timeoutMs, onReply),
     emit: (e) => outbox.emit(e),
     reject: (from, reason) => outbox.reject(from, reason),

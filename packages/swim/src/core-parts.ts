@@ -5,6 +5,7 @@ import type { AntiEntropySection } from './anti-entropy-section.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcast-queue.js';
 import type { SwimConfig } from './config.js';
+import { CertificateQueries } from './certificate-queries.js';
 import { Confirmations } from './confirmations.js';
 import { confirmedRecords, unconfirmedRecords } from './confirmed-records.js';
 import { createContext, type SwimContext } from './context.js';
@@ -50,6 +51,7 @@ export interface CoreParts {
   readonly news: News;
   readonly prober: Prober;
   readonly unconfirmedProbes: UnconfirmedProbes;
+  readonly queries: CertificateQueries;
   readonly sections: Map<string, AntiEntropySection>;
   readonly antiEntropy: AntiEntropy;
   readonly pushPull: PushPullRounds;
@@ -76,19 +78,24 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
   );
   const { ctx, live, outbox, departure } = base;
   const { confirmations } = ctx;
-  const news = new News(ctx, {
-    up: (id) => {
-      if (!live.add(id)) return;
-      confirmations.up(id);
-      // Into the probe round once confirmed (now, or when `onConfirmed` runs), not twice.
-      if (confirmations.has(id)) prober.add(id);
+  const queries = new CertificateQueries(ctx);
+  const news = new News(
+    ctx,
+    {
+      up: (id) => {
+        if (!live.add(id)) return;
+        confirmations.up(id);
+        // Into the probe round once confirmed (now, or when `onConfirmed` runs), not twice.
+        if (confirmations.has(id)) prober.add(id);
+      },
+      down: (id) => {
+        live.remove(id);
+        confirmations.down(id);
+      },
+      returned: (now, id) => pushPull.syncWithReturned(now, id),
     },
-    down: (id) => {
-      live.remove(id);
-      confirmations.down(id);
-    },
-    returned: (now, id) => pushPull.syncWithReturned(now, id),
-  });
+    queries,
+  );
   const prober = new Prober(ctx, (now, target) => news.suspectLocally(now, target));
   const unconfirmedProbes = new UnconfirmedProbes(ctx, (now, target) => news.suspectLocally(now, target));
   const admission = new MemberAdmission(ctx, news);
@@ -113,8 +120,20 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
     // The seed gossips our arrival; so do we, which halves the time to reach everyone.
     news.announceSelf({ previous: undefined, current: inputs.table.self() }),
   );
-  const inbox = new Inbox(ctx, { prober, admission, antiEntropy, pushPull });
-  return { ...base, news, prober, unconfirmedProbes, sections, antiEntropy, pushPull, gossip, joiner, inbox };
+  const inbox = new Inbox(ctx, { prober, admission, antiEntropy, pushPull, queries });
+  return {
+    ...base,
+    news,
+    prober,
+    unconfirmedProbes,
+    queries,
+    sections,
+    antiEntropy,
+    pushPull,
+    gossip,
+    joiner,
+    inbox,
+  };
 }
 
 /** The state every part shares: timers, counters, the broadcast queue, outbox and context. */

@@ -1,5 +1,6 @@
 import type { Address, Instant } from '@trellis/runtime';
 import type { AntiEntropy } from './anti-entropy.js';
+import type { CertificateQueries } from './certificate-queries.js';
 import type { SwimContext } from './context.js';
 import type { MemberAdmission } from './member-admission.js';
 import { parseSwimMessage } from './messages.js';
@@ -25,6 +26,7 @@ export interface InboxParts {
   readonly admission: MemberAdmission;
   readonly antiEntropy: AntiEntropy;
   readonly pushPull: PushPullRounds;
+  readonly queries: CertificateQueries;
 }
 
 /**
@@ -81,6 +83,8 @@ export class Inbox {
         return prober.onPingReq(now, from, msg);
       case 'm':
         return admission.onMember(now, from, msg, 'datagram');
+      case 'mq':
+        return this.#parts.queries.answer(now, from, msg.src, msg.ids);
     }
   }
 

@@ -27,6 +27,8 @@ export class MemberAdmission {
   /** A record from a datagram (`direct`: it may speak for its sender) or an exchange. */
   onMember(now: Instant, from: Address, msg: MemberMessage, channel: 'datagram' | 'exchange'): void {
     const { confirmations: c, table, config } = this.#ctx;
+    // Most gossip is copies about members we confirmed: they need no proof and have a slot.
+    if (c.has(msg.id)) return this.#news.onMember(now, from, msg);
     const live = isLiveStatus(msg.s);
     const proven =
       live &&

@@ -1,6 +1,6 @@
 import { SignedBytes, type Instant, type RecordSigning } from '@trellis/runtime';
 import { compareBytes, compareRecords, type MemberRecord, type MemberTable } from '@trellis/membership';
-import { fromMemberMessage, toMemberMessage } from './member-codec.js';
+import { toMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
 
 /** Who signed a member record, and the signature. */
@@ -39,21 +39,22 @@ export class MemberProofs {
 
   /**
    * The message for `r`: with its proof (ours, made now if need be) and, for a record of the
-   * member itself, its certificate. `by` names the accuser of a claim we pass on as it came.
+   * member itself, its certificate (`full`: join and push-pull exchanges, answers to a query) or
+   * the certificate's digest (`ref`: gossip, where the same record goes out many times and
+   * most receivers hold the certificate already). `by` names the accuser of a claim we pass on.
    */
-  message(r: MemberRecord, by?: string): MemberMessage {
+  message(r: MemberRecord, by?: string, cert: 'full' | 'ref' = 'full'): MemberMessage {
     if (!this.#signing.enabled) return toMemberMessage(r, by);
     const proof = this.#proof(r, by);
     if (proof === undefined) return toMemberMessage(r, by);
     const base = toMemberMessage(r);
-    const claim = r.status === 'suspect' || r.status === 'dead';
-    const cert = claim ? undefined : this.#signing.certificateOf(r.id);
-    return {
-      ...base,
-      ...(claim ? { by: proof.signer } : {}),
-      sg: proof.sig,
-      ...(cert === undefined ? {} : { c: cert }),
-    };
+    if (r.status === 'suspect' || r.status === 'dead') return { ...base, by: proof.signer, sg: proof.sig };
+    if (cert === 'ref') {
+      const cr = this.#signing.certificateRef(r.id);
+      return { ...base, sg: proof.sig, ...(cr === undefined ? {} : { cr }) };
+    }
+    const c = this.#signing.certificateOf(r.id);
+    return { ...base, sg: proof.sig, ...(c === undefined ? {} : { c }) };
   }
 
   /**
@@ -65,11 +66,9 @@ export class MemberProofs {
   check(now: Instant, msg: MemberMessage): string | undefined {
     if (!this.#signing.enabled) return undefined;
     const existing = this.#table.get(msg.id);
-    const incoming = fromMemberMessage(msg);
     const confirms = msg.s === 1 && msg.by !== undefined;
     // Before any certificate or signature work: a copy of what we hold costs nothing.
-    if (!confirms && existing !== undefined && incoming.status !== undefined)
-      if (compareRecords({ ...incoming, status: incoming.status }, existing) <= 0) return undefined;
+    if (!confirms && existing !== undefined && compareRecords(asRecord(msg), existing) <= 0) return undefined;
     if (msg.s === 1 || msg.s === 2) {
       // A claim names an incarnation its member signed: one above any we know would let an
       // accuser drive the member's incarnation up to where its refutation cannot follow.
@@ -85,6 +84,10 @@ export class MemberProofs {
     if (msg.c !== undefined) {
       const refused = this.#signing.admit(msg.id, msg.c, now);
       if (refused !== undefined) return refused;
+    } else if ((msg.s === 0 || msg.s === 3) && msg.cr !== undefined) {
+      // Named by digest only: until the certificate itself arrives (the caller asks the sender
+      // for it) and verifies, nothing signed under it counts, whatever key we held before.
+      if (!this.#signing.holdsCertificate(msg.id, msg.cr)) return 'certificateUnknown';
     }
     return this.#signatureRefusal(now, msg);
   }
@@ -137,6 +140,13 @@ export class MemberProofs {
     if (proofs === undefined) this.#proofs.set(r, (proofs = new Map<string, Uint8Array>()));
     return proofs;
   }
+}
+
+const statusOf = ['alive', 'suspect', 'dead', 'left'] as const;
+
+/** The record `msg` carries, as `compareRecords` orders it (parsed messages have a valid status). */
+function asRecord(msg: MemberMessage): MemberRecord {
+  return { id: msg.id, addr: msg.a, incarnation: msg.i, status: statusOf[msg.s], meta: msg.md };
 }
 
 /** The member itself for its own `alive` and `left` records; the accuser for a claim. */

@@ -54,11 +54,30 @@ export interface MemberMessage {
   readonly by?: string;
   /** With identity on: the signature of the member (alive, left) or of the accuser (by). */
   readonly sg?: Uint8Array;
-  /** With identity on: the member's certificate, on its own alive and left records. */
+  /**
+   * With identity on: the member's certificate, on its own alive and left records in join and
+   * push-pull exchanges and in answers to `mq`.
+   */
   readonly c?: unknown;
+  /** With identity on, in gossip: the digest of that certificate instead (`certRefBytes`). */
+  readonly cr?: Uint8Array;
 }
 
-export type SwimDatagram = PingMessage | AckMessage | NackMessage | PingReqMessage | MemberMessage;
+/**
+ * "Send me your records of these members with their certificates": asked of the peer whose
+ * gossip named certificates we do not hold (at most `memberQueryIdsMax` ids).
+ */
+export interface MemberQueryMessage {
+  readonly t: 'mq';
+  /** The asking member: answers go only to the address our table holds for it. */
+  readonly src: string;
+  readonly ids: readonly string[];
+}
+
+export const memberQueryIdsMax = 32;
+
+export type SwimDatagram =
+  PingMessage | AckMessage | NackMessage | PingReqMessage | MemberMessage | MemberQueryMessage;
 
 /** Stream (request/reply) messages. */
 export interface StreamPingMessage {
@@ -72,6 +91,8 @@ export type ParseResult<T> =
   { readonly ok: true; readonly msg: T } | { readonly ok: false; readonly reason: string };
 
 export const idLengthMax = 128;
+/** The length of a certificate reference (`cr`). */
+export const certRefBytes = 8;
 export const addrLengthMax = 262;
 const seqMax = 0xffff_ffff;
 
@@ -114,6 +135,13 @@ export function parseSwimMessage(raw: unknown, metaSizeMax: number): ParseResult
       };
     case 'm':
       return parseMemberMessage(raw, metaSizeMax);
+    case 'mq': {
+      const ids = raw.ids;
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > memberQueryIdsMax || !ids.every(isId))
+        return bad('malformedMemberQuery');
+      if (!isId(raw.src)) return bad('malformedMemberQuery');
+      return { ok: true, msg: { t: 'mq', src: raw.src, ids } };
+    }
     default:
       return bad('unknownType');
   }
@@ -123,7 +151,7 @@ export function parseMemberMessage(
   raw: Record<string, unknown>,
   metaSizeMax: number,
 ): ParseResult<MemberMessage> {
-  const { id, a, i, s, md, by, sg, c } = raw;
+  const { id, a, i, s, md, by, sg, c, cr } = raw;
   if (!isId(id) || !isAddr(a) || !isInc(i)) return bad('malformedMember');
   if (s !== 0 && s !== 1 && s !== 2 && s !== 3) return bad('malformedMember');
   if (!(md instanceof Uint8Array)) return bad('malformedMember');
@@ -131,6 +159,8 @@ export function parseMemberMessage(
   if (by !== undefined && !isId(by)) return bad('malformedMember');
   if (sg !== undefined && (!(sg instanceof Uint8Array) || sg.length > 64)) return bad('malformedMember');
   if (c !== undefined && !isObject(c)) return bad('malformedMember');
+  if (cr !== undefined && (!(cr instanceof Uint8Array) || cr.length !== certRefBytes))
+    return bad('malformedMember');
   const msg: MemberMessage = {
     t: 'm',
     id,
@@ -141,6 +171,7 @@ export function parseMemberMessage(
     ...(by === undefined ? {} : { by }),
     ...(sg === undefined ? {} : { sg: Uint8Array.from(sg) }),
     ...(c === undefined ? {} : { c }),
+    ...(cr === undefined ? {} : { cr: Uint8Array.from(cr) }),
   };
   return { ok: true, msg };
 }

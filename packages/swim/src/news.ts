@@ -1,5 +1,6 @@
 import type { Address, Instant } from '@trellis/runtime';
 import type { MemberChange, MemberRecord } from '@trellis/membership';
+import type { CertificateQueries } from './certificate-queries.js';
 import { ConflictReports } from './conflict-reports.js';
 import type { SwimContext } from './context.js';
 import { fromMemberMessage } from './member-codec.js';
@@ -37,9 +38,12 @@ export class News {
   #answeredAt = -1;
   readonly #conflicts = new ConflictReports();
 
-  constructor(ctx: SwimContext, hooks: NewsHooks) {
+  readonly #queries: CertificateQueries;
+
+  constructor(ctx: SwimContext, hooks: NewsHooks, queries: CertificateQueries) {
     this.#ctx = ctx;
     this.#hooks = hooks;
+    this.#queries = queries;
   }
 
   /** A member record from a peer (piggybacked gossip or a push-pull section). */
@@ -47,6 +51,8 @@ export class News {
     // With identity on, a record that would change the table must be signed by whoever may
     // write it: the member for alive and left, an admitted accuser for a claim.
     const refused = this.#ctx.proofs.check(now, msg);
+    // Not a bad record (gossip names certificates by reference): one we cannot check yet.
+    if (refused === 'certificateUnknown') return this.#queries.ask(now, from, msg.id);
     if (refused !== undefined) return this.#ctx.reject(from, `member:${refused}`);
     // With identity on, only our own key's signature proves another process runs with our id.
     if (
@@ -249,6 +255,6 @@ export class News {
     // We pass on news only of members that showed they exist (Confirmations): a forged record
     // stays where it was injected instead of filling every node's packets.
     if (!this.#ctx.confirmations.has(r.id)) return;
-    this.#ctx.queue.enqueue(membershipClass, `m:${r.id}`, this.#ctx.proofs.message(r, by));
+    this.#ctx.queue.enqueue(membershipClass, `m:${r.id}`, this.#ctx.proofs.message(r, by, 'ref'));
   }
 }

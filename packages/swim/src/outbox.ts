@@ -56,6 +56,23 @@ export class Outbox {
     this.#transmits.push({ kind: 'datagram', to, msgs: [msg] });
   }
 
+  /** Sends `msgs` without news, in as few datagrams as the packet budget allows. */
+  sendPacked(to: Address, msgs: readonly object[]): void {
+    let packet: object[] = [];
+    let used = compoundHeaderBytes;
+    for (const m of msgs) {
+      const size = wireSize(m) + compoundOverheadBytes;
+      if (packet.length > 0 && used + size > this.#opts.budgetBytes) {
+        this.#transmits.push({ kind: 'datagram', to, msgs: packet });
+        packet = [];
+        used = compoundHeaderBytes;
+      }
+      packet.push(m);
+      used += size;
+    }
+    if (packet.length > 0) this.#transmits.push({ kind: 'datagram', to, msgs: packet });
+  }
+
   /** Sends one packet of pending news alone (a gossip round); false if none is pending. */
   sendNews(to: Address): boolean {
     const msgs = this.#news(this.#opts.budgetBytes - compoundHeaderBytes);

@@ -34,6 +34,14 @@ export interface SwimStats {
   learnChallenges: number;
   learnSyncs: number;
   learnLimited: number;
+  /**
+   * Identity on: records set aside because gossip named a certificate we do not hold, queries
+   * sent for them, records sent in answer to such queries, and answers the rate limit held back.
+   */
+  certificateMisses: number;
+  certificateQueries: number;
+  certificateAnswers: number;
+  certificateAnswersLimited: number;
   rejected: Record<string, number>;
 }
 
@@ -67,6 +75,10 @@ export function emptySwimStats(): SwimStats {
     learnChallenges: 0,
     learnSyncs: 0,
     learnLimited: 0,
+    certificateMisses: 0,
+    certificateQueries: 0,
+    certificateAnswers: 0,
+    certificateAnswersLimited: 0,
     rejected: {},
   };
 }

@@ -208,6 +208,8 @@ export class Swim {
   }
 
   pollTransmit(): Transmit | undefined {
+    // The certificate queries one input gave rise to go out as one datagram per peer.
+    this.#p.queries.flush();
     return this.#p.outbox.pollTransmit();
   }
 

@@ -36,11 +36,39 @@ export function issueCertificate(
   });
 }
 
-/** The one point where a peer's certificate becomes a typed value. Never throws. */
-export function parseCertificate(raw: unknown): CertificateWire | undefined {
+/**
+ * A certificate as member records carry it: without its id, which is the record's member id
+ * (the signature still covers it, so it cannot be moved to another member).
+ */
+export type CertificateOnRecord = Omit<CertificateWire, 'i'>;
+
+export function certificateOnRecord(c: CertificateWire): CertificateOnRecord {
+  return Object.freeze({ k: c.k, n: c.n, s: c.s });
+}
+
+/** How gossip names a certificate (`certificateRef`). */
+export const certificateRefBytes = 8;
+
+/**
+ * The first bytes of the certificate's signature: Ed25519 signatures are deterministic in the
+ * signed bytes, so the signature is already a digest of id, key and expiry, and costs no hashing.
+ * A collision could only make a receiver check a record against the key it holds for that id,
+ * which refuses a record signed by any other key: a reference names, it never vouches.
+ */
+export function certificateRef(c: CertificateWire): Uint8Array {
+  return c.s.subarray(0, certificateRefBytes);
+}
+
+/**
+ * The one point where a peer's certificate becomes a typed value. Never throws. `forId` is the
+ * id of the member record it came on, when the certificate leaves its own out.
+ */
+export function parseCertificate(raw: unknown, forId?: string): CertificateWire | undefined {
   try {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-    const { i, k, n, s } = raw as Record<string, unknown>;
+    const fields = raw as Record<string, unknown>;
+    const { k, n, s } = fields;
+    const i = fields.i ?? forId;
     if (typeof i !== 'string' || i.length === 0 || i.length > idMax) return undefined;
     if (!(k instanceof Uint8Array) || k.length !== publicKeyBytes) return undefined;
     if (!Number.isSafeInteger(n) || (n as number) < 0) return undefined;

@@ -1,9 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { TrellisError, type Instant, type RecordSigning } from '@trellis/runtime';
 import {
+  certificateOnRecord,
   certificatePayload,
+  certificateRef,
   issueCertificate,
   parseCertificate,
+  type CertificateOnRecord,
   type CertificateWire,
 } from './certificate.js';
 import { publicKeyObject, publicKeyOf, signBytes, signatureBytes, verifyCached } from './ed25519.js';
@@ -38,7 +41,7 @@ export class NodeIdentity implements RecordSigning {
   readonly #key: KeyObject;
   readonly #cas: Uint8Array[];
   readonly #allow: ReadonlyMap<string, string> | undefined;
-  readonly #admitted = new Map<string, CertificateWire>();
+  readonly #admitted = new Map<string, Admitted>();
 
   constructor(id: string, opts: IdentityOptions) {
     this.#key = opts.privateKey;
@@ -61,7 +64,7 @@ export class NodeIdentity implements RecordSigning {
       fail('the certificate names another public key than this private key');
     const refused = this.#check(id, opts.certificate);
     if (refused !== undefined) fail(`this node's own certificate is refused: ${refused}`);
-    this.#admitted.set(id, opts.certificate);
+    this.#admitted.set(id, admittedOf(opts.certificate));
   }
 
   sign(payload: Uint8Array): Uint8Array {
@@ -69,8 +72,10 @@ export class NodeIdentity implements RecordSigning {
   }
 
   admit(id: string, raw: unknown, now: Instant): string | undefined {
-    const known = this.#admitted.get(id);
-    const cert = known !== undefined && raw === known ? known : parseCertificate(raw);
+    const held = this.#admitted.get(id);
+    const known = held?.cert;
+    // Our own records come back with the very object we sent: no need to parse it again.
+    const cert = held !== undefined && raw === held.onRecord ? known : parseCertificate(raw, id);
     if (cert === undefined) return 'badCertificate';
     if (cert.i !== id) return 'certificateMismatch';
     if (now > cert.n) return 'certificateExpired';
@@ -80,24 +85,34 @@ export class NodeIdentity implements RecordSigning {
     // Only a certificate that expires later (a renewal, a rotation) replaces the admitted one:
     // with a tie, two certificates of one id, both replayable by anyone, would trade places.
     if (known !== undefined && known.n >= cert.n) return 'certificateSuperseded';
-    this.#admitted.set(id, cert);
+    this.#admitted.set(id, admittedOf(cert));
     return undefined;
   }
 
   admitted(id: string, now: Instant): boolean {
     const who = this.#admitted.get(id);
-    return who !== undefined && now <= who.n;
+    return who !== undefined && now <= who.cert.n;
   }
 
-  certificateOf(id: string): CertificateWire | undefined {
-    return this.#admitted.get(id);
+  /** As member records carry it (`CertificateOnRecord`: the id is the record's). */
+  certificateOf(id: string): CertificateOnRecord | undefined {
+    return this.#admitted.get(id)?.onRecord;
+  }
+
+  certificateRef(id: string): Uint8Array | undefined {
+    return this.#admitted.get(id)?.ref;
+  }
+
+  holdsCertificate(id: string, ref: Uint8Array): boolean {
+    const held = this.#admitted.get(id)?.ref;
+    return held !== undefined && Buffer.from(held.buffer, held.byteOffset, held.length).equals(ref);
   }
 
   verify(signer: string, payload: Uint8Array, signature: unknown): boolean {
     const who = this.#admitted.get(signer);
     if (who === undefined || !(signature instanceof Uint8Array) || signature.length !== signatureBytes)
       return false;
-    return verifyCached(who.k, payload, signature);
+    return verifyCached(who.cert.k, payload, signature);
   }
 
   /** Why the trust refuses `cert` for `id`, or undefined. */
@@ -109,6 +124,17 @@ export class NodeIdentity implements RecordSigning {
     }
     return this.#cas.some((ca) => verifyCached(ca, payload, cert.s)) ? undefined : 'untrustedCertificate';
   }
+}
+
+/** An admitted certificate, with the two forms records carry it in, made once. */
+interface Admitted {
+  readonly cert: CertificateWire;
+  readonly onRecord: CertificateOnRecord;
+  readonly ref: Uint8Array;
+}
+
+function admittedOf(cert: CertificateWire): Admitted {
+  return { cert, onRecord: certificateOnRecord(cert), ref: certificateRef(cert) };
 }
 
 /** A node's own certificate for an allowlist cluster: signed with its own key. */
