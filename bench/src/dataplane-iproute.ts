@@ -31,7 +31,7 @@ export function iprouteRun(n: number, tmp: string): IprouteRun {
   const ns = createHost();
   try {
     progress(`N=${n}: iproute2 baseline in ${ns}`);
-    const [addr, prefix] = vtep.address.split('/');
+    const [addr, prefix] = vtep.address!.split('/');
     sh(
       'ip',
       '-n',

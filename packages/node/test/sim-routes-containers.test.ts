@@ -18,7 +18,7 @@ test('container addresses come from the two halves of our settled slice; exhaust
   const mesos = n.stores.routes.allocateContainerIp('small', 'mesos', 'task-a');
   const docker = n.stores.routes.allocateContainerIp('small', 'docker', 'task-b');
   t.is(n.stores.routes.allocateContainerIp('small', 'mesos', 'task-a'), mesos, 'idempotent per owner');
-  const base = route.agentSubnet.split('/')[0]!.split('.').map(Number);
+  const base = route.agentSubnet!.split('/')[0]!.split('.').map(Number);
   t.is(mesos, `${base[0]}.${base[1]}.${base[2]}.${base[3]! + 2}`, 'after the m-small gateway');
   t.is(docker, `${base[0]}.${base[1]}.${base[2]}.${base[3]! + 6}`, 'after the d-small gateway');
   const seen: string[] = [];
@@ -27,7 +27,7 @@ test('container addresses come from the two halves of our settled slice; exhaust
     code: 'ERR_TRELLIS_ADDRESSES_EXHAUSTED',
   });
   t.is(seen.length, 1);
-  t.regex(seen[0]!, new RegExp(route.mesosSubnet.replace(/\./g, '\\.')));
+  t.regex(seen[0]!, new RegExp(route.mesosSubnet!.replace(/\./g, '\\.')));
   t.is(n.stores.routes.stats().addressesExhausted, 1);
   t.true(n.stores.routes.releaseContainerIp('small', 'mesos', 'task-a'));
   t.is(

@@ -3,7 +3,8 @@
  * writer each), subnet allocation without a master, and converged route tables; a store
  * plug-in for the gossip node (`routeStore`) with its application API (`RoutesApi`).
  */
-export { Overlay, type Slice, type OverlayConfig, vtepMac } from './overlay.js';
+export { Overlay, type Slice, type OverlayConfig } from './overlay.js';
+export { vtepMac } from './vtep-mac.js';
 export {
   type OverlayInput,
   defaultOverlayInput,

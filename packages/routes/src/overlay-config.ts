@@ -6,13 +6,18 @@ import { checkConflicts, type Checked } from './overlay-conflicts.js';
 // The slice-length limits live with the slice math that relies on them; config readers look here.
 export { prefixLengthMax, prefixLength6Max } from './overlay.js';
 
-/** An overlay as a user writes it in JSON config; everything but `name` and `subnet` has a default. */
-export interface OverlayInput {
+/**
+ * An overlay as a user writes it in JSON config: a `name` and `subnet` (IPv4), `subnet6` (IPv6)
+ * or both; everything else has a default.
+ */
+export type OverlayInput = OverlayFields & ({ readonly subnet: string } | { readonly subnet6: string });
+
+interface OverlayFields {
   /** 1..13 characters of [a-z0-9-], starting alphanumeric: DC/OS derives 15-char device names from it. */
   readonly name: string;
   /** IPv4 CIDR, a network address. */
-  readonly subnet: string;
-  /** Per-agent slice; default 24. Longer than the subnet's, at most 29 (see `prefixLengthMax`). */
+  readonly subnet?: string;
+  /** Per-agent slice; default 24. Longer than the subnet's, at most 29 (see `prefixLengthMax`). Only with `subnet`. */
   readonly prefixLength?: number;
   readonly subnet6?: string;
   /** Per-agent IPv6 slice; default 80. Allowed only with `subnet6`. */
@@ -21,7 +26,7 @@ export interface OverlayInput {
   readonly vni?: number;
   /** VXLAN UDP port; default 64000. */
   readonly port?: number;
-  /** Where VTEP IPs come from (slice index + 1); default 44.128.0.0/20. */
+  /** Where VTEP IPs come from (slice index + 1); only with `subnet`; default 44.128.0.0/20. */
   readonly vtepSubnet?: string;
   /** Where VTEP IPv6 addresses come from (slice index + 1); only with `subnet6`; default fd01:a::/64. */
   readonly vtepSubnet6?: string;
@@ -86,7 +91,7 @@ export function parseOverlays(input: unknown): Overlay[] {
 
 function checkOverlay(problems: ConfigProblems, input: unknown, path: string): Checked | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    problems.add(path, `must be an object with at least name and subnet, got ${describe(input)}`);
+    problems.add(path, `must be an object with at least name and subnet or subnet6, got ${describe(input)}`);
     return undefined;
   }
   const raw = input as Record<string, unknown>;
@@ -95,10 +100,10 @@ function checkOverlay(problems: ConfigProblems, input: unknown, path: string): C
       problems.add(`${path}.${key}`, `unknown key; known: ${[...knownKeys].join(', ')}`);
   }
   const name = checkName(problems, `${path}.name`, raw['name']);
-  const net = checkCidr(problems, `${path}.subnet`, raw['subnet'], 'ipv4', true);
-  const prefixLength = raw['prefixLength'] ?? defaults.prefixLength;
-  const sliceOk = checkSliceLength(problems, `${path}.prefixLength`, prefixLength, net, prefixLengthMax);
-
+  if (raw['subnet'] === undefined && raw['subnet6'] === undefined) {
+    problems.add(`${path}.subnet`, 'is missing: an overlay needs subnet (IPv4), subnet6 (IPv6) or both');
+  }
+  const v4 = checkFamily4(problems, path, raw);
   const net6 = checkCidr(problems, `${path}.subnet6`, raw['subnet6'], 'ipv6', false);
   let prefixLength6 = raw['prefixLength6'];
   if (raw['subnet6'] === undefined && prefixLength6 !== undefined) {
@@ -112,8 +117,8 @@ function checkOverlay(problems: ConfigProblems, input: unknown, path: string): C
       net6,
       prefixLength6Max,
     );
-    if (slice6Ok && sliceOk && net && net6) {
-      const bits4 = prefixLength - net.prefix;
+    if (slice6Ok && v4.sliceOk && v4.net && net6) {
+      const bits4 = (v4.prefixLength as number) - v4.net.prefix;
       const bits6 = (prefixLength6 as number) - net6.prefix;
       if (bits6 < bits4) {
         problems.add(
@@ -128,6 +133,45 @@ function checkOverlay(problems: ConfigProblems, input: unknown, path: string): C
   problems.integer(`${path}.vni`, vni, 1, 0xffffff);
   const port = raw['port'] ?? defaults.port;
   problems.integer(`${path}.port`, port, 1, 65535);
+  const { vtep6, vtep6Raw } = checkVtep6(problems, path, raw, net6);
+
+  // Only meaningful when the fields are valid; otherwise `problems` already throws.
+  const config: OverlayConfig = {
+    name: name ?? '',
+    ...(raw['subnet'] !== undefined && {
+      subnet: raw['subnet'] as string,
+      prefixLength: v4.prefixLength as number,
+      vtepSubnet: v4.vtepRaw as string,
+    }),
+    ...(raw['subnet6'] !== undefined && {
+      subnet6: raw['subnet6'] as string,
+      prefixLength6: prefixLength6 as number,
+      vtepSubnet6: vtep6Raw as string,
+    }),
+    vni: vni as number,
+    port: port as number,
+  };
+  return { path, config, net: v4.net, net6, vtep: v4.vtep, vtep6 };
+}
+
+/** The IPv4 family: `subnet`, then `prefixLength` and `vtepSubnet` (defaulted), or none of them. */
+function checkFamily4(
+  problems: ConfigProblems,
+  path: string,
+  raw: Record<string, unknown>,
+): { net?: Cidr; vtep?: Cidr; prefixLength?: unknown; vtepRaw?: unknown; sliceOk: boolean } {
+  if (raw['subnet'] === undefined) {
+    for (const key of ['prefixLength', 'vtepSubnet'])
+      if (raw[key] !== undefined && raw['subnet6'] !== undefined)
+        problems.add(
+          `${path}.${key}`,
+          'is set but subnet is not; an IPv6-only overlay has no IPv4 slices or VTEPs',
+        );
+    return { sliceOk: false };
+  }
+  const net = checkCidr(problems, `${path}.subnet`, raw['subnet'], 'ipv4', true);
+  const prefixLength = raw['prefixLength'] ?? defaults.prefixLength;
+  const sliceOk = checkSliceLength(problems, `${path}.prefixLength`, prefixLength, net, prefixLengthMax);
   const vtepRaw = raw['vtepSubnet'] ?? defaults.vtepSubnet;
   const vtep = checkCidr(problems, `${path}.vtepSubnet`, vtepRaw, 'ipv4', true);
   if (vtep && vtep.prefix > 30) {
@@ -137,24 +181,7 @@ function checkOverlay(problems: ConfigProblems, input: unknown, path: string): C
   if (vtep && net && overlaps(vtep, net)) {
     problems.add(`${path}.vtepSubnet`, `overlaps this overlay's subnet (${raw['subnet'] as string})`);
   }
-
-  const { vtep6, vtep6Raw } = checkVtep6(problems, path, raw, net6);
-
-  // Only meaningful when the fields are valid; otherwise `problems` already throws.
-  const config: OverlayConfig = {
-    name: name ?? '',
-    subnet: raw['subnet'] as string,
-    prefixLength: prefixLength as number,
-    ...(raw['subnet6'] !== undefined && {
-      subnet6: raw['subnet6'] as string,
-      prefixLength6: prefixLength6 as number,
-      vtepSubnet6: vtep6Raw as string,
-    }),
-    vni: vni as number,
-    port: port as number,
-    vtepSubnet: vtepRaw as string,
-  };
-  return { path, config, net, net6, vtep, vtep6 };
+  return { ...(net && { net }), ...(vtep && { vtep }), prefixLength, vtepRaw, sliceOk };
 }
 
 /** `vtepSubnet6`: only with `subnet6` (then defaulted), an IPv6 network with room for VTEPs, outside `subnet6`. */

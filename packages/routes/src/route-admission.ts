@@ -72,7 +72,9 @@ export function checkPublishOptions(overlay: Overlay, opts: PublishOptions): voi
       `underlayIp must be IPv6 in RFC 5952 form (${ipaddr.IPv6.parse(opts.underlayIp).toRFC5952String()}), got ${describe(opts.underlayIp)}`,
     );
   if (opts.vtepIp !== undefined && (typeof opts.vtepIp !== 'string' || !overlay.hasVtepIp(opts.vtepIp)))
-    problems.push(`vtepIp must be an address of ${overlay.vtepSubnet}, got ${describe(opts.vtepIp)}`);
+    problems.push(
+      `vtepIp must be an address of ${String(overlay.vtepSubnet ?? overlay.vtepSubnet6)}, got ${describe(opts.vtepIp)}`,
+    );
   if (
     opts.vtepMac !== undefined &&
     (typeof opts.vtepMac !== 'string' || !macShape.test(opts.vtepMac) || !isUnicastMac(opts.vtepMac))

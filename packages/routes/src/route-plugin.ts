@@ -43,15 +43,16 @@ export function toOverlays(input: unknown): Overlay[] {
 
 function overlayInputOf(o: Overlay): OverlayInput {
   const { name, subnet, prefixLength, vni, port, vtepSubnet, subnet6, prefixLength6, vtepSubnet6 } = o;
+  // Overlays always have one family or both: the input type says so, the constructor asserts it.
   return {
     name,
-    subnet,
-    prefixLength,
     vni,
     port,
-    vtepSubnet,
+    ...(subnet === undefined ? {} : { subnet }),
+    ...(prefixLength === undefined ? {} : { prefixLength }),
+    ...(vtepSubnet === undefined ? {} : { vtepSubnet }),
     ...(subnet6 === undefined ? {} : { subnet6 }),
     ...(prefixLength6 === undefined ? {} : { prefixLength6 }),
     ...(vtepSubnet6 === undefined ? {} : { vtepSubnet6 }),
-  };
+  } as OverlayInput;
 }

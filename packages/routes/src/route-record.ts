@@ -29,6 +29,10 @@ export interface RouteWire {
   readonly s: number;
   /** Underlay (host) IP, IPv4 or IPv6 (RFC 5952 text): where VXLAN packets for this agent go. */
   readonly u: string;
+  /**
+   * VTEP IP: the VTEP IPv4 on an overlay with IPv4; on an IPv6-only overlay the VTEP IPv6
+   * (RFC 5952 text). Route admission checks the family against the overlay.
+   */
   readonly vi: string;
   readonly vm: string;
   /** The owner's signature over every other field (absent without identity). */
@@ -86,7 +90,7 @@ const mac = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const ipv6TextMax = 39;
 
 /**
- * An underlay IP as the owner must write it: a dotted quad, or IPv6 in its one RFC 5952 text
+ * An underlay or VTEP IP as the owner must write it: a dotted quad, or IPv6 in its one RFC 5952 text
  * (lowercase, zeros compressed, no zone, no embedded IPv4), so that string equality is address
  * equality everywhere the record is compared, hashed and programmed.
  */
@@ -109,7 +113,7 @@ export function validateRouteWire(raw: unknown): RouteValidation {
     if (r.st !== 0 && r.st !== 1 && r.st !== 2) return bad('malformed');
     if (!isCount(r.s)) return bad('invalidSlice');
     if (typeof r.u !== 'string' || !isUnderlayText(r.u)) return bad('invalidAddress');
-    if (typeof r.vi !== 'string' || !ipv4.test(r.vi)) return bad('invalidAddress');
+    if (typeof r.vi !== 'string' || !isUnderlayText(r.vi)) return bad('invalidAddress');
     if (typeof r.vm !== 'string' || !mac.test(r.vm)) return bad('invalidAddress');
     const sg = parseSignatureField(r.sg);
     if (sg === false) return bad('badSignature');

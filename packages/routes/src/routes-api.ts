@@ -91,7 +91,8 @@ export class RoutesApi extends EventEmitter<RoutesApiEvents> {
   }
 
   /**
-   * A container address from one half of our settled slice; the same `owner` (a task or
+   * A container address from one half of our settled slice (IPv4, or IPv6 on an IPv6-only
+   * overlay); the same `owner` (a task or
    * container id) always gets the same address. Throws `InvalidStateError` before the slice
    * has settled, `AddressExhaustedError` (also an event and a counter) when the half is full.
    */
@@ -124,7 +125,11 @@ export class RoutesApi extends EventEmitter<RoutesApiEvents> {
         `overlay ${overlay}: no settled slice yet (state ${local?.state ?? 'unpublished'})`,
       );
     }
-    const cidr = half === 'mesos' ? local.route.mesosSubnet : local.route.dockerSubnet;
+    const r = local.route;
+    // An IPv6-only overlay's halves are IPv6: the allocator serves whichever family there is.
+    const cidr = (
+      half === 'mesos' ? (r.mesosSubnet ?? r.mesosSubnet6) : (r.dockerSubnet ?? r.dockerSubnet6)
+    )!;
     let a = this.#allocators.get(cidr);
     if (a === undefined) this.#allocators.set(cidr, (a = new ContainerAllocator(cidr)));
     return a;

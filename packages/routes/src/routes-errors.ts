@@ -2,10 +2,13 @@ import { TrellisError } from '@trellis/runtime';
 
 /** Where an overlay's slices come from; an `Overlay` fits, so callers can pass it as is. */
 export interface SliceSource {
-  readonly subnet: string;
-  readonly prefixLength: number;
+  readonly subnet?: string;
+  readonly prefixLength?: number;
+  readonly subnet6?: string;
+  readonly prefixLength6?: number;
   readonly sliceCount: number;
-  readonly vtepSubnet: string;
+  readonly vtepSubnet?: string;
+  readonly vtepSubnet6?: string;
 }
 
 /**
@@ -29,12 +32,16 @@ export class SliceExhaustedError extends TrellisError {
 
 function describeExhaustion(slices: number, source: SliceSource | undefined): string {
   if (source === undefined) return `all ${slices} claimable slices are held by live agents`;
-  const what = `/${source.prefixLength} slices of ${source.subnet}`;
+  const v4 = source.subnet !== undefined;
+  const what = v4
+    ? `/${String(source.prefixLength)} slices of ${source.subnet}`
+    : `/${String(source.prefixLength6)} slices of ${String(source.subnet6)}`;
   if (slices >= source.sliceCount) return `all ${slices} ${what} are held by live agents`;
-  // Fewer claimable than existing slices: the VTEP subnet, not the overlay subnet, is the limit.
+  // Fewer claimable than existing slices: a VTEP subnet, not the overlay subnet, is the limit.
+  const vtep = v4 ? `VTEP subnet ${String(source.vtepSubnet)}` : `VTEP subnet6 ${String(source.vtepSubnet6)}`;
   return (
     `all ${slices} claimable ${what} are held by live agents; ` +
-    `VTEP subnet ${source.vtepSubnet} has only ${slices} addresses for ${source.sliceCount} slices, widen it`
+    `${vtep} has only ${slices} addresses for ${source.sliceCount} slices, widen it`
   );
 }
 

@@ -1,6 +1,7 @@
 import type { Instant, Logger } from '@trellis/runtime';
 import type { StoreContext } from '@trellis/store';
-import { vtepMac, type Overlay } from './overlay.js';
+import type { Overlay } from './overlay.js';
+import { vtepMac } from './vtep-mac.js';
 import { routeStates, type RouteWire } from './route-record.js';
 import { toRouteEntry, type RouteEntry } from './route-entry.js';
 import type { RoutesConfig } from './routes-config.js';
@@ -82,7 +83,7 @@ export class SliceClaims {
     const existing = this.#claims.get(overlay.name);
     if (existing !== undefined && current !== undefined) {
       existing.opts = opts;
-      const vi = opts.vtepIp ?? overlay.vtepIp(current.s);
+      const vi = opts.vtepIp ?? overlay.recordVtepIp(current.s);
       this.#d.publish(now, { ...current, u: opts.underlayIp, vi, vm: opts.vtepMac ?? vtepMac(vi) });
       return this.local(overlay)!;
     }
@@ -176,7 +177,7 @@ export class SliceClaims {
       rng: this.#d.ctx.rng,
     });
     if (choice === undefined) return false;
-    const vi = opts.vtepIp ?? overlay.vtepIp(choice.slice);
+    const vi = opts.vtepIp ?? overlay.recordVtepIp(choice.slice);
     // A slice held and settled in our previous life continues settled: peers see no blip.
     // Its version is set above whatever the table holds under our key (our tombstone, our
     // previous life): a claim that sorted below it would be ignored by peers.

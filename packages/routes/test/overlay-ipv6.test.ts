@@ -73,7 +73,7 @@ test('IPv6 problems: prefixLength6 alone, too few IPv6 slices, bad subnet6', (t)
   hasProblem(t, problems, 'overlays[3].subnet6', 'must be an IPv6 CIDR');
   t.is(problems.length, 5, problems.join('\n'));
   t.throws(() => parseOverlay({ name: 'x' }, 'net'), {
-    message: /net\.subnet: must be a string CIDR, got undefined/,
+    message: /net\.subnet: is missing: an overlay needs subnet \(IPv4\), subnet6 \(IPv6\) or both/,
   });
 });
 

@@ -94,5 +94,5 @@ async function startDns(
 
 /** Every subnet of every overlay (IPv4 and IPv6): where this agent's containers ask from. */
 function overlayRanges(overlays: AgentConfig['overlays']): string[] {
-  return overlays.flatMap((o) => (o.subnet6 === undefined ? [o.subnet] : [o.subnet, o.subnet6]));
+  return overlays.flatMap((o) => [o.subnet, o.subnet6].filter((s): s is string => s !== undefined));
 }

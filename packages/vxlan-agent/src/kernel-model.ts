@@ -19,18 +19,18 @@ export interface VtepSpec {
   readonly mtu: number;
   /** 70:b3:d5 + low 24 bits of the VTEP IP; set in the creating request. */
   readonly mac: string;
-  /** The VTEP IP with the VTEP subnet's prefix, e.g. `44.128.0.5/20`. */
-  readonly address: string;
-  /** On a dual-stack overlay: the VTEP IPv6 with `vtepSubnet6`'s prefix, e.g. `fd01:a::6/64`. */
+  /** The VTEP IP with the VTEP subnet's prefix, e.g. `44.128.0.5/20`; none on an IPv6-only overlay. */
+  readonly address?: string;
+  /** On an overlay with IPv6: the VTEP IPv6 with `vtepSubnet6`'s prefix, e.g. `fd01:a::6/64`. */
   readonly address6?: string;
 }
 
 /** A container bridge: `m-<overlay>` (Mesos half) or `d-<overlay>` (Docker half). */
 export interface BridgeSpec {
   readonly name: string;
-  /** Gateway address of the half with the half's prefix, e.g. `9.0.5.1/25`. */
-  readonly address: string;
-  /** On a dual-stack overlay: the IPv6 gateway of the half, e.g. `fd01:b:0:0:5::1/81`. */
+  /** Gateway address of the half with the half's prefix, e.g. `9.0.5.1/25`; none on an IPv6-only overlay. */
+  readonly address?: string;
+  /** On an overlay with IPv6: the IPv6 gateway of the half, e.g. `fd01:b:0:0:5::1/81`. */
   readonly address6?: string;
   readonly mtu: number;
 }

@@ -102,6 +102,7 @@ function dockerMetrics(registry: Registry, d: DockerStats): void {
     created: d.networksCreated,
     removed: d.networksRemoved,
     busy: d.networksBusy,
+    unsupported: d.networksUnsupported,
   }));
   counter('trellis_docker_tasks_total', 'Container tasks published and withdrawn', ['change'], () => ({
     published: d.tasksPublished,

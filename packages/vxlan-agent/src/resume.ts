@@ -12,24 +12,22 @@ export function resumeSlices(overlays: readonly Overlay[], observed: KernelState
   const out = new Map<string, number>();
   for (const overlay of overlays) {
     const vtep = observed.vteps.find((v) => v.name === `vtep${overlay.vni}`);
-    const ip = vtep?.address.split('/')[0];
-    if (ip === undefined || !ipaddr.IPv4.isValidFourPartDecimal(ip)) continue;
-    const base = toInt(overlay.vtepSubnet.split('/')[0]!);
-    const index = toInt(ip) - base - 1;
-    if (
-      index >= 0 &&
-      index < overlay.claimableSlices &&
-      overlay.vtepIp(index) === ip &&
-      vtep?.mac !== undefined
-    ) {
-      out.set(overlay.name, index);
-    }
+    if (vtep?.mac === undefined) continue;
+    // The record's VTEP IP is what the slice gave: the IPv4 one, or the IPv6 one on an IPv6-only overlay.
+    const v4 = overlay.vtepSubnet !== undefined;
+    const ip = (v4 ? vtep.address : vtep.address6)?.split('/')[0];
+    const subnet = v4 ? overlay.vtepSubnet : overlay.vtepSubnet6;
+    if (ip === undefined || subnet === undefined || !ipaddr.isValid(ip)) continue;
+    const index = toBig(ip) - toBig(subnet.split('/')[0]!) - 1n;
+    if (index < 0n || index >= BigInt(overlay.claimableSlices)) continue;
+    if (overlay.recordVtepIp(Number(index)) === ip) out.set(overlay.name, Number(index));
   }
   return out;
 }
 
-function toInt(ip: string): number {
-  return ipaddr.IPv4.parse(ip)
+function toBig(ip: string): bigint {
+  return ipaddr
+    .parse(ip)
     .toByteArray()
-    .reduce((n, b) => n * 256 + b, 0);
+    .reduce((n, b) => n * 256n + BigInt(b), 0n);
 }

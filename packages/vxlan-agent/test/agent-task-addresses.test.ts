@@ -58,8 +58,8 @@ test('the agent shows a peer’s task only with addresses in that peer’s own s
   const own = b.stores.routes.local('dcos')!.route!;
   const other = a.stores.routes.local('dcos')!.route!;
   const inside = (cidr: string) => cidr.replace(/\.0\/25$/, '.7');
-  b.stores.tasks.publish(task('early', inside(own.mesosSubnet))); // now in its slice
-  b.stores.tasks.publish(task('squatter', inside(other.mesosSubnet))); // in a's slice
+  b.stores.tasks.publish(task('early', inside(own.mesosSubnet!))); // now in its slice
+  b.stores.tasks.publish(task('squatter', inside(other.mesosSubnet!))); // in a's slice
   b.stores.tasks.publish(task('outside', '10.1.2.3')); // in no overlay
   t.true(await until(() => a.stores.tasks.list().some((e) => e.id === 'early'), 10_000));
   t.true(await until(() => a.stores.tasks.stats().records === 3, 10_000));

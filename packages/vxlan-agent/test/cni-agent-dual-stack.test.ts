@@ -26,7 +26,7 @@ test('a dual-stack overlay: ADD gives an IPv6 address of the Mesos half beside t
   await settled(agent);
   const route = agent.node.stores.routes.local('dcos')!.route!;
   const status = agent.cni!.status()[0]!;
-  t.is(status.half, route.mesosSubnet);
+  t.is(status.half, route.mesosSubnet!);
   t.is(status.half6, route.mesosSubnet6!);
   t.regex(route.mesosSubnet6!, /\/81$/);
   const conf = JSON.parse(readFileSync(join(dir, 'net.d', 'dcos.conflist'), 'utf8')) as {

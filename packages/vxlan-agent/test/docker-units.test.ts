@@ -13,7 +13,7 @@ import {
 const local = { dockerSubnet: '9.0.5.128/25' } as Parameters<typeof dockerNetworkSpec>[1];
 
 test('the network spec: Docker half, its first address as gateway, d-<overlay>, VTEP MTU, no masquerade', (t) => {
-  const spec = dockerNetworkSpec('dcos', local, 1450);
+  const spec = dockerNetworkSpec('dcos', local, 1450)!;
   t.deepEqual(spec, {
     name: 'dcos',
     bridge: 'd-dcos',
@@ -35,7 +35,7 @@ test('the network spec: Docker half, its first address as gateway, d-<overlay>, 
 });
 
 test('an inspected network equal to the spec has no differences; a changed slice has', (t) => {
-  const spec = dockerNetworkSpec('dcos', local, 1450);
+  const spec = dockerNetworkSpec('dcos', local, 1450)!;
   const inspected = parseInspected({
     Id: 'abc',
     Labels: { 'trellis.overlay': 'dcos' },
@@ -49,7 +49,7 @@ test('an inspected network equal to the spec has no differences; a changed slice
   })!;
   t.deepEqual(differences(spec, inspected), []);
   t.deepEqual([...inspected.containers], [['c1', '9.0.5.130']]);
-  const moved = dockerNetworkSpec('dcos', { dockerSubnet: '9.0.7.128/25' } as typeof local, 1450);
+  const moved = dockerNetworkSpec('dcos', { dockerSubnet: '9.0.7.128/25' } as typeof local, 1450)!;
   t.deepEqual(differences(moved, inspected), [
     'subnet 9.0.5.128/25 -> 9.0.7.128/25',
     'gateway 9.0.5.129 -> 9.0.7.129',
@@ -116,7 +116,7 @@ test('the docker config section: defaults, and every problem reported', (t) => {
 const local6 = { dockerSubnet: '9.0.5.128/25', dockerSubnet6: 'fd01:b:0:0:5:8000::/81' } as typeof local;
 
 test('a dual-stack overlay: the network has IPv6 on and a second IPAM config, the IPv6 Docker half and its ::1', (t) => {
-  const spec = dockerNetworkSpec('dcos', local6, 1450);
+  const spec = dockerNetworkSpec('dcos', local6, 1450)!;
   t.like(spec, { subnet6: 'fd01:b:0:0:5:8000::/81', gateway6: 'fd01:b::5:8000:0:1' });
   t.like(createBody(spec), {
     EnableIPv6: true,
@@ -127,11 +127,11 @@ test('a dual-stack overlay: the network has IPv6 on and a second IPAM config, th
       ],
     },
   });
-  t.false('EnableIPv6' in createBody(dockerNetworkSpec('dcos', local, 1450)), 'IPv4 only: no IPv6');
+  t.false('EnableIPv6' in createBody(dockerNetworkSpec('dcos', local, 1450)!), 'IPv4 only: no IPv6');
 });
 
 test('inspected dual-stack networks: configs by family, however Docker spells them; a changed IPv6 half differs', (t) => {
-  const spec = dockerNetworkSpec('dcos', local6, 1450);
+  const spec = dockerNetworkSpec('dcos', local6, 1450)!;
   const body = (v6: object[], enable = true) => ({
     Id: 'abc',
     Labels: { 'trellis.overlay': 'dcos' },
@@ -157,7 +157,7 @@ test('inspected dual-stack networks: configs by family, however Docker spells th
     'subnet6 none -> fd01:b:0:0:5:8000::/81',
     'gateway6 none -> fd01:b::5:8000:0:1',
   ]);
-  t.deepEqual(differences(dockerNetworkSpec('dcos', local, 1450), same), [
+  t.deepEqual(differences(dockerNetworkSpec('dcos', local, 1450)!, same), [
     'ipv6 on -> off',
     'subnet6 fd01:b::5:8000:0:0/81 -> none',
     'gateway6 FD01:B::5:8000:0:1 -> none',

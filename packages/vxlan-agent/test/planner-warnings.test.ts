@@ -101,7 +101,7 @@ test('collisions with our own addresses are counted by their own reason', (t) =>
   const ours = entry('agent-a', 1);
   w.update(
     warningsOf([
-      entry('agent-e', 5, { vtepIp: ours.vtepIp }),
+      entry('agent-e', 5, { vtepIp: ours.vtepIp! }),
       entry('agent-f', 6, { vtepMac: ours.vtepMac }),
     ]),
   );

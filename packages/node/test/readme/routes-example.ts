@@ -34,7 +34,7 @@ console.log(
   'b routes to',
   b.stores.routes.table('dcos').map((r) => r.owner),
 ); // the others, not itself
-console.log('a holds a /24:', a.stores.routes.local('dcos')?.route?.agentSubnet.endsWith('/24'));
+console.log('a holds a /24:', a.stores.routes.local('dcos')?.route?.agentSubnet?.endsWith('/24'));
 
 await Promise.all([a.leave(), b.leave()]);
 await Promise.all([a.close(), b.close()]);

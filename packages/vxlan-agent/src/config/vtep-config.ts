@@ -36,12 +36,20 @@ export function parseVtep(v: unknown, overlays: readonly Overlay[], p: ConfigPro
         );
     }
     if (spec.ip !== undefined) {
-      if (typeof spec.ip === 'string' && isIP(spec.ip) === 4 && (overlay?.hasVtepIp(spec.ip) ?? true))
+      // The IP a route record carries: IPv4, or the IPv6 one on an IPv6-only overlay.
+      const v6only = overlay !== undefined && overlay.subnet === undefined;
+      const family = v6only ? 'an IPv6 address (RFC 5952 text)' : 'an IPv4 address';
+      const subnet = v6only ? overlay.vtepSubnet6 : overlay?.vtepSubnet;
+      if (
+        typeof spec.ip === 'string' &&
+        isIP(spec.ip) === (v6only ? 6 : 4) &&
+        (overlay?.hasVtepIp(spec.ip) ?? true)
+      )
         entry.ip = spec.ip;
       else
         p.add(
           `vtep.${name}.ip`,
-          `must be an IPv4 address${overlay === undefined ? '' : ` of ${overlay.vtepSubnet}`}, got ${describe(spec.ip)}`,
+          `must be ${family}${subnet === undefined ? '' : ` of ${subnet}`}, got ${describe(spec.ip)}`,
         );
     }
     out[name] = entry;

@@ -18,7 +18,17 @@ export interface DockerNetworkSpec {
 /** Marks the networks the agent made, so that it removes only those. */
 export const overlayLabel = 'trellis.overlay';
 
-export function dockerNetworkSpec(overlay: string, local: RouteEntry, mtu: number): DockerNetworkSpec {
+/**
+ * Undefined on an IPv6-only overlay: Docker's API 1.41 (Docker 20.10, what we speak) gives
+ * every bridge network an IPv4 subnet, taken from its default pools when we name none, a range
+ * no other host routes; only Docker 28 (API 1.48, `EnableIPv4: false`) can make one without.
+ */
+export function dockerNetworkSpec(
+  overlay: string,
+  local: RouteEntry,
+  mtu: number,
+): DockerNetworkSpec | undefined {
+  if (local.dockerSubnet === undefined) return undefined;
   return {
     name: overlay,
     bridge: `d-${overlay}`,

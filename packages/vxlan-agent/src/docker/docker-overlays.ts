@@ -31,6 +31,8 @@ export interface DockerStats {
   networksRemoved: number;
   /** A network that differs from the slice but still has containers: kept, reported. */
   networksBusy: number;
+  /** IPv6-only overlays, which get no Docker network (see `dockerNetworkSpec`); counted once each. */
+  networksUnsupported: number;
   tasksPublished: number;
   tasksWithdrawn: number;
 }
@@ -57,9 +59,11 @@ export class DockerOverlays {
     networksCreated: 0,
     networksRemoved: 0,
     networksBusy: 0,
+    networksUnsupported: 0,
     tasksPublished: 0,
     tasksWithdrawn: 0,
   };
+  readonly #reportedIpv6Only = new Set<string>();
   readonly #api: DockerApi;
   readonly #node: AgentNode;
   readonly #o: DockerOverlaysOptions;
@@ -136,6 +140,11 @@ export class DockerOverlays {
         continue;
       }
       const spec = dockerNetworkSpec(overlay, local.route, this.#o.mtu);
+      if (spec === undefined) {
+        this.#unsupported(overlay);
+        if (found !== undefined) kept.set(overlay, found);
+        continue;
+      }
       if (found !== undefined) {
         const diff = differences(spec, found);
         if (diff.length === 0) {
@@ -170,6 +179,16 @@ export class DockerOverlays {
     }
     await this.#removeStale();
     return kept;
+  }
+
+  #unsupported(overlay: string): void {
+    if (this.#reportedIpv6Only.has(overlay)) return;
+    this.#reportedIpv6Only.add(overlay);
+    this.stats.networksUnsupported++;
+    this.#log.warn(
+      { overlay },
+      'IPv6-only overlay: no Docker network (Docker 20.10 cannot make one without IPv4)',
+    );
   }
 
   /** Networks we made for overlays no longer configured, once no container uses them. */

@@ -1,10 +1,11 @@
 /** The nftables table the agent owns; nothing outside it is ever touched. */
 export const egressTable = 'trellis';
 
+/** An overlay as egress sees it; an IPv6-only one (no `subnet`) has no IPv4 egress to rewrite. */
 export interface EgressOverlay {
   readonly name: string;
-  readonly subnet: string;
-  readonly vtepSubnet: string;
+  readonly subnet?: string;
+  readonly vtepSubnet?: string;
 }
 
 /**
@@ -17,8 +18,12 @@ export interface EgressOverlay {
  * (and outside the VTEP subnets, which are the overlays' own too) leaves with the host's
  * address; between overlays nothing is rewritten, so containers see each other's addresses.
  */
-export function egressScript(overlays: readonly EgressOverlay[], masquerade: boolean): string {
+export function egressScript(all: readonly EgressOverlay[], masquerade: boolean): string {
   const reset = [`table ip ${egressTable} {}`, `delete table ip ${egressTable}`];
+  const overlays = all.filter(
+    (o): o is EgressOverlay & { subnet: string; vtepSubnet: string } =>
+      o.subnet !== undefined && o.vtepSubnet !== undefined,
+  );
   if (!masquerade || overlays.length === 0) return `${reset.join('\n')}\n`;
   const inside = [...new Set(overlays.flatMap((o) => [o.subnet, o.vtepSubnet]))].sort();
   const rules = overlays.map(

@@ -120,10 +120,11 @@ export async function observeState(ch: RtnlChannel, devNames?: OurDevNames): Pro
   const byIndex = new Map(links.map((l) => [l.index, l]));
   // Addresses as the specs hold them: the IPv4 one ('' when missing) and the IPv6 one only if
   // there is one, so an IPv4-only link reads back equal to its spec.
-  const addressesOf = (index: number): { address: string; address6?: string } => {
+  const addressesOf = (index: number): { address?: string; address6?: string } => {
+    const address = addressText(addrs, index, AF_INET);
     const address6 = addressText(addrs, index, AF_INET6);
     return {
-      address: addressText(addrs, index, AF_INET) ?? '',
+      ...(address === undefined ? {} : { address }),
       ...(address6 === undefined ? {} : { address6 }),
     };
   };

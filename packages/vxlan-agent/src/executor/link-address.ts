@@ -53,12 +53,12 @@ export function addressText(addrs: readonly IfAddress[], index: number, family: 
   return mine.length === 0 ? undefined : mine.sort().join(',');
 }
 
-/** Makes `address` (IPv4) and `address6` (IPv6, or none) the only addresses of ours on the link. */
+/** Makes `address` (IPv4, or none) and `address6` (IPv6, or none) the only addresses of ours on the link. */
 export async function syncAddresses(
   ch: RtnlChannel,
   name: string,
   index: number,
-  address: string,
+  address: string | undefined,
   address6: string | undefined,
 ): Promise<void> {
   const addrs = (await dumpAddrs(ch)).filter((a) => a.index === index);

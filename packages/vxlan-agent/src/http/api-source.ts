@@ -76,7 +76,7 @@ export function nodeApiSource(
         return {
           name: o.name,
           routes: routesOf(o.name).length,
-          slice: local?.route?.agentSubnet ?? null,
+          slice: local?.route?.agentSubnet ?? local?.route?.agentSubnet6 ?? null,
           state: local?.state ?? 'unpublished',
         };
       }),
@@ -92,6 +92,10 @@ export function nodeApiSource(
         vni: o.vni,
         port: o.port,
         vtepSubnet: o.vtepSubnet,
+        // Absent keys are the family the overlay does not have (JSON drops undefined).
+        subnet6: o.subnet6,
+        prefixLength6: o.prefixLength6,
+        vtepSubnet6: o.vtepSubnet6,
         local: node.stores.routes.local(o.name),
       })),
     overlayNames: () => node.stores.routes.overlays.map((o) => o.name),

@@ -93,10 +93,10 @@ function render(o) {
     { key: x.id, cls: 'status-' + x.status, cells: [x.id, x.addr, x.status, x.incarnation] })));
   table('overlays', ['overlay', 'subnet', 'VNI', 'this agent\\'s slice', 'state', 'routes'], s.overlays.map((x) => {
     const full = o.overlays.find((y) => y.name === x.name) || {};
-    return { key: x.name, cells: [x.name, full.subnet, full.vni, x.slice || 'none', x.state, x.routes] };
+    return { key: x.name, cells: [x.name, [full.subnet, full.subnet6].filter(Boolean).join(' '), full.vni, x.slice || 'none', x.state, x.routes] };
   }));
   const routes = Object.entries(o.routes).flatMap(([overlay, rs]) => rs.map((r) => (
-    { key: overlay + '/' + r.owner, cells: [overlay, r.owner, r.agentSubnet, r.underlayIp, r.vtepIp, r.vtepMac] })));
+    { key: overlay + '/' + r.owner, cells: [overlay, r.owner, r.agentSubnet || r.agentSubnet6, r.underlayIp, r.vtepIp || r.vtepIp6, r.vtepMac] })));
   table('routes', ['overlay', 'agent', 'agent subnet', 'underlay IP', 'VTEP IP', 'VTEP MAC'], routes);
   const k = s.kernel;
   // Desired against applied: the objects the tables call for, and how many the last pass had to change.

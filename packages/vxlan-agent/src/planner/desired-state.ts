@@ -76,11 +76,12 @@ export function vtepMtu(underlayMtu: number, underlayIpv6: boolean): number {
  * flip between them. Entries owned by us (`local.owner`) are ignored without a warning. Route
  * entries are trusted as the route store validated them; nothing here re-parses addresses.
  *
- * On a dual-stack overlay (our entry has a VTEP IPv6) the VTEP and bridges get their IPv6
- * address besides the IPv4 one, and every kept remote an IPv6 neighbor and route besides the
- * IPv4 ones. The IPv6 VTEP IP and agent subnet follow from the slice, as the IPv4 agent subnet
- * does, so the collision checks above cover them: two remotes with one IPv6 VTEP IP hold one
- * slice, hence one agent subnet. A remote whose underlay is of the other family is skipped:
+ * On an overlay with IPv6 (our entry has a VTEP IPv6) the VTEP and bridges get their IPv6
+ * address, and every kept remote an IPv6 neighbor and route, besides the IPv4 ones on a
+ * dual-stack overlay or alone on an IPv6-only one. The IPv6 VTEP IP and agent subnet follow
+ * from the slice, as the IPv4 agent subnet does, so the collision checks above cover them: two
+ * remotes with one IPv6 VTEP IP hold one slice, hence one agent subnet. (On an IPv6-only
+ * overlay the checks compare the VTEP IPv6 and the IPv6 agent subnet themselves.) A remote whose underlay is of the other family is skipped:
  * a VXLAN device sends over the family of its local address only.
  */
 export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState {
@@ -104,23 +105,33 @@ export function desiredState(inputs: readonly OverlayPlanInput[]): DesiredState 
     }
     objects.push({ kind: 'vtep', spec: vtep }, ...bridges.map((spec) => ({ kind: 'bridge', spec }) as const));
     const kept = keptRemotes(input, local, routeOwners, warnings);
-    const dualStack = vtep.address6 !== undefined;
-    for (const remote of kept) {
-      const dev = vtep.name;
-      objects.push(
-        { kind: 'neighbor', spec: { dev, ip: remote.vtepIp, mac: remote.vtepMac } },
-        { kind: 'fdb', spec: { dev, mac: remote.vtepMac, dst: remote.underlayIp } },
-        { kind: 'route', spec: { dst: remote.agentSubnet, gateway: remote.vtepIp, dev } },
-      );
-      if (dualStack && remote.vtepIp6 !== undefined && remote.agentSubnet6 !== undefined) {
-        objects.push(
-          { kind: 'neighbor', spec: { dev, ip: remote.vtepIp6, mac: remote.vtepMac } },
-          { kind: 'route', spec: { dst: remote.agentSubnet6, gateway: remote.vtepIp6, dev } },
-        );
-      }
-    }
+    for (const remote of kept) objects.push(...remoteObjects(vtep, remote));
   }
   return { state: stateOf(objects), warnings };
+}
+
+/**
+ * A kept remote's FDB entry, and per family our VTEP has (and the remote's entry has too) a
+ * neighbor and a route to its agent subnet.
+ */
+function remoteObjects(vtep: VtepSpec, remote: RouteEntry): KernelObject[] {
+  const dev = vtep.name;
+  const objects: KernelObject[] = [
+    { kind: 'fdb', spec: { dev, mac: remote.vtepMac, dst: remote.underlayIp } },
+  ];
+  if (vtep.address !== undefined && remote.vtepIp !== undefined && remote.agentSubnet !== undefined) {
+    objects.push(
+      { kind: 'neighbor', spec: { dev, ip: remote.vtepIp, mac: remote.vtepMac } },
+      { kind: 'route', spec: { dst: remote.agentSubnet, gateway: remote.vtepIp, dev } },
+    );
+  }
+  if (vtep.address6 !== undefined && remote.vtepIp6 !== undefined && remote.agentSubnet6 !== undefined) {
+    objects.push(
+      { kind: 'neighbor', spec: { dev, ip: remote.vtepIp6, mac: remote.vtepMac } },
+      { kind: 'route', spec: { dst: remote.agentSubnet6, gateway: remote.vtepIp6, dev } },
+    );
+  }
+  return objects;
 }
 
 /** The remotes of one overlay that get kernel entries; the others are appended to `warnings`. */
@@ -130,7 +141,10 @@ function keptRemotes(
   routeOwners: Map<string, string>,
   warnings: RemoteSkipped[],
 ): RouteEntry[] {
-  const ipOwners = new Map<string, string>([[local.vtepIp, local.owner]]);
+  // On an IPv6-only overlay the VTEP IPv6 is the record's VTEP IP: it is the one checked.
+  const vtepIpOf = (r: RouteEntry): string => (r.vtepIp ?? r.vtepIp6)!;
+  const subnetOf = (r: RouteEntry): string => (r.agentSubnet ?? r.agentSubnet6)!;
+  const ipOwners = new Map<string, string>([[vtepIpOf(local), local.owner]]);
   const macOwners = new Map<string, string>([[local.vtepMac, local.owner]]);
   const kept: RouteEntry[] = [];
   for (const remote of sortedRemotes(input.remotes)) {
@@ -144,10 +158,9 @@ function keptRemotes(
       };
       warnings.push(keptOwner === undefined ? { ...base, reason } : { ...base, reason, keptOwner });
     };
-    const ipOwner = ipOwners.get(remote.vtepIp);
+    const ipOwner = ipOwners.get(vtepIpOf(remote));
     const macOwner = macOwners.get(remote.vtepMac);
-    const routeOwner =
-      remote.agentSubnet === local.agentSubnet ? local.owner : routeOwners.get(remote.agentSubnet);
+    const routeOwner = subnetOf(remote) === subnetOf(local) ? local.owner : routeOwners.get(subnetOf(remote));
     if (remote.overlay !== input.overlay.name) skip('otherOverlay');
     else if (isIPv6(remote.underlayIp) !== isIPv6(local.underlayIp)) skip('underlayFamilyMismatch');
     else if (ipOwner !== undefined)
@@ -157,9 +170,9 @@ function keptRemotes(
     else if (routeOwner !== undefined) {
       skip(routeOwner === local.owner ? 'sameAgentSubnetAsLocal' : 'duplicateAgentSubnet', routeOwner);
     } else {
-      ipOwners.set(remote.vtepIp, remote.owner);
+      ipOwners.set(vtepIpOf(remote), remote.owner);
       macOwners.set(remote.vtepMac, remote.owner);
-      routeOwners.set(remote.agentSubnet, remote.owner);
+      routeOwners.set(subnetOf(remote), remote.owner);
       kept.push(remote);
     }
   }
@@ -167,12 +180,10 @@ function keptRemotes(
 }
 
 function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
-  const [, vtepPrefix] = ipaddr.parseCIDR(input.overlay.vtepSubnet);
-  const vtepSubnet6 = input.overlay.vtepSubnet6;
-  const address6 =
-    vtepSubnet6 === undefined || local.vtepIp6 === undefined
-      ? undefined
-      : `${local.vtepIp6}/${ipaddr.parseCIDR(vtepSubnet6)[1]}`;
+  const withPrefix = (ip: string | undefined, subnet: string | undefined): string | undefined =>
+    ip === undefined || subnet === undefined ? undefined : `${ip}/${ipaddr.parseCIDR(subnet)[1]}`;
+  const address = withPrefix(local.vtepIp, input.overlay.vtepSubnet);
+  const address6 = withPrefix(local.vtepIp6, input.overlay.vtepSubnet6);
   return {
     name: `vtep${input.overlay.vni}`,
     vni: input.overlay.vni,
@@ -180,7 +191,7 @@ function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
     localIp: local.underlayIp,
     mtu: vtepMtu(input.underlayMtu, input.underlayIpv6 === true),
     mac: local.vtepMac,
-    address: `${local.vtepIp}/${vtepPrefix}`,
+    ...(address === undefined ? {} : { address }),
     ...(address6 === undefined ? {} : { address6 }),
   };
 }
@@ -190,9 +201,9 @@ function vtepOf(input: OverlayPlanInput, local: RouteEntry): VtepSpec {
  * on a dual-stack overlay (`ipv6`) the first host address of its IPv6 half too.
  */
 function bridgesOf(name: string, local: RouteEntry, mtu: number, ipv6: boolean): BridgeSpec[] {
-  const half = (bridge: string, v4: string, v6: string | undefined): BridgeSpec => ({
+  const half = (bridge: string, v4: string | undefined, v6: string | undefined): BridgeSpec => ({
     name: bridge,
-    address: gatewayOf(v4),
+    ...(v4 === undefined ? {} : { address: gatewayOf(v4) }),
     ...(ipv6 && v6 !== undefined ? { address6: gatewayOf(v6) } : {}),
     mtu,
   });
@@ -223,7 +234,13 @@ export function gatewayOf(cidr: string): string {
 
 /** Remotes by owner, then every field the kernel sees, so that the order is total. */
 function sortedRemotes(remotes: readonly RouteEntry[]): RouteEntry[] {
-  const fields = (r: RouteEntry): string[] => [r.owner, r.agentSubnet, r.vtepIp, r.vtepMac, r.underlayIp];
+  const fields = (r: RouteEntry): string[] => [
+    r.owner,
+    r.agentSubnet ?? r.agentSubnet6 ?? '',
+    r.vtepIp ?? r.vtepIp6 ?? '',
+    r.vtepMac,
+    r.underlayIp,
+  ];
   return [...remotes].sort((a, b) => {
     const x = fields(a);
     const y = fields(b);

@@ -145,7 +145,8 @@ export class Topology {
     const hostEnd = `tc${i}${this.tag}`;
     sh('ip', 'link', 'add', hostEnd, 'netns', h.ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.cns);
     sh('ip', '-n', h.ns, 'link', 'set', hostEnd, 'master', bridge, 'up');
-    sh('ip', '-n', h.cns, 'addr', 'add', cidr, 'dev', 'eth0');
+    // An IPv6 address would sit `tentative` through duplicate address detection.
+    sh('ip', '-n', h.cns, 'addr', 'add', cidr, 'dev', 'eth0', ...(cidr.includes(':') ? ['nodad'] : []));
     sh('ip', '-n', h.cns, 'link', 'set', 'eth0', 'up');
     sh('ip', '-n', h.cns, 'route', 'add', 'default', 'via', gw);
   }
