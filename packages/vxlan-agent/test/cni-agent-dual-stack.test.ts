@@ -105,3 +105,27 @@ test('a restart keeps both addresses of every container, and GC releases both', 
   const c = await execPlugin(two.plugin, env('c'), netConfig(two.socket));
   t.deepEqual(addresses(c), addresses(first), 'GC freed both families: the lowest ones again');
 });
+
+test('an IPv6-only overlay: ADD gives one IPv6 address of the Mesos half and an IPv6 default route, nothing IPv4', async (t) => {
+  const dir = tempDir(t);
+  const v6only = { overlays: [{ name: 'dcos6', subnet6: 'fd01:b::/64', vni: 1025 }] };
+  const { agent, plugin, socket } = await cniAgent(dir, v6only);
+  t.teardown(() => agent.stop());
+  await settled(agent, 'dcos6');
+  const route = agent.node.stores.routes.local('dcos6')!.route!;
+  t.false('mesosSubnet' in route);
+  const conf = JSON.parse(readFileSync(join(dir, 'net.d', 'dcos6.conflist'), 'utf8')) as {
+    plugins: { ipam: { half?: string; half6?: string } }[];
+  };
+  t.deepEqual([conf.plugins[0]!.ipam.half, conf.plugins[0]!.ipam.half6], [undefined, route.mesosSubnet6]);
+
+  const add = await execPlugin(plugin, env('c1'), netConfig(socket, '1.1.0', 'dcos6'));
+  t.is(add.code, 0, add.stdout);
+  const half6 = route.mesosSubnet6!;
+  t.deepEqual(add.json?.ips, [{ address: `${nth(half6, 2)}/81`, gateway: nth(half6, 1) }]);
+  t.deepEqual(add.json?.routes, [{ dst: '::/0', gw: nth(half6, 1) }]);
+  const task = agent.node.stores.tasks.local().find((e) => e.id === 'cni:dcos6:c1:eth0');
+  t.deepEqual(task?.networks, [{ name: 'dcos6', ipv6: nth(half6, 2) }]);
+  t.is((await execPlugin(plugin, env('c1', 'DEL'), netConfig(socket, '1.1.0', 'dcos6'))).code, 0);
+  t.deepEqual(agent.node.stores.tasks.local(), [], 'DEL withdrew the task');
+});

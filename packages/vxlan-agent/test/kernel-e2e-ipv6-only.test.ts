@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vtepMac } from '@trellis/routes';
-import { Topology, isRoot, json } from '../src/testing/netns.js';
+import { Topology, isRoot, json, sh } from '../src/testing/netns.js';
 import { fdb, link, neighbors, programmedFor, tcpEcho } from '../src/testing/overlay-checks.js';
 import { identity6, programmed6For, routes6 } from '../src/testing/overlay-checks-ipv6.js';
 import { step } from './fixtures/e2e-steps.js';
@@ -45,6 +45,8 @@ function config(dir: string, i: number, ip: string, seed: string, overlays: obje
 }
 
 const others = (i: number, all: number[]) => all.filter((p) => p !== i);
+const sysctl = (ns: string, key: string) =>
+  sh('ip', 'netns', 'exec', ns, 'cat', `/proc/sys/net/${key}`).trim();
 const inet4 = (ns: string, dev: string) => (link(ns, dev).addr_info ?? []).filter((a) => a.family === 'inet');
 const routes4 = (ns: string) =>
   json<{ dst: string; dev: string }[]>('ip', '-n', ns, '-4', '-j', 'route', 'show', 'proto', '44');

@@ -137,7 +137,7 @@ function isFirstHost(address: string | undefined, half: string): boolean {
   );
 }
 
-test('both families: a dual-stack overlay gives each kept remote an IPv6 neighbor and route beside its IPv4 ones; an IPv4-only one gives no IPv6 object', (t) => {
+test('both families: a dual-stack overlay gives each kept remote an IPv6 neighbor and route beside its IPv4 ones; an IPv4-only one gives no IPv6 object, an IPv6-only one no IPv4 object', (t) => {
   fc.assert(
     fc.property(arbWorld, (world) => {
       const { state } = desiredState(world);
@@ -148,6 +148,20 @@ test('both families: a dual-stack overlay gives each kept remote an IPv6 neighbo
         const vtep = state.vteps.find((v) => v.name === dev);
         const bridges = state.bridges.filter((b) => b.name.endsWith(`-${overlay.name}`));
         if (local === undefined) return vtep === undefined && routes.length === 0;
+        if (overlay.subnet === undefined) {
+          const fdb = state.fdb.filter((f) => f.dev === dev);
+          return (
+            vtep?.address === undefined &&
+            vtep?.address6 === `${local.vtepIp6!}/64` &&
+            bridges.every((b) => b.address === undefined && b.address6 !== undefined) &&
+            routes.length === fdb.length &&
+            routes.every((r) => {
+              const mac = neighbors.find((n) => n.ip === r.gateway)?.mac;
+              return isV6(r.dst) && isV6(r.gateway) && fdb.some((f) => f.mac === mac);
+            }) &&
+            neighbors.every((n) => isV6(n.ip))
+          );
+        }
         if (overlay.vtepSubnet6 === undefined) {
           return (
             vtep?.address6 === undefined &&

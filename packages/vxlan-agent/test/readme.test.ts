@@ -12,7 +12,7 @@ test('the README example config is a valid config', (t) => {
   const c = parseAgentConfig(JSON.parse(block!));
   t.like(c.http, { socket: '/run/trellis/agent.sock', listen: '127.0.0.1:8124', socketGroup: 'trellis' });
   t.is(c.dns?.host, undefined, 'DNS on the underlay IP');
-  // DC/OS's defaults: dcos, and dcos6 with IPv6 (dual-stack here).
+  // DC/OS's defaults: dcos, and dcos6 IPv6-only.
   t.like(c.overlays[0], { name: 'dcos', subnet: '9.0.0.0/8', prefixLength: 24, vtepSubnet: '44.128.0.0/20' });
   t.like(c.overlays[1], {
     name: 'dcos6',
@@ -22,6 +22,8 @@ test('the README example config is a valid config', (t) => {
     vni: 1025,
   });
   t.is(c.overlays[1]?.vtepIp6(0), 'fd01:a::1');
+  t.is(c.overlays[1]?.recordVtepIp(0), 'fd01:a::1');
+  t.false('subnet' in c.overlays[1]!, 'IPv6-only, as in DC/OS');
 });
 
 test('the README config table lists every http setting there is, and no other', (t) => {

@@ -51,7 +51,9 @@ async function run(opts: RunOptions): Promise<number> {
     return failed(log, 'cannot open netlink', error);
   }
   try {
-    await ipForwarding(executor, loaded.config.enableIpForwarding, log);
+    // Each family's forwarding matters only if an overlay carries that family.
+    if (loaded.config.overlays.some((o) => o.subnet !== undefined))
+      await ipForwarding(executor, loaded.config.enableIpForwarding, log);
     if (loaded.config.overlays.some((o) => o.vtepSubnet6 !== undefined))
       await ipv6Forwarding(executor, loaded.config.enableIpForwarding, log);
     const agent = await startAgent(loaded, { logger: log, executor, egress: nftDriver });
@@ -100,7 +102,7 @@ async function ipForwarding(executor: NetlinkExecutor, enable: boolean, log: Log
   }
 }
 
-/** As for IPv4, once a dual-stack overlay is configured: reported, and turned on only if asked. */
+/** As for IPv4, once an overlay with IPv6 is configured: reported, and turned on only if asked. */
 async function ipv6Forwarding(executor: NetlinkExecutor, enable: boolean, log: Logger): Promise<void> {
   if (await executor.ipv6Forwarding()) return;
   if (enable) {
