@@ -32,7 +32,11 @@ function config(dir: string, i: number, ip: string, docker?: string, seeds?: str
     identity: 'none',
     profile: 'local',
     underlay: { ip },
-    overlays: [{ name: 'dcos', subnet: '9.0.0.0/8' }],
+    // dcos6 is IPv6-only (DC/OS's): Docker 20.10 cannot make its network, which is reported.
+    overlays: [
+      { name: 'dcos', subnet: '9.0.0.0/8' },
+      { name: 'dcos6', subnet6: 'fd01:b::/64', vni: 1025 },
+    ],
     enableIpForwarding: true,
     resyncIntervalMs: 2000,
     routes: { settleMs: 500, graceMs: 3000 },
@@ -101,6 +105,11 @@ runs(
     t.is(network.Options['com.docker.network.bridge.name'], 'd-dcos');
     t.is(network.Options['com.docker.network.bridge.enable_ip_masquerade'], 'false');
     t.is(network.Options['com.docker.network.driver.mtu'], '1450');
+    t.true(
+      await metricReads(topo.dir, /trellis_docker_networks_total\{change="unsupported"\} 1/, 10_000),
+      'the IPv6-only overlay is counted as unsupported',
+    );
+    t.throws(() => docker('network', 'inspect', 'dcos6'), undefined, 'and has no Docker network');
     t.regex(
       sh('ip', '-n', topo.host(1).ns, '-br', 'addr', 'show', 'd-dcos'),
       new RegExp(network.IPAM.Config[0]!.Gateway),
