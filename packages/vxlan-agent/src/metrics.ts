@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { AgentNode } from './agent-node.js';
-import type { DockerStats } from './docker/docker-overlays.js';
+import type { DockerStats } from './docker/docker-stats.js';
 import type { DnsServer } from '@trellis/dns';
 import type { HttpStats } from './http/http-stats.js';
 import type { PlannerWarnings } from './planner-warnings.js';

@@ -1,6 +1,7 @@
 import type { Logger } from '@trellis/runtime';
 import type { AgentNode } from '../agent-node.js';
 import { DockerApi, DockerError } from './docker-api.js';
+import { initialDockerStats, type DockerStats } from './docker-stats.js';
 import { containerTask, dockerTaskId, isDockerTaskId } from './docker-containers.js';
 import {
   createBody,
@@ -22,21 +23,6 @@ export interface DockerOverlaysOptions {
   readonly logger: Logger;
 }
 
-export interface DockerStats {
-  up: boolean;
-  lastError: string | null;
-  syncs: number;
-  errors: number;
-  networksCreated: number;
-  networksRemoved: number;
-  /** A network that differs from the slice but still has containers: kept, reported. */
-  networksBusy: number;
-  /** IPv6-only overlays, which get no Docker network (see `dockerNetworkSpec`); counted once each. */
-  networksUnsupported: number;
-  tasksPublished: number;
-  tasksWithdrawn: number;
-}
-
 const retryMinMs = 500;
 const retryMaxMs = 30_000;
 /** Events come in bursts (a container connects, starts...): one sync after the burst. */
@@ -51,18 +37,7 @@ const coalesceMs = 50;
  * when a container stops). A daemon that is down or restarts is reported and retried, never fatal.
  */
 export class DockerOverlays {
-  readonly stats: DockerStats = {
-    up: false,
-    lastError: null,
-    syncs: 0,
-    errors: 0,
-    networksCreated: 0,
-    networksRemoved: 0,
-    networksBusy: 0,
-    networksUnsupported: 0,
-    tasksPublished: 0,
-    tasksWithdrawn: 0,
-  };
+  readonly stats: DockerStats = initialDockerStats();
   readonly #reportedIpv6Only = new Set<string>();
   readonly #api: DockerApi;
   readonly #node: AgentNode;
