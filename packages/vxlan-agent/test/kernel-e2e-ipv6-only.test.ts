@@ -175,6 +175,8 @@ kernelTest(
       const ns = topo.host(i).ns;
       t.true(noIpv4On(ns), `host ${i}: no IPv4 on the overlay`);
       t.deepEqual(routes4(ns), [], `host ${i}: no IPv4 route of ours at all`);
+      t.is(sysctl(ns, 'ipv6/conf/all/forwarding'), '1', 'enableIpForwarding turned IPv6 forwarding on');
+      t.is(sysctl(ns, 'ipv4/ip_forward'), '0', 'and left IPv4 forwarding alone: no overlay carries IPv4');
     }
     const [a, b] = [identity6(topo, 1, 'vtep1025', 'm-dcos6'), identity6(topo, 2, 'vtep1025', 'm-dcos6')];
     topo.attachContainer(1, 'm-dcos6', `${containerIp6(a.gw6)}/81`, a.gw6);
