@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       console.log('dnsmasq is missing (apt-get install dnsmasq-base): trellis alone');
     else servers.set('dnsmasq', await startDnsmasq(dir, await freePort()));
     console.log(
-      `${entries.length} tasks, ${names.length} names asked (5% NXDOMAIN, 10% AAAA); dnsperf ${o.seconds} s x ${o.reps}, interleaved; ` +
+      `${entries.length} tasks, ${names.length} names asked (5% NXDOMAIN, 10% AAAA); dnsperf ${o.seconds} s x ${o.reps}, interleaved; run ${o.runId}; ` +
         `load average ${loadavg()
           .map((l) => l.toFixed(2))
           .join(' ')}`,

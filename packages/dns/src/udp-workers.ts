@@ -3,7 +3,7 @@ import type { Socket as DgramSocket } from 'node:dgram';
 import { type Logger, TrellisError } from '@trellis/runtime';
 import type { TaskEntry } from '@trellis/tasks';
 import type { DnsConfig } from './dns-config.js';
-import { type DnsStats, type SocketEventKind, emptyDnsStats } from './dns-stats.js';
+import { type DnsStats, type SocketEventKind, addDnsStats, emptyDnsStats } from './dns-stats.js';
 import { TableDiffer } from './table-sync.js';
 import type { FromWorker, ToWorker, WorkerReport } from './worker-messages.js';
 
@@ -49,6 +49,8 @@ export class UdpWorkers {
   readonly #differ = new TableDiffer();
   readonly #workers = new Set<Worker>();
   readonly #restarts = new Set<NodeJS.Timeout>();
+  /** What workers that exited had last reported: counters must never go down. */
+  readonly #retired = emptyDnsStats();
   #serial = 0;
   #closed = false;
 
@@ -75,9 +77,9 @@ export class UdpWorkers {
     for (const w of this.#workers) send(w.child, { kind: 'table', serial, table });
   }
 
-  /** The counters each worker last reported (at most a second old). */
+  /** The counters each worker last reported (at most a second old), and those of exited ones. */
   lastStats(): DnsStats[] {
-    return [...this.#workers].map((w) => w.last.stats);
+    return [this.#retired, ...[...this.#workers].map((w) => w.last.stats)];
   }
 
   /** Asks every worker for its counters and zone serial now. */
@@ -138,6 +140,7 @@ export class UdpWorkers {
 
   #onExit(w: Worker): void {
     this.#workers.delete(w);
+    addDnsStats(this.#retired, w.last.stats);
     if (this.#closed) return;
     const { exitCode, signalCode } = w.child;
     this.#o.countEvent(

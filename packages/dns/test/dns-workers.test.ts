@@ -147,7 +147,15 @@ test('RRL holds across workers: their limits add up to the configured rate, not 
 
 test('a worker that dies is counted, never hangs a query, and its replacement serves the current zone', async (t) => {
   const { server, port } = await started(t, { rrlResponsesPerSecond: 0, workers: 2 });
+  await rounds(
+    port,
+    '127.0.3.3',
+    () => query(NAMES[0]!, 'A'),
+    () => everyReplacementAnswered(server),
+  );
   const [victim] = await server.workerReports();
+  t.true(victim!.stats.queriesUdp > 0, 'the worker answered before it died');
+  const answeredBefore = server.stats().queriesUdp;
   process.kill(victim!.pid, 'SIGKILL');
   const resolver = resolverFor(port);
   for (let i = 0; i < 20; i++) t.deepEqual(await resolver.resolve4(NAMES[2]!), ['10.0.0.3']);
@@ -157,9 +165,13 @@ test('a worker that dies is counted, never hangs a query, and its replacement se
     return reports.length === 1 && reports[0]!.pid !== victim!.pid && reports[0]!.serial === zone.serial;
   });
   t.is(server.stats().socket['worker-exit'], 1);
+  t.true(
+    server.stats().queriesUdp >= answeredBefore + 20,
+    'what the dead worker counted is kept: counters never go down',
+  );
   const { sent, replies } = await rounds(
     port,
-    '127.0.3.3',
+    '127.0.3.4',
     () => query(`late.spark.agentip.${ZONE}`, 'A'),
     () => everyReplacementAnswered(server),
   );
