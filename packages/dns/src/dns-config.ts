@@ -98,7 +98,8 @@ export const defaultDnsConfig: Omit<DnsConfig, DerivedField> = Object.freeze({
   rrlIpv6PrefixLength: 56,
   rrlTableSize: 65_536,
   rrlExempt: Object.freeze([]),
-  // Measured (bench:dns-peers, bench/README.md): on 2 cores more readers did not pay.
+  // One thread until a quiet-machine run says more pay (bench/README.md, "DNS beside dnsmasq"):
+  // each worker is a process with its own zone to rebuild on every change, and a split RRL rate.
   workers: 1,
 });
 
