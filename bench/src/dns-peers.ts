@@ -8,24 +8,33 @@
  * - latency: the raw dgram client of dns-client.ts (a worker thread), 64 in flight; p50 / p99.
  *
  * Then each ratio trellis/dnsmasq, with its spread over repetitions. A third server, `dgram-echo`,
- * is the ceiling: a node dgram socket in this process that sends every query back with QR set (no
- * DNS work at all), so dgram-echo/dnsmasq is the most any one-threaded node server gets here. RRL is off in trellis (one
+ * is the ceiling: a node dgram socket that sends every query back with QR set (no DNS work at
+ * all), so dgram-echo/dnsmasq is the most any one-threaded node server gets here. Every server
+ * runs in a process of its own (dns-peer-server.ts), none on the bench's event loop; `--workers=1,2`
+ * races trellis with each number of UDP receivers (`trellis-w2`: two). RRL is off in trellis (one
  * client at 100k queries/s is a flood to it); dnsmasq has none. dnsmasq runs in the foreground on
  * 127.0.0.1 only, answers only from the hosts file (`--local` makes it authoritative for the
  * zone, no upstream), and is stopped by its pid.
- * Usage: node bench/dist/src/dns-peers.js [--quick] [--seconds=N] [--reps=N]
+ * Usage: node bench/dist/src/dns-peers.js [--quick] [--seconds=N] [--reps=N] [--workers=1,2]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DnsServer } from '@trellis/dns';
+import { TaskZone, parseDnsConfig } from '@trellis/dns';
+import type { TaskEntry } from '@trellis/tasks';
 import { percentile, runClient } from './dns-client.js';
 import { ZONE, queryMix, taskTable, type QueryName } from './dns-workload.js';
 import { appendResult } from './results.js';
+import {
+  type PeerProcess,
+  freePort,
+  missingTools,
+  startDnsmasq,
+  startPeerServer,
+} from './dns-peer-processes.js';
 
-type Impl = 'trellis' | 'dnsmasq' | 'dgram-echo';
+type Impl = 'trellis' | `trellis-w${number}` | 'dnsmasq' | 'dgram-echo';
 
 interface Row {
   readonly impl: Impl;
@@ -37,55 +46,17 @@ interface Row {
   readonly p99: number;
 }
 
-function missingTools(): string[] {
-  const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-  return ['dnsperf', 'dnsmasq'].filter((c) => !has(c) && !has(`/usr/sbin/${c}`));
-}
-
 /** The hosts file: every asked name with exactly the addresses trellis's zone holds for it. */
-function hostsFile(server: DnsServer, names: readonly QueryName[]): string {
+function hostsFile(entries: readonly TaskEntry[], names: readonly QueryName[]): string {
+  const zone = TaskZone.build(entries, parseDnsConfig({ host: '127.0.0.1', port: 0 }));
   const lines = new Set<string>();
   for (const { name } of names) {
-    const records = server.zone.lookup(name.slice(0, -(ZONE.length + 1)));
+    const records = zone.lookup(name.slice(0, -(ZONE.length + 1)));
     for (const ip of [...(records?.a ?? []), ...(records?.aaaa ?? [])]) lines.add(`${ip} ${name}`);
   }
   return [...lines].join('\n') + '\n';
 }
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-async function startDnsmasq(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'dnsmasq',
-    [
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      `--port=${port}`,
-      '--listen-address=127.0.0.1',
-      '--bind-interfaces',
-      '--no-resolv',
-      '--no-hosts',
-      `--addn-hosts=${join(dir, 'hosts')}`,
-      `--local=/${ZONE}/`,
-      '--pid-file=',
-      '--user=root',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise((r) => setTimeout(r, 500));
-  if (child.exitCode !== null) throw new Error(`dnsmasq exited: ${stderr}`);
-  return child;
-}
-
-/** Asynchronous: the trellis server answers from this process's event loop meanwhile. */
 async function dnsperf(
   port: number,
   file: string,
@@ -160,83 +131,79 @@ interface Opts {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const arg = (n: string) => Number(process.argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1]);
+  const arg = (n: string) => process.argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
   const o: Opts = {
-    seconds: arg('seconds') || (quick ? 5 : 15),
-    reps: arg('reps') || (quick ? 1 : 3),
+    seconds: Number(arg('seconds')) || (quick ? 5 : 15),
+    reps: Number(arg('reps')) || (quick ? 1 : 3),
     latencyQueries: quick ? 50_000 : 200_000,
     runId: new Date().toISOString(),
   };
+  const workerCounts = (arg('workers') ?? '1').split(',').map(Number);
   const missing = missingTools();
+  if (missing.includes('dnsperf')) {
+    console.log(`dnsperf is missing (apt-get install dnsperf): nothing to measure with`);
+    return;
+  }
   const entries = taskTable();
   const names = queryMix(entries);
-  const server = new DnsServer({ host: '127.0.0.1', port: 0, rrlResponsesPerSecond: 0 }, { entries });
-  const { port } = await server.start();
-  const echo = await startEcho();
   const dir = mkdtempSync(join(tmpdir(), 'trellis-dns-peers-'));
-  let dnsmasq: ChildProcess | undefined;
+  const servers = new Map<Impl, PeerProcess>();
   try {
     const file = join(dir, 'queries');
     writeFileSync(file, names.map((q) => `${q.name} ${q.type}`).join('\n') + '\n');
-    writeFileSync(join(dir, 'hosts'), hostsFile(server, names));
-    if (missing.includes('dnsperf')) {
-      console.log(`dnsperf is missing (apt-get install dnsperf): nothing to measure with`);
-      return;
-    }
-    const peerPort = await freePort();
+    writeFileSync(join(dir, 'hosts'), hostsFile(entries, names));
+    for (const w of workerCounts) servers.set(trellisImpl(w), await startPeerServer('trellis', w));
+    servers.set('dgram-echo', await startPeerServer('dgram-echo'));
     if (missing.includes('dnsmasq'))
       console.log('dnsmasq is missing (apt-get install dnsmasq-base): trellis alone');
-    else dnsmasq = await startDnsmasq(dir, peerPort);
+    else servers.set('dnsmasq', await startDnsmasq(dir, await freePort()));
     console.log(
-      `${entries.length} tasks, ${names.length} names asked (5% NXDOMAIN, 10% AAAA); dnsperf ${o.seconds} s x ${o.reps}, interleaved`,
+      `${entries.length} tasks, ${names.length} names asked (5% NXDOMAIN, 10% AAAA); dnsperf ${o.seconds} s x ${o.reps}, interleaved; run ${o.runId}; ` +
+        `load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}`,
     );
     const rows: Row[] = [];
-    const ports: Record<Impl, number> = { trellis: port, dnsmasq: peerPort, 'dgram-echo': echo.port };
-    const impls: Impl[] = ['trellis', 'dnsmasq', 'dgram-echo'];
+    const impls = [...servers.keys()];
     for (let rep = 1; rep <= o.reps; rep++) {
       // Rotate who goes first, so no server always runs on a warmer (or hotter) machine.
       const order = impls.map((_, i) => impls[(i + rep - 1) % impls.length]!);
-      for (const impl of order) {
-        if (impl === 'dnsmasq' && dnsmasq === undefined) continue;
-        rows.push(await measure(impl, rep, ports[impl], file, names, o));
-      }
+      for (const impl of order) rows.push(await measure(impl, rep, servers.get(impl)!.port, file, names, o));
     }
-    if (dnsmasq !== undefined) report(rows);
+    if (servers.has('dnsmasq')) report(rows, workerCounts.map(trellisImpl));
+    console.log(
+      `load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
-    dnsmasq?.kill('SIGTERM');
-    echo.socket.close();
-    await server.close();
+    await Promise.all([...servers.values()].map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The ceiling: every datagram straight back with QR set, on this process's event loop. */
-async function startEcho(): Promise<{ socket: ReturnType<typeof createSocket>; port: number }> {
-  const socket = createSocket('udp4');
-  socket.on('message', (m: Buffer, from) => {
-    m[2]! |= 0x80;
-    socket.send(m, from.port, from.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { socket, port: socket.address().port };
+/** `trellis` is the default single-thread server; `trellis-wN` the one with N UDP worker processes. */
+function trellisImpl(workers: number): Impl {
+  return workers === 1 ? 'trellis' : `trellis-w${workers}`;
 }
 
-/** Per repetition trellis/dnsmasq (and the ceiling, dgram-echo/dnsmasq), then the median and the spread. */
-function report(rows: readonly Row[]): void {
-  const pairs = [...new Set(rows.map((r) => r.rep))].map((rep) => {
-    const t = rows.find((r) => r.rep === rep && r.impl === 'trellis')!;
-    const d = rows.find((r) => r.rep === rep && r.impl === 'dnsmasq')!;
-    const e = rows.find((r) => r.rep === rep && r.impl === 'dgram-echo')!;
-    return { qps: t.qps / d.qps, p99: t.p99 / d.p99, echo: e.qps / d.qps };
-  });
+/** Per repetition each trellis/dnsmasq (and the ceiling, dgram-echo/dnsmasq), then the median and the spread. */
+function report(rows: readonly Row[], trellises: readonly Impl[]): void {
+  const reps = [...new Set(rows.map((r) => r.rep))];
+  const row = (impl: Impl, rep: number) => rows.find((r) => r.rep === rep && r.impl === impl)!;
   const show = (xs: number[]) => {
     const v = [...xs].sort((a, b) => a - b);
     const median = v[Math.floor(v.length / 2)]!;
     return `${median.toFixed(2)} (${v[0]!.toFixed(2)}-${v[v.length - 1]!.toFixed(2)})`;
   };
-  console.log(`ratio trellis/dnsmasq: queries/s ${show(pairs.map((p) => p.qps))} (target >= 1.00)`);
-  console.log(`ratio trellis/dnsmasq: p99 latency ${show(pairs.map((p) => p.p99))} (target <= 1.00)`);
-  console.log(`ceiling dgram-echo/dnsmasq: queries/s ${show(pairs.map((p) => p.echo))} (no DNS work at all)`);
+  for (const t of trellises) {
+    const qps = reps.map((rep) => row(t, rep).qps / row('dnsmasq', rep).qps);
+    const p99 = reps.map((rep) => row(t, rep).p99 / row('dnsmasq', rep).p99);
+    console.log(`ratio ${t}/dnsmasq: queries/s ${show(qps)} (target >= 1.00)`);
+    console.log(`ratio ${t}/dnsmasq: p99 latency ${show(p99)} (target <= 1.00)`);
+  }
+  const echo = reps.map((rep) => row('dgram-echo', rep).qps / row('dnsmasq', rep).qps);
+  console.log(`ceiling dgram-echo/dnsmasq: queries/s ${show(echo)} (no DNS work at all, one thread)`);
 }
 
 function round(x: number): number {

@@ -5,6 +5,8 @@ import { finishAnswer } from './answer-query.js';
 
 /** A UDP answer as encoded once, with what the server counts and charges for it. */
 export interface CachedAnswer {
+  /** So that a cached answer is itself an `Outcome` to count: no object made per reply. */
+  readonly kind: 'reply';
   /** The encoded response; its first two bytes (the id) belong to the query that made it. */
   readonly response: Uint8Array;
   readonly result: AnswerKind | ErrorReason;
@@ -48,6 +50,7 @@ export class AnswerCache {
     const outcome = finishAnswer(prepared);
     if (outcome.kind !== 'reply') throw new Error('a prepared reply always encodes to a reply');
     const answer: CachedAnswer = {
+      kind: 'reply',
       response: outcome.response,
       result: outcome.result,
       truncated: outcome.truncated,

@@ -59,6 +59,11 @@ export interface DnsConfig {
    * overlays' subnets, so its containers, which share one slice, do not share one rate.
    */
   readonly rrlExempt: readonly string[];
+  /**
+   * Readers of the UDP socket: this thread alone at 1; at N, this thread and N - 1 child processes
+   * sharing the socket, each with the zone and 1 / N of the RRL rate (see the README, "Workers").
+   */
+  readonly workers: number;
 }
 
 /** What callers (or a JSON file) give: every field optional; `nsName` and `tcpFirstQueryMs` are derived. */
@@ -93,6 +98,9 @@ export const defaultDnsConfig: Omit<DnsConfig, DerivedField> = Object.freeze({
   rrlIpv6PrefixLength: 56,
   rrlTableSize: 65_536,
   rrlExempt: Object.freeze([]),
+  // One thread until a quiet-machine run says more pay (bench/README.md, "DNS beside dnsmasq"):
+  // each worker is a process with its own zone to rebuild on every change, and a split RRL rate.
+  workers: 1,
 });
 
 /** BIND's tcp-initial-timeout may not go below 2.5 s either. */
@@ -135,6 +143,7 @@ export function parseDnsConfig(input: DnsConfigInput = {}): DnsConfig {
   p.integer('tcpBacklogBytesMax', c.tcpBacklogBytesMax, 65_537, 1024 * 1024 * 1024);
   p.integer('bindAttemptsMax', c.bindAttemptsMax, 1, 100);
   checkRrl(p, c);
+  p.integer('workers', c.workers, 1, WORKERS_MAX);
   for (const key of Object.keys(input))
     if (!Object.hasOwn(defaultDnsConfig, key) && !derived.has(key)) p.add(key, 'is not a DNS setting');
   p.throwIfAny('DNS config');
@@ -165,6 +174,8 @@ function checkRrl(p: ConfigProblems, c: Record<keyof DnsConfig, unknown>): void 
 }
 
 const RRL_EXEMPT_MAX = 64;
+/** More readers than cores only contend for the socket; 64 is beyond any host we serve. */
+const WORKERS_MAX = 64;
 
 /** The first-query timeout, given or derived; never longer than the idle timeout it precedes. */
 function firstQueryMs(p: ConfigProblems, value: unknown, idleMs: number | undefined): number | undefined {

@@ -1,25 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import type { RemoteInfo, SocketAsPromised } from 'dgram-as-promised';
+import type { SocketAsPromised } from 'dgram-as-promised';
 import { InvalidStateError, type Logger, silentLogger } from '@trellis/runtime';
 import type { TaskEntry } from '@trellis/tasks';
-import { AnswerCache, withQueryId, type CachedAnswer } from './answer-cache.js';
-import { answerQuery, prepareAnswer, slipAnswer } from './answer-query.js';
+import { answerQuery } from './answer-query.js';
 import { bindUdpAndTcp, closeQuietly } from '@trellis/node';
-import { clientPrefix, type PrefixLengths } from './client-prefix.js';
-import { ExemptClients } from './exempt-clients.js';
 import { type DnsConfig, type DnsConfigInput, parseDnsConfig } from './dns-config.js';
 import {
   type DnsStats,
   type SocketEventKind,
+  addDnsStats,
   copyDnsStats,
-  countLimited,
   countOutcome,
   emptyDnsStats,
 } from './dns-stats.js';
-import { ResponseRateLimiter } from './response-rate-limiter.js';
 import { TcpConnections } from './tcp-connections.js';
 import { TaskZone } from './task-zone.js';
+import { UdpAnswerer } from './udp-answerer.js';
+import { UdpWorkers } from './udp-workers.js';
+import type { WorkerReport } from './worker-messages.js';
 
 export interface DnsServerOptions {
   readonly logger?: Logger;
@@ -28,8 +27,6 @@ export interface DnsServerOptions {
 }
 
 const SERIAL_MODULUS = 2 ** 32;
-/** Distinct questions kept encoded: every name of a 10,000-task zone in each form and type fits. */
-const ANSWER_CACHE_MAX = 65_536;
 const RRL_SECRET_BYTES = 16;
 
 /**
@@ -42,13 +39,12 @@ export class DnsServer {
   readonly #log: Logger;
   readonly #stats = emptyDnsStats();
   readonly #tcpConnections: TcpConnections;
-  /** Undefined when `rrlResponsesPerSecond` is 0. */
-  readonly #rrl: ResponseRateLimiter | undefined;
-  readonly #exempt: ExemptClients;
-  readonly #prefixLengths: PrefixLengths;
-  #lastClient = { address: '', prefix: '' };
-  #zone: TaskZone;
-  readonly #answers = new AnswerCache(ANSWER_CACHE_MAX);
+  // Secret per server, so no one can aim a flood at another client's buckets.
+  readonly #rrlSecret = randomBytes(RRL_SECRET_BYTES);
+  readonly #udpAnswerer: UdpAnswerer;
+  /** The entries of the zone, for workers that start later. */
+  #entries: readonly TaskEntry[];
+  #workers: UdpWorkers | undefined;
   #udp: SocketAsPromised | undefined;
   #tcp: Server | undefined;
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
@@ -58,23 +54,14 @@ export class DnsServer {
   constructor(config: DnsConfigInput = {}, options: DnsServerOptions = {}) {
     this.config = parseDnsConfig(config);
     this.#log = (options.logger ?? silentLogger).child({ component: 'dns' });
-    this.#zone = TaskZone.build(options.entries ?? [], this.config, 1);
-    const c = this.config;
-    this.#rrl =
-      c.rrlResponsesPerSecond === 0
-        ? undefined
-        : new ResponseRateLimiter(
-            {
-              responsesPerSecond: c.rrlResponsesPerSecond,
-              windowSeconds: c.rrlWindowSeconds,
-              slip: c.rrlSlip,
-              tableSize: c.rrlTableSize,
-            },
-            // Secret per server, so no one can aim a flood at another client's buckets.
-            randomBytes(RRL_SECRET_BYTES),
-          );
-    this.#exempt = new ExemptClients(c.rrlExempt);
-    this.#prefixLengths = { ipv4: c.rrlIpv4PrefixLength, ipv6: c.rrlIpv6PrefixLength };
+    this.#entries = options.entries ?? [];
+    this.#udpAnswerer = new UdpAnswerer(TaskZone.build(this.#entries, this.config, 1), {
+      config: this.config,
+      stats: this.#stats,
+      count: (kind, cause) => this.#count(kind, cause),
+      rrlSecret: this.#rrlSecret,
+      rrlShare: 1 / this.config.workers,
+    });
     this.#tcpConnections = new TcpConnections({
       connectionsMax: this.config.tcpConnectionsMax,
       connectionsPerClientMax: this.config.tcpConnectionsPerClientMax,
@@ -99,13 +86,35 @@ export class DnsServer {
     }
     this.#udp = udp;
     this.#tcp = tcp;
-    udp.socket.on('message', (message: Buffer, from: RemoteInfo) => this.#onDatagram(message, from));
-    udp.socket.on('error', (error) => this.#count('udp-socket', error));
+    if (this.config.workers > 1) await this.#startWorkers(udp);
+    this.#udpAnswerer.serve(udp.socket, () => this.#state === 'running');
     tcp.on('connection', (socket: Socket) => this.#tcpConnections.accept(socket));
     tcp.on('error', (error) => this.#count('tcp-server', error));
     this.#state = 'running';
     this.#log.info({ address: this.address, zone: this.config.zone }, 'dns listening');
     return this.address!;
+  }
+
+  /** Workers share the bound socket; one that fails to start undoes the whole start. */
+  async #startWorkers(udp: SocketAsPromised): Promise<void> {
+    const workers = new UdpWorkers({
+      count: this.config.workers - 1,
+      config: this.config,
+      socket: udp.socket,
+      rrlSecret: this.#rrlSecret,
+      log: this.#log,
+      countEvent: (kind, cause) => this.#count(kind, cause),
+    });
+    this.#workers = workers;
+    try {
+      await workers.start(this.#entries, this.zone.serial);
+      if ((this.#state as string) === 'closed')
+        throw new InvalidStateError('DnsServer was closed while it was starting');
+    } catch (error) {
+      this.#workers = undefined;
+      await this.close();
+      throw error;
+    }
   }
 
   /** Where it listens, once started. */
@@ -116,26 +125,36 @@ export class DnsServer {
   }
 
   get zone(): TaskZone {
-    return this.#zone;
+    return this.#udpAnswerer.zone;
   }
 
   /** Serves `entries` from now on (the SOA serial goes up by one); queries in flight saw the old set. */
   update(entries: readonly TaskEntry[]): TaskZone {
-    const serial = (this.#zone.serial + 1) % SERIAL_MODULUS;
-    this.#zone = TaskZone.build(entries, this.config, serial);
-    this.#answers.clear();
-    const skipped = this.#zone.skipped;
+    const serial = (this.zone.serial + 1) % SERIAL_MODULUS;
+    const zone = TaskZone.build(entries, this.config, serial);
+    this.#udpAnswerer.setZone(zone);
+    this.#entries = entries;
+    this.#workers?.update(entries, serial);
+    const skipped = zone.skipped;
     if (skipped.tasks + skipped.addresses > 0)
       this.#log.debug({ ...skipped }, 'tasks or addresses without DNS names');
-    return this.#zone;
+    return zone;
   }
 
   stats(): DnsStats {
     this.#stats.tcpConnectionsAccepted = this.#tcpConnections.accepted;
     this.#stats.tcpConnectionsActive = this.#tcpConnections.active;
-    this.#stats.answerCacheHits = this.#answers.hits;
-    this.#stats.answerCacheMisses = this.#answers.misses;
-    return copyDnsStats(this.#stats);
+    this.#stats.answerCacheHits = this.#udpAnswerer.cacheHits;
+    this.#stats.answerCacheMisses = this.#udpAnswerer.cacheMisses;
+    const total = copyDnsStats(this.#stats);
+    // Workers report every second: their share of the counters lags by at most that.
+    for (const part of this.#workers?.lastStats() ?? []) addDnsStats(total, part);
+    return total;
+  }
+
+  /** Each worker process's pid, zone serial and counters, asked now; empty with `workers` 1. */
+  workerReports(): Promise<WorkerReport[]> {
+    return this.#workers?.reports() ?? Promise.resolve([]);
   }
 
   /** Stops listening, closes every TCP connection, resolves when both sockets are released. */
@@ -150,64 +169,16 @@ export class DnsServer {
     const tcpClosed =
       tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
     this.#tcpConnections.destroyAll();
-    await Promise.all([tcpClosed, this.#udp === undefined ? undefined : closeQuietly(this.#udp)]);
-  }
-
-  #onDatagram(message: Buffer, from: RemoteInfo): void {
-    const udp = this.#udp;
-    if (udp === undefined || this.#state !== 'running') return;
-    const response = this.#answerUdp(message, from.address);
-    if (response === undefined) return;
-    // The socket's own send, not the promise wrapper: one callback instead of a promise per reply.
-    udp.socket.send(response, from.port, from.address, (error) => {
-      if (error) this.#count('udp-send', error);
-    });
-  }
-
-  /**
-   * Over UDP the source address is unproven, so every response is charged to the client's prefix
-   * first. A question asked before is answered from the cache (the id patched in); a new one is
-   * prepared, encoded and cached.
-   */
-  #answerUdp(query: Uint8Array, address: string): Uint8Array | undefined {
-    const key = AnswerCache.keyOf(query);
-    let answer: CachedAnswer | undefined = key === undefined ? undefined : this.#answers.get(key);
-    if (answer === undefined) {
-      const prepared = this.#prepareUdp(query);
-      if (prepared.kind === 'drop') {
-        countOutcome(this.#stats, prepared, 'udp');
-        return undefined;
-      }
-      answer = this.#answers.add(key, prepared);
-    }
-    if (this.#rrl !== undefined && !this.#exempt.has(address)) {
-      const decision = this.#rrl.check(performance.now(), `${this.#prefixOf(address)} ${answer.rateClass}`);
-      if (decision !== 'send') {
-        // As in BIND, errors never slip: a TC would only bring the same error over TCP.
-        const slip = decision === 'slip' && answer.rateClass !== 'error';
-        countLimited(this.#stats, slip);
-        const prepared = slip ? this.#prepareUdp(query) : undefined;
-        return prepared?.kind === 'reply' ? slipAnswer(prepared) : undefined;
-      }
-    }
-    countOutcome(this.#stats, { kind: 'reply', ...answer }, 'udp');
-    return withQueryId(answer, query);
-  }
-
-  #prepareUdp(query: Uint8Array) {
-    return prepareAnswer(this.#zone, query, { via: 'udp', udpPayloadMax: this.config.udpPayloadMax });
-  }
-
-  /** Floods and busy clients send from one address over and over: remember the last one. */
-  #prefixOf(address: string): string {
-    if (address !== this.#lastClient.address)
-      this.#lastClient = { address, prefix: clientPrefix(address, this.#prefixLengths) };
-    return this.#lastClient.prefix;
+    await Promise.all([
+      tcpClosed,
+      this.#udp === undefined ? undefined : closeQuietly(this.#udp),
+      this.#workers?.close(),
+    ]);
   }
 
   /** TCP proves the source address (the handshake), so it is never rate-limited. */
   #answerTcp(query: Uint8Array): Uint8Array | undefined {
-    const outcome = answerQuery(this.#zone, query, { via: 'tcp', udpPayloadMax: this.config.udpPayloadMax });
+    const outcome = answerQuery(this.zone, query, { via: 'tcp', udpPayloadMax: this.config.udpPayloadMax });
     countOutcome(this.#stats, outcome, 'tcp');
     return outcome.kind === 'reply' ? outcome.response : undefined;
   }

@@ -28,7 +28,9 @@ export type SocketEventKind =
   /** A message we do not answer (a response) arrived over TCP: connection closed. */
   | 'tcp-dropped-message'
   /** The client did not read its replies and `tcpBacklogBytesMax` piled up: connection closed. */
-  | 'tcp-backlog';
+  | 'tcp-backlog'
+  /** A UDP worker process exited unasked (it is restarted a second later). */
+  | 'worker-exit';
 
 export interface DnsStats {
   queriesUdp: number;
@@ -107,6 +109,28 @@ export function copyDnsStats(stats: DnsStats): DnsStats {
     drops: { ...stats.drops },
     socket: { ...stats.socket },
   };
+}
+
+/** `total` with `part`'s counters added: a worker's into the server's. */
+export function addDnsStats(total: DnsStats, part: DnsStats): void {
+  total.queriesUdp += part.queriesUdp;
+  total.queriesTcp += part.queriesTcp;
+  for (const k of answerKinds) total.answers[k] += part.answers[k];
+  addCounts(total.errors, part.errors);
+  addCounts(total.drops, part.drops);
+  addCounts(total.socket, part.socket);
+  total.truncated += part.truncated;
+  total.limited += part.limited;
+  total.slipped += part.slipped;
+  total.answerCacheHits += part.answerCacheHits;
+  total.answerCacheMisses += part.answerCacheMisses;
+}
+
+function addCounts<K extends string>(
+  total: Partial<Record<K, number>>,
+  part: Partial<Record<K, number>>,
+): void {
+  for (const [k, n] of Object.entries(part) as [K, number][]) total[k] = (total[k] ?? 0) + n;
 }
 
 /** Every error response counted, all reasons together. */

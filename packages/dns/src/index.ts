@@ -29,6 +29,9 @@ export {
   countOutcome,
   countLimited,
   errorCount,
+  addDnsStats,
 } from './dns-stats.js';
 export { DnsServer, type DnsServerOptions } from './dns-server.js';
+export { WorkerStartError } from './udp-workers.js';
+export type { WorkerReport } from './worker-messages.js';
 export { BindError } from '@trellis/node';

@@ -133,3 +133,16 @@ test('the first-query timeout follows a shorter idle timeout, and may not exceed
     'tcpFirstQueryMs: must be at most tcpIdleMs (1000), got 2000',
   ]);
 });
+
+test('workers: 1 (this thread alone) by default, 1 to 64, an integer; listed with the other problems', (t) => {
+  t.is(parseDnsConfig().workers, 1);
+  t.is(parseDnsConfig({ workers: 4 }).workers, 4);
+  for (const workers of [0, 65, 1.5, '2'])
+    t.deepEqual(
+      problemsOf(t, { workers, ttlSeconds: -1 })
+        .map((p) => p.split(':')[0])
+        .sort(),
+      ['ttlSeconds', 'workers'],
+      `workers ${String(workers)}`,
+    );
+});

@@ -16,3 +16,12 @@ test('a config that names rrlExempt keeps it, an empty list included', async (t)
   const { agent } = await inProcessAgent(t, { overlays, dns: { port: 0, rrlExempt: [] } });
   t.deepEqual(agent.dns?.config.rrlExempt, []);
 });
+
+test('dns.workers reaches the server: the agent runs that many UDP readers, and closing the server ends them', async (t) => {
+  const { agent } = await inProcessAgent(t, { overlays, dns: { port: 0, workers: 2 } });
+  t.is(agent.dns?.config.workers, 2);
+  const reports = (await agent.dns?.workerReports()) ?? [];
+  t.is(reports.length, 1, 'one worker process beside the agent thread');
+  await agent.dns?.close();
+  t.throws(() => process.kill(reports[0]!.pid, 0), { code: 'ESRCH' });
+});
