@@ -43,10 +43,10 @@ const routes = [
 test('neighbor puts and deletes: the same bytes as the single-request encoder', (t) => {
   for (const s of neighbors) {
     const put = encoded((b, o) => encodeNeighbor(b, o, 7, s, true));
-    t.deepEqual(put[0], [1, rtm.NEWNEIGH, nlmF.REQUEST | nlmF.ACK | CREATE_REPLACE]);
+    t.deepEqual(put[0], [1, rtm.NEWNEIGH, nlmF.REQUEST | CREATE_REPLACE]);
     t.deepEqual(put[1], neighborMessage(7, s.ip, NUD_PERMANENT, s.mac), s.ip);
     const del = encoded((b, o) => encodeNeighbor(b, o, 7, s, false));
-    t.deepEqual(del[0], [1, rtm.DELNEIGH, nlmF.REQUEST | nlmF.ACK]);
+    t.deepEqual(del[0], [1, rtm.DELNEIGH, nlmF.REQUEST]);
     t.deepEqual(del[1], neighborMessage(7, s.ip, 0), s.ip);
   }
 });
@@ -54,7 +54,7 @@ test('neighbor puts and deletes: the same bytes as the single-request encoder', 
 test('FDB puts and deletes: the same bytes as the single-request encoder', (t) => {
   for (const s of fdbs) {
     const put = encoded((b, o) => encodeFdb(b, o, 9, s, true));
-    t.deepEqual(put[0], [1, rtm.NEWNEIGH, nlmF.REQUEST | nlmF.ACK | CREATE_REPLACE]);
+    t.deepEqual(put[0], [1, rtm.NEWNEIGH, nlmF.REQUEST | CREATE_REPLACE]);
     t.deepEqual(put[1], fdbMessage(9, s, NUD_PERMANENT));
     t.deepEqual(encoded((b, o) => encodeFdb(b, o, 9, s, false))[1], fdbMessage(9, s, 0));
   }
@@ -63,10 +63,10 @@ test('FDB puts and deletes: the same bytes as the single-request encoder', (t) =
 test('route puts and deletes: the same bytes as the single-request encoder', (t) => {
   for (const s of routes) {
     const put = encoded((b, o) => encodeRoute(b, o, s, 7));
-    t.deepEqual(put[0], [1, rtm.NEWROUTE, nlmF.REQUEST | nlmF.ACK | CREATE_REPLACE]);
+    t.deepEqual(put[0], [1, rtm.NEWROUTE, nlmF.REQUEST | CREATE_REPLACE]);
     t.deepEqual(put[1], routeMessage(s.dst, { gateway: s.gateway, index: 7 }), s.dst);
     const del = encoded((b, o) => encodeRoute(b, o, s, undefined));
-    t.deepEqual(del[0], [1, rtm.DELROUTE, nlmF.REQUEST | nlmF.ACK]);
+    t.deepEqual(del[0], [1, rtm.DELROUTE, nlmF.REQUEST]);
     t.deepEqual(del[1], routeMessage(s.dst), s.dst);
   }
 });

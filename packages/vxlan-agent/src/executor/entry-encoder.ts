@@ -74,9 +74,8 @@ function writeMac(buf: Buffer, off: number, mac: string): void {
   macBytes(mac).copy(buf, off);
 }
 
-/** An attribute header at off and its payload from `write`; returns the offset after padding. */
-function attr(buf: Buffer, off: number, type: number, write: (at: number) => number): number {
-  const len = write(off + 4);
+/** The header of an attribute whose `len` payload bytes are written at off + 4; returns its padded end. */
+function attrHeader(buf: Buffer, off: number, type: number, len: number): number {
   buf.writeUInt16LE(4 + len, off);
   buf.writeUInt16LE(type, off + 2);
   const end = off + 4 + len;
@@ -85,15 +84,27 @@ function attr(buf: Buffer, off: number, type: number, write: (at: number) => num
   return padded;
 }
 
-function u32Attr(buf: Buffer, off: number, type: number, v: number): number {
-  return attr(buf, off, type, (at) => buf.writeUInt32LE(v, at) - at);
+const ipAttr = (buf: Buffer, off: number, type: number, ip: string): number =>
+  attrHeader(buf, off, type, writeIp(buf, off + 4, ip));
+
+function macAttr(buf: Buffer, off: number, type: number, mac: string): number {
+  writeMac(buf, off + 4, mac);
+  return attrHeader(buf, off, type, 6);
 }
 
-/** Netlink header at `start` (seq and port are the channel's to fill); returns the message end. */
+function u32Attr(buf: Buffer, off: number, type: number, v: number): number {
+  buf.writeUInt32LE(v, off + 4);
+  return attrHeader(buf, off, type, 4);
+}
+
+/**
+ * Netlink header at `start`, without NLM_F_ACK (the channel sets it on a batch's last request,
+ * and fills in seq and port); returns the message end.
+ */
 function header(buf: Buffer, start: number, end: number, type: number, flags: number): number {
   buf.writeUInt32LE(end - start, start);
   buf.writeUInt16LE(type, start + 4);
-  buf.writeUInt16LE(flags | nlmF.REQUEST | nlmF.ACK, start + 6);
+  buf.writeUInt16LE(flags | nlmF.REQUEST, start + 6);
   buf.writeUInt32LE(0, start + 8);
   buf.writeUInt32LE(0, start + 12);
   return end;
@@ -119,16 +130,16 @@ export function encodeNeighbor(
 ): number {
   const family = familyOf(s.ip);
   let off = nd(buf, start + 16, family, index, put ? NUD_PERMANENT : 0, 0);
-  off = attr(buf, off, nda.DST, (at) => writeIp(buf, at, s.ip));
-  if (put) off = attr(buf, off, nda.LLADDR, (at) => (writeMac(buf, at, s.mac), 6));
+  off = ipAttr(buf, off, nda.DST, s.ip);
+  if (put) off = macAttr(buf, off, nda.LLADDR, s.mac);
   return header(buf, start, off, put ? rtm.NEWNEIGH : rtm.DELNEIGH, put ? CREATE_REPLACE : 0);
 }
 
 /** A `self` FDB entry put or delete at `start`. */
 export function encodeFdb(buf: Buffer, start: number, index: number, s: FdbSpec, put: boolean): number {
   let off = nd(buf, start + 16, AF_BRIDGE, index, put ? NUD_PERMANENT : 0, NTF_SELF);
-  off = attr(buf, off, nda.LLADDR, (at) => (writeMac(buf, at, s.mac), 6));
-  off = attr(buf, off, nda.DST, (at) => writeIp(buf, at, s.dst));
+  off = macAttr(buf, off, nda.LLADDR, s.mac);
+  off = ipAttr(buf, off, nda.DST, s.dst);
   return header(buf, start, off, put ? rtm.NEWNEIGH : rtm.DELNEIGH, put ? CREATE_REPLACE : 0);
 }
 
@@ -156,10 +167,10 @@ export function encodeRoute(buf: Buffer, start: number, s: RouteSpec, index: num
   buf.writeUInt8(RT_SCOPE_UNIVERSE, r + 6);
   buf.writeUInt8(RTN_UNICAST, r + 7);
   buf.writeUInt32LE(put ? RTNH_F_ONLINK : 0, r + 8);
-  let off = attr(buf, r + 12, rta.DST, (at) => writeIp(buf, at, dst.ip));
+  let off = ipAttr(buf, r + 12, rta.DST, dst.ip);
   off = u32Attr(buf, off, rta.TABLE, RT_TABLE_MAIN);
   if (put) {
-    off = attr(buf, off, rta.GATEWAY, (at) => writeIp(buf, at, s.gateway));
+    off = ipAttr(buf, off, rta.GATEWAY, s.gateway);
     off = u32Attr(buf, off, rta.OIF, index);
   }
   return header(buf, start, off, put ? rtm.NEWROUTE : rtm.DELROUTE, put ? CREATE_REPLACE : 0);

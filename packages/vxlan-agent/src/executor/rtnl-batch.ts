@@ -1,8 +1,10 @@
 /**
- * Batches in flight on the channel: many requests in one datagram, sequence numbers base..base+n-1.
- * The kernel handles each message of a datagram in order and acknowledges each on its own, so
- * an answer is matched to its request by `seq - base`; one timer covers the whole batch, and the
- * promise settles once with the failures only (a request that failed fails alone).
+ * Batches in flight on the channel: many requests in one datagram, sequence numbers
+ * base..base+n-1, only the last with NLM_F_ACK. The kernel handles the messages of a datagram in
+ * order, answers a request without NLM_F_ACK only when it fails, and all answers queue on the
+ * socket in that order: so an error is matched to its request by `seq - base`, and the last
+ * request's answer says that every request before it without an error succeeded. One timer
+ * covers the whole batch; the promise settles once, with the failures only.
  */
 import { NetlinkSocketError, NetlinkTimeoutError } from './errors.js';
 
@@ -19,8 +21,6 @@ export interface BatchHooks {
 
 export class InFlightBatch {
   readonly failures: BatchFailures = new Map();
-  private readonly answered: Uint8Array;
-  private remaining: number;
   private timer: NodeJS.Timeout | undefined;
   private settled = false;
 
@@ -28,14 +28,14 @@ export class InFlightBatch {
     readonly base: number,
     readonly count: number,
     private readonly hooks: BatchHooks,
-    /** Called once, when every request has its answer or its error. */
+    /** Called once: when the last request is answered, or the batch failed as a whole. */
     private readonly resolve: (f: BatchFailures) => void,
-  ) {
-    this.answered = new Uint8Array(count);
-    this.remaining = count;
-  }
+  ) {}
 
-  /** The batch's one deadline: every request still unanswered then fails with a timeout. */
+  /**
+   * The batch's one deadline. Without the last answer nobody knows which requests the kernel
+   * applied: every request without an error of its own fails with a timeout.
+   */
   arm(timeoutMs: number): void {
     this.timer = setTimeout(() => {
       let first: string | undefined;
@@ -53,21 +53,20 @@ export class InFlightBatch {
     return (seq - this.base) >>> 0 < this.count;
   }
 
-  /** An NLMSG_ERROR for `seq` (errno 0: the ACK); a second answer to one request is ignored. */
+  /** An NLMSG_ERROR for `seq`: an error, or (errno 0) the last request's ACK. */
   ack(seq: number, errno: number): void {
     const i = (seq - this.base) >>> 0;
-    if (this.answered[i] === 1) return;
-    if (errno !== 0) this.failures.set(i, this.hooks.kernelError(this.hooks.what(i), errno));
-    this.mark(i);
+    if (errno !== 0 && !this.failures.has(i))
+      this.failures.set(i, this.hooks.kernelError(this.hooks.what(i), errno));
+    if (i === this.count - 1) this.settle();
   }
 
   overrun(seq: number): void {
     const i = (seq - this.base) >>> 0;
-    if (this.answered[i] === 1) return;
     const what = this.hooks.what(i);
     this.failures.set(i, new NetlinkSocketError(`netlink ${what}: overrun`));
     this.hooks.onLost(`overrun: ${what}`);
-    this.mark(i);
+    if (i === this.count - 1) this.settle();
   }
 
   sendFailed(err: Error): void {
@@ -76,11 +75,10 @@ export class InFlightBatch {
     );
   }
 
-  /** Every request without an answer fails with `make(i)`; then the batch settles. */
+  /** Every request without an error of its own fails with `make(i)`; then the batch settles. */
   failUnanswered(make: (i: number) => Error): void {
     if (this.settled) return;
-    for (let i = 0; i < this.count; i++) if (this.answered[i] === 0) this.failures.set(i, make(i));
-    this.remaining = 0;
+    for (let i = 0; i < this.count; i++) if (!this.failures.has(i)) this.failures.set(i, make(i));
     this.settle();
   }
 
@@ -89,11 +87,5 @@ export class InFlightBatch {
     this.settled = true;
     clearTimeout(this.timer);
     this.resolve(this.failures);
-  }
-
-  private mark(i: number): void {
-    this.answered[i] = 1;
-    this.remaining--;
-    if (this.remaining === 0) this.settle();
   }
 }

@@ -83,6 +83,7 @@ export class RtnlChannel {
   private readonly batches: InFlightBatch[] = [];
   private seq = 1;
   private dumpTail: Promise<unknown> = Promise.resolve();
+  private batchTail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -117,11 +118,18 @@ export class RtnlChannel {
   }
 
   /**
-   * `count` create/change/delete messages, complete but for seq and port, sent in one datagram
-   * with NLM_F_ACK each. Resolves once, with the failed ones by index (`what(i)` names request i
-   * in its error); it never rejects. Requests to write are in the order the kernel applies them.
+   * `count` create/change/delete messages, complete but for seq, port and NLM_F_ACK, sent in one
+   * datagram (see rtnl-batch.ts). Resolves once, with the failed ones by index (`what(i)` names
+   * request i in its error); it never rejects. One batch at a time is on the socket, so its
+   * answers (at most one per request) always fit the receive buffer.
    */
   requestBatch(datagram: Buffer, count: number, what: (i: number) => string): Promise<BatchFailures> {
+    const run = this.batchTail.then(() => this.sendBatch(datagram, count, what));
+    this.batchTail = run;
+    return run;
+  }
+
+  private sendBatch(datagram: Buffer, count: number, what: (i: number) => string): Promise<BatchFailures> {
     if (this.closed) {
       const failures: BatchFailures = new Map();
       for (let i = 0; i < count; i++) failures.set(i, new ExecutorClosedError());
@@ -131,6 +139,7 @@ export class RtnlChannel {
     const base = this.seq;
     this.seq += count;
     for (let i = 0, off = 0; i < count; i++) {
+      if (i === count - 1) datagram.writeUInt16LE(datagram.readUInt16LE(off + 6) | nlmF.ACK, off + 6);
       datagram.writeUInt32LE(base + i, off + 8);
       datagram.writeUInt32LE(this.transport.port, off + 12);
       off += (datagram.readUInt32LE(off) + 3) & ~3;
@@ -204,7 +213,7 @@ export class RtnlChannel {
     }
   }
 
-  /** An answer inside a batch's range (an ACK or error: the kernel sends nothing else for one). */
+  /** An answer inside a batch's range (an error or the final ACK: nothing else comes for one). */
   private batchAnswer(seq: number, type: number, errno: number): void {
     let batch: InFlightBatch | undefined;
     for (const b of this.batches) if (b.owns(seq)) batch = b;
