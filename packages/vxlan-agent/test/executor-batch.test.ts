@@ -216,3 +216,29 @@ test('an op that cannot be encoded or has no device fails alone, before anything
   t.is(tr.sent.filter((m) => m.type === rtm.NEWROUTE).length, 1);
   ex.close();
 });
+
+test('a send that throws fails the ops of its batch alone; apply still returns', async (t) => {
+  const tr = kernel();
+  const ex = await open(tr);
+  const send = tr.send.bind(tr);
+  tr.send = (msg, cb) => {
+    if (msg.readUInt16LE(4) === rtm.NEWNEIGH)
+      throw Object.assign(new Error('socket is closed'), { code: 'EBADF' });
+    send(msg, cb);
+  };
+  const ops = remotes(2);
+  const r = await ex.apply(ops);
+  t.deepEqual(
+    r.errors.map((e) => [e.op, e.error.name, e.error.message]),
+    [1, 2].map((i) => [
+      ops[i - 1],
+      'NetlinkSocketError',
+      `netlink send (neighbor ${ip(i)} -> ${mac(i)} on ${dev}) failed`,
+    ]),
+  );
+  t.deepEqual(r.skipped, ops.slice(2));
+  // The channel still works: the next batch goes out.
+  tr.send = send;
+  t.deepEqual((await ex.apply(ops)).errors, []);
+  ex.close();
+});

@@ -125,7 +125,7 @@ export class RtnlChannel {
    */
   requestBatch(datagram: Buffer, count: number, what: (i: number) => string): Promise<BatchFailures> {
     const run = this.batchTail.then(() => this.sendBatch(datagram, count, what));
-    this.batchTail = run;
+    this.batchTail = run.catch(() => undefined);
     return run;
   }
 
@@ -156,9 +156,13 @@ export class RtnlChannel {
       });
       this.batches.push(batch);
       batch.arm(this.opts.requestTimeoutMs);
-      this.transport.send(datagram, (err) => {
-        if (err) batch.sendFailed(err);
-      });
+      try {
+        this.transport.send(datagram, (err) => {
+          if (err) batch.sendFailed(err);
+        });
+      } catch (e) {
+        batch.sendFailed(e instanceof Error ? e : new Error(String(e)));
+      }
     });
   }
 
