@@ -1,211 +1,75 @@
 /**
  * Dataplane benchmark: how fast the netlink executor writes the VXLAN state of N remote agents
- * (neighbor + FDB entry + route each: 3N objects), against iproute2's `ip -batch` and
- * `bridge -batch` writing the same objects, and what a resync of the unchanged table costs.
+ * (neighbor + FDB entry + route each: 3N objects), beside iproute2's `ip -batch` + `bridge -batch`
+ * and a Go program making one vishvananda/netlink call per object (flannel, Docker's overlay
+ * driver), and what a resync of the unchanged table costs. Per size and repetition the three run
+ * one after the other, in an order rotated each repetition; every row goes to bench/results with
+ * this invocation's run id, and the ratios come from this run's rows only.
  *
  * Root only. Everything happens in throwaway network namespaces `trl-bench-<random>` (a veth
  * underlay whose peer sits in a second namespace); the root namespace is never changed, no
  * traffic leaves the namespaces, and every namespace is deleted at exit, even on failure or
- * SIGINT. Usage: node bench/dist/src/dataplane.js [N ...]   (default 1000 5000 10000)
+ * SIGINT. Usage: node bench/dist/src/dataplane.js [--reps=N] [N ...]   (default 3 reps of
+ * 1000 5000 10000)
  */
-import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  checkCounts,
-  createHost,
-  destroy,
-  kernelCounts,
-  progress,
-  vtep,
-  type Counts,
-} from './dataplane-hosts.js';
+import { destroy, progress } from './dataplane-hosts.js';
+import { buildGoPeer, goRun } from './dataplane-go.js';
 import { iprouteRun } from './dataplane-iproute.js';
-import type { WorkerInput, WorkerOutput } from './dataplane-worker.js';
+import { table, verdict, type DataplaneRow, type Impl } from './dataplane-report.js';
+import { killWorker, trellisRun } from './dataplane-trellis.js';
+import { appendResult } from './results.js';
 
-const workerPath = fileURLToPath(new URL('./dataplane-worker.js', import.meta.url));
-/** The worker running inside a namespace, killed on SIGINT/SIGTERM. */
-let worker: ChildProcess | undefined;
 const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-dataplane-'));
 
 function cleanupAll(): void {
-  if (worker !== undefined && worker.exitCode === null) worker.kill('SIGKILL');
+  killWorker();
   destroy();
   rmSync(tmp, { recursive: true, force: true });
 }
 
-function runWorker(ns: string, input: WorkerInput): Promise<WorkerOutput> {
-  return new Promise((resolve, reject) => {
-    worker = execFile(
-      'ip',
-      ['netns', 'exec', ns, process.execPath, workerPath, JSON.stringify(input)],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        let out: (WorkerOutput & { error?: string }) | undefined;
-        try {
-          out = JSON.parse(stdout.trim()) as WorkerOutput & { error?: string };
-        } catch {
-          out = undefined;
-        }
-        if (out?.error !== undefined) reject(new Error(`worker: ${out.error}`));
-        else if (error !== null || out === undefined)
-          reject(new Error(`worker failed: ${stderr || (error?.message ?? 'no output')}`));
-        else resolve(out);
-      },
-    );
-  });
+type Base = Pick<DataplaneRow, 'bench' | 'scenario' | 'run' | 'rep' | 'n' | 'objects'>;
+
+function row(base: Base, impl: Impl, ms: number, verified: boolean, rest: object): DataplaneRow {
+  const loadavg1m = Number(loadavg()[0]!.toFixed(2));
+  return { ...base, impl, ms, objectsPerSec: base.objects / (ms / 1000), verified, loadavg1m, ...rest };
 }
 
-interface TrellisRun {
-  readonly out: WorkerOutput;
-  readonly kernel: Counts;
-  readonly verified: boolean;
-}
-
-async function trellisRun(n: number): Promise<TrellisRun> {
-  const ns = createHost();
-  try {
-    progress(`N=${n}: trellis executor in ${ns}`);
-    const out = await runWorker(ns, { n, vtep });
-    if (out.errors > 0 || out.skipped > 0) {
-      progress(
-        `N=${n}: executor reported ${out.errors} errors, ${out.skipped} skipped: ${out.firstError ?? ''}`,
-      );
-    }
-    const kernel = kernelCounts(ns);
-    const verified = checkCounts(`N=${n} trellis`, kernel, n) && out.ops === 3 * n && out.errors === 0;
-    return { out, kernel, verified };
-  } finally {
-    destroy(ns);
+async function measure(impl: Impl, base: Base, goBinary: string | undefined): Promise<DataplaneRow> {
+  const n = base.n;
+  if (impl === 'iproute2') {
+    const ip = iprouteRun(n, tmp);
+    const rest = { ipBatchMs: ip.ipMs, bridgeBatchMs: ip.bridgeMs, kernel: ip.kernel };
+    return row(base, impl, ip.ipMs + ip.bridgeMs, ip.verified, rest);
   }
-}
-
-interface Row {
-  readonly n: number;
-  readonly objects: number;
-  readonly trellisMs: number;
-  readonly trellisObjPerSec: number;
-  readonly iprouteMs: number;
-  readonly iprouteObjPerSec: number;
-  readonly ratio: number;
-  readonly resyncOps: number;
-  readonly resyncMs: number;
-  readonly verified: boolean;
-}
-
-function fmt(x: number, digits = 0): string {
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-async function bench(n: number): Promise<Row> {
-  const t = await trellisRun(n);
-  const ip = iprouteRun(n, tmp);
-  const objects = 3 * n;
-  const iprouteMs = ip.ipMs + ip.bridgeMs;
-  const trellisObjPerSec = objects / (t.out.applyMs / 1000);
-  const iprouteObjPerSec = objects / (iprouteMs / 1000);
-  const row: Row = {
-    n,
-    objects,
-    trellisMs: t.out.applyMs,
-    trellisObjPerSec,
-    iprouteMs,
-    iprouteObjPerSec,
-    ratio: trellisObjPerSec / iprouteObjPerSec,
-    resyncOps: t.out.resyncOps,
-    resyncMs: t.out.resyncObserveMs + t.out.resyncPlanMs,
-    verified: t.verified && ip.verified && t.out.resyncOps === 0,
+  const r = impl === 'trellis' ? await trellisRun(n) : await goRun(goBinary!, n);
+  const o = r.out;
+  const resync = { ops: o.resyncOps, observeMs: o.resyncObserveMs, planMs: o.resyncPlanMs };
+  const rest = {
+    vtepCreateMs: o.vtepMs,
+    ops: o.ops,
+    errors: o.errors,
+    skipped: o.skipped,
+    needsResync: o.needsResync,
+    kernel: r.kernel,
+    observed: o.observed,
+    resync,
+    ...('mode' in o ? { mode: o.mode } : {}),
   };
-  const line = {
-    bench: 'dataplane',
-    n,
-    objects,
-    trellis: {
-      vtepCreateMs: t.out.vtepMs,
-      initialObservePlanMs: t.out.planMs,
-      ops: t.out.ops,
-      applyMs: t.out.applyMs,
-      objectsPerSec: trellisObjPerSec,
-      errors: t.out.errors,
-      skipped: t.out.skipped,
-      needsResync: t.out.needsResync,
-      kernel: t.kernel,
-    },
-    iproute2: {
-      ipBatchMs: ip.ipMs,
-      bridgeBatchMs: ip.bridgeMs,
-      objectsPerSec: iprouteObjPerSec,
-      kernel: ip.kernel,
-    },
-    ratio: row.ratio,
-    resync: {
-      ops: t.out.resyncOps,
-      observeMs: t.out.resyncObserveMs,
-      planMs: t.out.resyncPlanMs,
-      observed: t.out.observed,
-    },
-    verified: row.verified,
-  };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-  progress(
-    `N=${n}: trellis ${fmt(trellisObjPerSec)} obj/s, iproute2 ${fmt(iprouteObjPerSec)} obj/s, ` +
-      `resync ${row.resyncOps} ops in ${fmt(row.resyncMs, 1)} ms`,
-  );
-  return row;
+  return row(base, impl, o.applyMs, r.verified && o.resyncOps === 0, rest);
 }
 
-function table(rows: readonly Row[]): string {
-  const head = [
-    'N',
-    'objects',
-    'trellis ms',
-    'trellis obj/s',
-    'iproute2 ms',
-    'iproute2 obj/s',
-    'trellis/iproute2',
-    'resync ops',
-    'resync ms',
-    'verified',
-  ];
-  const body = rows.map((r) => [
-    fmt(r.n),
-    fmt(r.objects),
-    fmt(r.trellisMs, 1),
-    fmt(r.trellisObjPerSec),
-    fmt(r.iprouteMs, 1),
-    fmt(r.iprouteObjPerSec),
-    `${r.ratio.toFixed(2)}x`,
-    String(r.resyncOps),
-    fmt(r.resyncMs, 1),
-    r.verified ? 'yes' : 'NO',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
-}
-
-function verdict(rows: readonly Row[]): string[] {
-  const notes: string[] = [];
-  for (const r of rows) {
-    if (r.ratio < 1) {
-      notes.push(
-        `N=${r.n}: the trellis executor is SLOWER than iproute2 ` +
-          `(${fmt(r.trellisObjPerSec)} vs ${fmt(r.iprouteObjPerSec)} objects/s, ${(1 / r.ratio).toFixed(1)}x slower).`,
-      );
-    } else {
-      notes.push(`N=${r.n}: the trellis executor is ${r.ratio.toFixed(2)}x as fast as iproute2.`);
-    }
-    if (r.resyncOps !== 0)
-      notes.push(`N=${r.n}: resync of an unchanged table issued ${r.resyncOps} ops (target 0).`);
-    if (!r.verified) notes.push(`N=${r.n}: counts did NOT verify; do not trust this row.`);
-  }
-  notes.push(
-    'trellis time = first op to last ack inside one process (up to 64 requests of one kind in flight); ' +
-      'iproute2 time = wall clock of `ip -batch` + `bridge -batch`, process start included.',
-  );
-  return notes;
+function parseArgs(argv: readonly string[]): { sizes: number[]; reps: number } | string {
+  const repsArg = argv.find((a) => a.startsWith('--reps='));
+  const reps = repsArg === undefined ? 3 : Number(repsArg.slice('--reps='.length));
+  const nums = argv.filter((a) => !a.startsWith('--')).map(Number);
+  const sizes = nums.length > 0 ? nums : [1_000, 5_000, 10_000];
+  if (!Number.isInteger(reps) || reps < 1 || reps > 20) return 'usage: --reps=N with 1 <= N <= 20';
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000))
+    return 'usage: dataplane.js [--reps=N] [N ...] with 1 <= N <= 60000';
+  return { sizes, reps };
 }
 
 async function main(): Promise<number> {
@@ -213,15 +77,35 @@ async function main(): Promise<number> {
     process.stderr.write('dataplane bench needs root (it creates network namespaces)\n');
     return 2;
   }
-  const args = process.argv.slice(2).map(Number);
-  const sizes = args.length > 0 ? args : [1_000, 5_000, 10_000];
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) {
-    process.stderr.write('usage: dataplane.js [N ...] with 1 <= N <= 60000\n');
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    process.stderr.write(`${args}\n`);
     return 2;
   }
-  const rows: Row[] = [];
-  for (const n of sizes) rows.push(await bench(n));
-  process.stdout.write(`\n${table(rows)}\n\n${verdict(rows).join('\n')}\n`);
+  const go = await buildGoPeer();
+  if (!go.ok) progress(`vishvananda/netlink peer left out: ${go.reason}; install: ${go.install}`);
+  else progress(`vishvananda/netlink peer built with ${go.goVersion}`);
+  const impls: Impl[] = go.ok ? ['trellis', 'iproute2', 'vishvananda'] : ['trellis', 'iproute2'];
+  const run = new Date().toISOString();
+  progress(`run ${run}: ${args.reps} reps of N = ${args.sizes.join(', ')}; load ${loadavg()[0]!.toFixed(2)}`);
+  const rows: DataplaneRow[] = [];
+  for (const n of args.sizes) {
+    for (let rep = 1; rep <= args.reps; rep++) {
+      const order = impls.map((_, i) => impls[(i + rep - 1) % impls.length]!);
+      for (const impl of order) {
+        const base: Base = { bench: 'dataplane', scenario: 'write', run, rep, n, objects: 3 * n };
+        const r = await measure(impl, base, go.ok ? go.binary : undefined);
+        appendResult(r);
+        rows.push(r);
+        progress(`N=${n} rep ${rep}: ${impl} ${Math.round(r.objectsPerSec)} obj/s (load ${r.loadavg1m})`);
+      }
+    }
+  }
+  process.stdout.write(
+    `\nrun ${run}\n${table(rows, args.sizes)}\n\n${verdict(rows, args.sizes).join('\n')}\n`,
+  );
+  if (!go.ok)
+    process.stdout.write(`vishvananda/netlink not measured: ${go.reason}; install: ${go.install}\n`);
   return rows.every((r) => r.verified) ? 0 : 1;
 }
 

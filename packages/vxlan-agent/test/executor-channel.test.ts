@@ -11,71 +11,10 @@ import {
   PermissionError,
 } from '../src/executor/errors.js';
 import { NetlinkExecutor } from '../src/executor/netlink-executor.js';
-import { RtnlChannel, type NetlinkTransport } from '../src/executor/rtnl-channel.js';
+import { RtnlChannel } from '../src/executor/rtnl-channel.js';
 import { encodeIfInfo, ifla, cstr, rtm } from '../src/executor/rtnl-codec.js';
 import type { Op } from '../src/kernel-model.js';
-
-interface Request {
-  readonly type: number;
-  readonly flags: number;
-  readonly seq: number;
-  readonly data: Buffer;
-}
-
-function nlmsg(type: number, flags: number, seq: number, data: Buffer): Buffer {
-  const h = Buffer.alloc(16);
-  h.writeUInt32LE(16 + data.length, 0);
-  h.writeUInt16LE(type, 4);
-  h.writeUInt16LE(flags, 6);
-  h.writeUInt32LE(seq, 8);
-  return Buffer.concat([h, data]);
-}
-const errMsg = (seq: number, errno: number): Buffer => {
-  const d = Buffer.alloc(20);
-  d.writeInt32LE(-errno, 0);
-  return nlmsg(2, 0, seq, d);
-};
-const done = (seq: number, flags = 0): Buffer => nlmsg(3, 2 | flags, seq, Buffer.alloc(4));
-
-/** A socket whose answers come from `respond` (undefined: never answer). */
-class FakeTransport implements NetlinkTransport {
-  readonly port = 4242;
-  readonly sent: Request[] = [];
-  /** Most requests sent and not answered yet, at any time. */
-  maxOutstanding = 0;
-  private answered = 0;
-  private onMsg: (d: Buffer) => void = () => undefined;
-  private onErr: (e: Error & { code?: string }) => void = () => undefined;
-  constructor(private readonly respond: (r: Request) => Buffer[] | undefined) {}
-  send(msg: Buffer, cb: (err?: Error) => void): void {
-    const r = {
-      type: msg.readUInt16LE(4),
-      flags: msg.readUInt16LE(6),
-      seq: msg.readUInt32LE(8),
-      data: msg.subarray(16),
-    };
-    this.sent.push(r);
-    this.maxOutstanding = Math.max(this.maxOutstanding, this.sent.length - this.answered);
-    cb();
-    const answer = this.respond(r);
-    if (answer) {
-      setImmediate(() => {
-        this.answered++;
-        this.onMsg(Buffer.concat(answer));
-      });
-    }
-  }
-  onMessage(l: (d: Buffer) => void): void {
-    this.onMsg = l;
-  }
-  onError(l: (e: Error & { code?: string }) => void): void {
-    this.onErr = l;
-  }
-  fail(code: string): void {
-    this.onErr(Object.assign(new Error(code), { code }));
-  }
-  close(): void {}
-}
+import { FakeTransport, done, errMsg, nlmsg } from './fixtures/fake-netlink.js';
 
 function channel(t: FakeTransport, lost: string[] = [], timeoutMs = 50) {
   return new RtnlChannel(t, { requestTimeoutMs: timeoutMs, dumpRetriesMax: 2, onLost: (r) => lost.push(r) });

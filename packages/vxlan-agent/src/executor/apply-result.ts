@@ -40,6 +40,11 @@ export class ChainGuard {
   private readonly deadGateways = new Set<string>();
   private readonly deadMacs = new Set<string>();
 
+  /** No put has failed yet: nothing is blocked (the common case, checked once per op). */
+  private get nothingFailed(): boolean {
+    return this.deadDevs.size === 0 && this.deadGateways.size === 0;
+  }
+
   failed(op: Op): void {
     if (op.op !== 'put') return;
     const o = op.object;
@@ -51,7 +56,7 @@ export class ChainGuard {
   }
 
   blocks(op: Op): boolean {
-    if (op.op !== 'put') return false;
+    if (op.op !== 'put' || this.nothingFailed) return false;
     const o = op.object;
     switch (o.kind) {
       case 'vtep':

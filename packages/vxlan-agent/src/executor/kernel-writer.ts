@@ -1,25 +1,17 @@
 /**
- * Create-or-replace and delete of each kind of kernel object. Never exclusive-create; a delete
- * of something already gone succeeds.
+ * Create-or-replace and delete of our links (VTEPs, bridges), one request at a time: a VTEP put
+ * is several requests, each depending on the last. Never exclusive-create; a delete of a link
+ * already gone succeeds.
  */
-import {
-  type BridgeSpec,
-  type FdbSpec,
-  type KernelObject,
-  type NeighborSpec,
-  type RouteSpec,
-  type VtepSpec,
-} from '../kernel-model.js';
+import { type BridgeSpec, type KernelObject, type VtepSpec } from '../kernel-model.js';
 import { NetlinkRequestError } from './errors.js';
 import { getLinkByName, type LinkInfo } from './kernel-reader.js';
-import { fdbMessage, neighborMessage, routeMessage } from './entry-messages.js';
 import { enableIpv6 } from './ipv6-sysctl.js';
 import { syncAddresses } from './link-address.js';
 import type { RtnlChannel } from './rtnl-channel.js';
 import {
   AF_INET6,
   IFF_UP,
-  NUD_PERMANENT,
   be16,
   cstr,
   encodeAttrs,
@@ -37,7 +29,6 @@ import {
   type Attr,
 } from './rtnl-codec.js';
 
-const CREATE_REPLACE = nlmF.CREATE | nlmF.REPLACE;
 const GONE = new Set(['ENOENT', 'ESRCH', 'ENODEV', 'EADDRNOTAVAIL']);
 
 async function ignoreMissing(p: Promise<unknown>): Promise<void> {
@@ -64,38 +55,20 @@ export function identityOf(o: KernelObject): string {
   }
 }
 
+export type LinkObject = Extract<KernelObject, { kind: 'vtep' | 'bridge' }>;
+
 export class KernelWriter {
   private readonly indexCache = new Map<string, number>();
 
   constructor(private readonly ch: RtnlChannel) {}
 
-  async put(o: KernelObject): Promise<void> {
-    switch (o.kind) {
-      case 'vtep':
-        return this.putVtep(o.spec);
-      case 'bridge':
-        return this.putBridge(o.spec);
-      case 'neighbor':
-        return this.putNeighbor(o.spec);
-      case 'fdb':
-        return this.putFdb(o.spec);
-      case 'route':
-        return this.putRoute(o.spec);
-    }
+  /** Links only: entries (neighbors, FDB entries, routes) are written in batches (entry-batch.ts). */
+  async put(o: LinkObject): Promise<void> {
+    return o.kind === 'vtep' ? this.putVtep(o.spec) : this.putBridge(o.spec);
   }
 
-  async delete(o: KernelObject): Promise<void> {
-    switch (o.kind) {
-      case 'vtep':
-      case 'bridge':
-        return this.deleteLink(o.spec.name);
-      case 'neighbor':
-        return this.deleteNeighbor(o.spec);
-      case 'fdb':
-        return this.deleteFdb(o.spec);
-      case 'route':
-        return this.deleteRoute(o.spec);
-    }
+  async delete(o: LinkObject): Promise<void> {
+    return this.deleteLink(o.spec.name);
   }
 
   private async putVtep(s: VtepSpec): Promise<void> {
@@ -180,68 +153,8 @@ export class KernelWriter {
     );
   }
 
-  private async putNeighbor(s: NeighborSpec): Promise<void> {
-    await this.ch.request(
-      `neighbor ${s.ip} -> ${s.mac} on ${s.dev}`,
-      rtm.NEWNEIGH,
-      CREATE_REPLACE,
-      neighborMessage(await this.ifindex(s.dev), s.ip, NUD_PERMANENT, s.mac),
-    );
-  }
-
-  private async deleteNeighbor(s: NeighborSpec): Promise<void> {
-    const index = await this.ifindexOrUndefined(s.dev);
-    if (index === undefined) return; // the device is gone, and its neighbors with it
-    await ignoreMissing(
-      this.ch.request(
-        `delete neighbor ${s.ip} on ${s.dev}`,
-        rtm.DELNEIGH,
-        0,
-        neighborMessage(index, s.ip, 0),
-      ),
-    );
-  }
-
-  private async putFdb(s: FdbSpec): Promise<void> {
-    const index = await this.ifindex(s.dev);
-    await this.ch.request(
-      `fdb ${s.mac} -> ${s.dst} on ${s.dev}`,
-      rtm.NEWNEIGH,
-      CREATE_REPLACE,
-      fdbMessage(index, s, NUD_PERMANENT),
-    );
-  }
-
-  private async deleteFdb(s: FdbSpec): Promise<void> {
-    const index = await this.ifindexOrUndefined(s.dev);
-    if (index === undefined) return;
-    await ignoreMissing(
-      this.ch.request(
-        `delete fdb ${s.mac} -> ${s.dst} on ${s.dev}`,
-        rtm.DELNEIGH,
-        0,
-        fdbMessage(index, s, 0),
-      ),
-    );
-  }
-
-  private async putRoute(s: RouteSpec): Promise<void> {
-    const index = await this.ifindex(s.dev);
-    await this.ch.request(
-      `route ${s.dst} via ${s.gateway} dev ${s.dev}`,
-      rtm.NEWROUTE,
-      CREATE_REPLACE,
-      routeMessage(s.dst, { gateway: s.gateway, index }),
-    );
-  }
-
-  private async deleteRoute(s: RouteSpec): Promise<void> {
-    // Protocol in the request makes the kernel match only our route for this prefix; the gateway
-    // and device are left out so a route whose device already vanished is deleted all the same.
-    await ignoreMissing(this.ch.request(`delete route ${s.dst}`, rtm.DELROUTE, 0, routeMessage(s.dst)));
-  }
-
-  private async ifindexOrUndefined(name: string): Promise<number | undefined> {
+  /** The device's ifindex (cached), undefined when there is no such device. */
+  async ifindexOrUndefined(name: string): Promise<number | undefined> {
     const cached = this.indexCache.get(name);
     if (cached !== undefined) return cached;
     const link = await getLinkByName(this.ch, name);

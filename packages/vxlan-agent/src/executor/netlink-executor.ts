@@ -10,7 +10,8 @@ import { ExecutorClosedError, PermissionError } from './errors.js';
 import { enableIpv6Forwarding, ipv6Forwarding } from './ipv6-sysctl.js';
 import { observeState, type OurDevNames } from './kernel-reader.js';
 import { identityKey } from '../planner/kernel-identity.js';
-import { KernelWriter } from './kernel-writer.js';
+import { EntryBatcher } from './entry-batch.js';
+import { KernelWriter, type LinkObject } from './kernel-writer.js';
 import { RtnlChannel, openRouteTransport, type NetlinkTransport } from './rtnl-channel.js';
 
 /** Structured logger (pino-compatible subset); silent by default. */
@@ -43,9 +44,6 @@ export async function hasNetAdmin(): Promise<boolean> {
   return hex !== undefined && ((BigInt(`0x${hex}`) >> CAP_NET_ADMIN) & 1n) === 1n;
 }
 
-/** Requests of one kind in flight at once (well inside the socket's receive buffer for ACKs). */
-const pipelineDepth = 64;
-
 const isLink = (op: Op): boolean => op.object.kind === 'vtep' || op.object.kind === 'bridge';
 
 /** Splits ops into maximal runs of the same (op, kind), keeping their order. */
@@ -64,6 +62,7 @@ export class NetlinkExecutor {
   private resyncReason: string | undefined;
   private closed = false;
   private readonly writer: KernelWriter;
+  private readonly entries: EntryBatcher;
 
   private constructor(
     private readonly ch: RtnlChannel,
@@ -71,6 +70,7 @@ export class NetlinkExecutor {
     setLost: (f: (reason: string) => void) => void,
   ) {
     this.writer = new KernelWriter(ch);
+    this.entries = new EntryBatcher(ch, (dev) => this.writer.ifindexOrUndefined(dev));
     setLost((reason) => {
       this.markResync(reason);
     });
@@ -126,9 +126,10 @@ export class NetlinkExecutor {
    * Executes the ops in order; see ApplyResult. Throws only PermissionError (EPERM).
    *
    * Consecutive ops of one kind (all neighbor puts, then all FDB puts, ...) do not depend on each
-   * other, so up to `pipelineDepth` of them are in flight at once — the kernel still processes
-   * one socket's messages in order, and each op's own ACK says whether it worked. Links are
-   * changed one op at a time (a VTEP put is several requests).
+   * other: they go to the kernel in batches of many requests per datagram (entry-batch.ts), and
+   * each op's own ACK says whether it worked. A run finishes before the next starts, so a failed
+   * neighbor is known before its FDB entry and route would be sent. Links are changed one op at
+   * a time (a VTEP put is several requests).
    */
   async apply(ops: readonly Op[]): Promise<ApplyResult> {
     this.assertOpen();
@@ -138,26 +139,29 @@ export class NetlinkExecutor {
     const skipped: Op[] = [];
     const guard = new ChainGuard();
     let permission: PermissionError | undefined;
-    const one = async (op: Op): Promise<void> => {
-      try {
-        await this.run(op);
+    const outcome = (op: Op, e: Error | undefined): void => {
+      if (e === undefined) {
         applied[op.op][op.object.kind]++;
-      } catch (e) {
-        if (e instanceof PermissionError) {
-          permission = e;
-          return;
-        }
-        const error = e instanceof Error ? e : new Error(String(e));
-        this.log.warn({ op, err: error }, 'netlink op failed');
-        errors.push({ op, error });
-        guard.failed(op);
+        return;
       }
+      if (e instanceof PermissionError) {
+        permission = e;
+        return;
+      }
+      this.log.warn({ op, err: e }, 'netlink op failed');
+      errors.push({ op, error: e });
+      guard.failed(op);
     };
     for (const group of runsOfOneKind(ops)) {
       const runnable = group.filter((op) => !guard.blocks(op) || (skipped.push(op), false));
-      const depth = isLink(group[0]!) ? 1 : pipelineDepth;
-      for (let i = 0; i < runnable.length && permission === undefined; i += depth) {
-        await Promise.all(runnable.slice(i, i + depth).map(one));
+      if (isLink(group[0]!)) {
+        for (let i = 0; i < runnable.length && permission === undefined; i++)
+          outcome(runnable[i]!, await this.runLink(runnable[i]!));
+      } else {
+        const failed = await this.entries.run(runnable);
+        runnable.forEach((op, i) => {
+          outcome(op, failed.get(i));
+        });
       }
       if (permission !== undefined) throw permission;
     }
@@ -166,16 +170,21 @@ export class NetlinkExecutor {
     return { applied, errors, skipped, durationMs };
   }
 
-  private async run(op: Op): Promise<void> {
-    if (op.op === 'delete') {
-      await this.writer.delete(op.object);
-      return;
-    }
-    await this.writer.put(op.object);
-    const prev = op.previous;
-    // Same identity (links share one name space, whatever their kind): the put replaced it.
-    if (prev !== undefined && identityKey(prev) !== identityKey(op.object)) {
-      await this.writer.delete(prev);
+  /** A link op; resolves with its error, if it failed. */
+  private async runLink(op: Op): Promise<Error | undefined> {
+    const object = op.object as LinkObject;
+    try {
+      if (op.op === 'delete') {
+        await this.writer.delete(object);
+        return undefined;
+      }
+      await this.writer.put(object);
+      const prev = op.previous as LinkObject | undefined;
+      // Same identity (links share one name space, whatever their kind): the put replaced it.
+      if (prev !== undefined && identityKey(prev) !== identityKey(op.object)) await this.writer.delete(prev);
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
     }
   }
 

@@ -13,6 +13,7 @@ import {
   NetlinkTimeoutError,
   PermissionError,
 } from './errors.js';
+import { InFlightBatch, type BatchFailures } from './rtnl-batch.js';
 import { nlmF, nlmsgType } from './rtnl-codec.js';
 
 /** The datagram socket the channel runs on; the real one wraps `netlink`'s RawNetlinkSocket. */
@@ -36,7 +37,13 @@ export function openRouteTransport(): NetlinkTransport {
       raw.send(msg, {}, done);
     },
     onMessage: (l) => raw.on('message', (m) => l(m)),
-    onError: (l) => raw.on('error', l),
+    onError: (l) => {
+      raw.on('error', l);
+      // A datagram larger than the receive buffer lost its tail: its answers are gone.
+      raw.on('truncatedMessage', (m) =>
+        l(Object.assign(new Error(`netlink datagram truncated to ${m.length} bytes`), { code: 'EMSGSIZE' })),
+      );
+    },
     close: () => raw.close(),
   };
 }
@@ -73,8 +80,10 @@ export function errnoName(errno: number): string {
 
 export class RtnlChannel {
   private readonly pending = new Map<number, Pending>();
+  private readonly batches: InFlightBatch[] = [];
   private seq = 1;
   private dumpTail: Promise<unknown> = Promise.resolve();
+  private batchTail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(
@@ -106,6 +115,55 @@ export class RtnlChannel {
       if (!r.interrupted) return r.parts;
     }
     throw new DumpInterruptedError(what, this.opts.dumpRetriesMax + 1);
+  }
+
+  /**
+   * `count` create/change/delete messages, complete but for seq, port and NLM_F_ACK, sent in one
+   * datagram (see rtnl-batch.ts). Resolves once, with the failed ones by index (`what(i)` names
+   * request i in its error); it never rejects. One batch at a time is on the socket, so its
+   * answers (at most one per request) always fit the receive buffer.
+   */
+  requestBatch(datagram: Buffer, count: number, what: (i: number) => string): Promise<BatchFailures> {
+    const run = this.batchTail.then(() => this.sendBatch(datagram, count, what));
+    this.batchTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private sendBatch(datagram: Buffer, count: number, what: (i: number) => string): Promise<BatchFailures> {
+    if (this.closed) {
+      const failures: BatchFailures = new Map();
+      for (let i = 0; i < count; i++) failures.set(i, new ExecutorClosedError());
+      return Promise.resolve(failures);
+    }
+    if (this.seq + count > 0xffffffff) this.seq = 1; // a batch's sequence numbers never wrap
+    const base = this.seq;
+    this.seq += count;
+    for (let i = 0, off = 0; i < count; i++) {
+      if (i === count - 1) datagram.writeUInt16LE(datagram.readUInt16LE(off + 6) | nlmF.ACK, off + 6);
+      datagram.writeUInt32LE(base + i, off + 8);
+      datagram.writeUInt32LE(this.transport.port, off + 12);
+      off += (datagram.readUInt32LE(off) + 3) & ~3;
+    }
+    const hooks = {
+      what,
+      kernelError: (w: string, errno: number) => this.kernelError(w, errno),
+      onLost: this.opts.onLost,
+    };
+    return new Promise((resolve) => {
+      const batch = new InFlightBatch(base, count, hooks, (failures) => {
+        this.batches.splice(this.batches.indexOf(batch), 1);
+        resolve(failures);
+      });
+      this.batches.push(batch);
+      batch.arm(this.opts.requestTimeoutMs);
+      try {
+        this.transport.send(datagram, (err) => {
+          if (err) batch.sendFailed(err);
+        });
+      } catch (e) {
+        batch.sendFailed(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
   }
 
   close(): void {
@@ -149,14 +207,23 @@ export class RtnlChannel {
     while (off + 16 <= datagram.length) {
       const len = datagram.readUInt32LE(off);
       if (len < 16 || off + len > datagram.length) break;
-      const part: NetlinkPart = {
-        type: datagram.readUInt16LE(off + 4),
-        flags: datagram.readUInt16LE(off + 6),
-        data: datagram.subarray(off + 16, off + len),
-      };
-      this.handle(datagram.readUInt32LE(off + 8), part);
+      const seq = datagram.readUInt32LE(off + 8);
+      const type = datagram.readUInt16LE(off + 4);
+      if (this.pending.has(seq)) {
+        const flags = datagram.readUInt16LE(off + 6);
+        this.handle(seq, { type, flags, data: datagram.subarray(off + 16, off + len) });
+      } else this.batchAnswer(seq, type, len >= 20 ? -datagram.readInt32LE(off + 16) : 0);
       off += (len + 3) & ~3;
     }
+  }
+
+  /** An answer inside a batch's range (an error or the final ACK: nothing else comes for one). */
+  private batchAnswer(seq: number, type: number, errno: number): void {
+    let batch: InFlightBatch | undefined;
+    for (const b of this.batches) if (b.owns(seq)) batch = b;
+    if (batch === undefined) return; // a late answer to a batch that timed out or failed
+    if (type === nlmsgType.ERROR) batch.ack(seq, errno);
+    else if (type === nlmsgType.OVERRUN) batch.overrun(seq);
   }
 
   private handle(seq: number, part: NetlinkPart): void {
@@ -194,5 +261,6 @@ export class RtnlChannel {
 
   private failAll(err: Error): void {
     for (const seq of [...this.pending.keys()]) this.settle(seq, err);
+    for (const b of [...this.batches]) b.failUnanswered(() => err);
   }
 }
