@@ -124,3 +124,26 @@ test('IPv4, dual-stack and IPv6-only planned together: no object mixes families,
   t.is(state.fdb.length, 6);
   t.is(state.routes.length, 2 + 4 + 2);
 });
+
+test('IPv6-only: entries carrying stray IPv4 fields are compared on the IPv6 ones the kernel gets', (t) => {
+  // Not what the route store makes of a record (it sets no IPv4 field on an IPv6-only overlay),
+  // but the planner must still not program one neighbor twice.
+  const local = admitted(dcos6, 'agent-a', 5, { u: '10.0.0.1' });
+  const stray = (w: string, s: number, ip: string, mac: string): RouteEntry => ({
+    ...admitted(dcos6, w, s, { u: `10.0.0.${s}`, vi: 'fd01:a::99', vm: mac }),
+    vtepIp: ip,
+    agentSubnet: `9.0.${s}.0/24`,
+  });
+  const b = stray('agent-b', 7, '44.128.0.8', '02:00:00:00:00:07');
+  const c = stray('agent-c', 8, '44.128.0.9', '02:00:00:00:00:08');
+  const { state, warnings } = desiredState([input(dcos6, local, [b, c])]);
+  t.deepEqual(
+    warnings.map((w) => [w.owner, w.reason, w.keptOwner]),
+    [['agent-c', 'duplicateVtepIp', 'agent-b']],
+  );
+  t.deepEqual(
+    state.neighbors.map((n) => [n.ip, n.mac]),
+    [['fd01:a::99', '02:00:00:00:00:07']],
+  );
+  t.false(state.routes.some((r) => !isIPv6(r.gateway)));
+});
