@@ -248,8 +248,26 @@ function checkCidr(
     problems.add(path, parsed);
     return undefined;
   }
+  const unusable = kind === 'ipv6' ? unusable6.find(([range]) => overlaps(parsed, range)) : undefined;
+  if (unusable !== undefined) {
+    problems.add(path, `${value} cannot hold VTEP or container addresses: it overlaps ${unusable[1]}`);
+    return undefined;
+  }
   return parsed;
 }
+
+/**
+ * IPv6 space no VTEP or container address may come from, as route admission refuses it for an
+ * underlay: an IPv6-only overlay's records carry the VTEP IPv6 itself.
+ */
+const unusable6: readonly [Cidr, string][] = (
+  [
+    ['::/127', 'the unspecified and loopback addresses (::/127)'],
+    ['::ffff:0:0/96', 'IPv4-mapped space (::ffff:0:0/96)'],
+    ['fe80::/10', 'link-local space (fe80::/10), which needs a scope'],
+    ['ff00::/8', 'multicast space (ff00::/8)'],
+  ] as const
+).map(([text, what]) => [parseCidr(text, 'ipv6') as Cidr, what]);
 
 /** A slice must be longer than its subnet (at least 2 slices) and short enough for its halves. */
 function checkSliceLength(

@@ -9,6 +9,9 @@ export interface SliceSource {
   readonly sliceCount: number;
   readonly vtepSubnet?: string;
   readonly vtepSubnet6?: string;
+  /** VTEP addresses in each VTEP subnet (0 without one): which of them, if any, is the limit. */
+  readonly vtepCapacity?: number;
+  readonly vtepCapacity6?: number;
 }
 
 /**
@@ -37,12 +40,19 @@ function describeExhaustion(slices: number, source: SliceSource | undefined): st
     ? `/${String(source.prefixLength)} slices of ${source.subnet}`
     : `/${String(source.prefixLength6)} slices of ${String(source.subnet6)}`;
   if (slices >= source.sliceCount) return `all ${slices} ${what} are held by live agents`;
-  // Fewer claimable than existing slices: a VTEP subnet, not the overlay subnet, is the limit.
+  // Fewer claimable than existing slices: a VTEP subnet, or the VTEP MAC's 24 bits, is the limit.
+  const held = `all ${slices} claimable ${what} are held by live agents; `;
+  const limits: [number | undefined, string, string | undefined][] = [
+    [source.vtepCapacity, 'VTEP subnet', source.vtepSubnet],
+    [source.vtepCapacity6, 'VTEP subnet6', source.vtepSubnet6],
+  ];
+  const limit = limits.find(([capacity, , subnet]) => capacity === slices && subnet !== undefined);
+  if (limit !== undefined)
+    return `${held}${limit[1]} ${String(limit[2])} has only ${slices} addresses for ${source.sliceCount} slices, widen it`;
+  if (source.vtepCapacity !== undefined || source.vtepCapacity6 !== undefined)
+    return `${held}VTEP MACs carry 24 bits of the VTEP IP, so no overlay has more than ${slices} claimable slices`;
   const vtep = v4 ? `VTEP subnet ${String(source.vtepSubnet)}` : `VTEP subnet6 ${String(source.vtepSubnet6)}`;
-  return (
-    `all ${slices} claimable ${what} are held by live agents; ` +
-    `${vtep} has only ${slices} addresses for ${source.sliceCount} slices, widen it`
-  );
+  return `${held}${vtep} has only ${slices} addresses for ${source.sliceCount} slices, widen it`;
 }
 
 /** Every container address of one bridge half (the Mesos or Docker half of a slice) is taken. */

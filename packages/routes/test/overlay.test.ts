@@ -90,8 +90,11 @@ const overlayArb = fc
     sliceBits: fc.integer({ min: 1, max: 28 }),
     v6: fc.option(
       fc.record({
-        parts: fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }),
-        prefix: fc.integer({ min: 1, max: 96 }),
+        // Global unicast (2000::/3): no IPv6 subnet may overlap ::/127, ::ffff:0:0/96, fe80::/10, ff00::/8.
+        parts: fc
+          .array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 })
+          .map(([first, ...rest]) => [0x2000 | (first! & 0x1fff), ...rest]),
+        prefix: fc.integer({ min: 3, max: 96 }),
         extraBits: fc.integer({ min: 0, max: 28 }),
       }),
       { nil: undefined },

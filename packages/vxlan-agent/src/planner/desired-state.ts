@@ -141,9 +141,11 @@ function keptRemotes(
   routeOwners: Map<string, string>,
   warnings: RemoteSkipped[],
 ): RouteEntry[] {
-  // On an IPv6-only overlay the VTEP IPv6 is the record's VTEP IP: it is the one checked.
-  const vtepIpOf = (r: RouteEntry): string => (r.vtepIp ?? r.vtepIp6)!;
-  const subnetOf = (r: RouteEntry): string => (r.agentSubnet ?? r.agentSubnet6)!;
+  // On an IPv6-only overlay the VTEP IPv6 is the record's VTEP IP: it is the one checked, as it
+  // is the one programmed (by the overlay's family, not by which fields an entry happens to carry).
+  const v6only = input.overlay.subnet === undefined;
+  const vtepIpOf = (r: RouteEntry): string => (v6only ? r.vtepIp6 : r.vtepIp)!;
+  const subnetOf = (r: RouteEntry): string => (v6only ? r.agentSubnet6 : r.agentSubnet)!;
   const ipOwners = new Map<string, string>([[vtepIpOf(local), local.owner]]);
   const macOwners = new Map<string, string>([[local.vtepMac, local.owner]]);
   const kept: RouteEntry[] = [];
