@@ -16,7 +16,10 @@ export function publishOwnRoutes(
   log: Logger,
 ): void {
   const { config, underlay } = loaded;
-  const resume = resumeSlices(config.overlays, observed);
+  const overridden = new Set(
+    config.overlays.filter((o) => config.vtep[o.name]?.ip !== undefined).map((o) => o.name),
+  );
+  const resume = resumeSlices(config.overlays, observed, overridden);
   for (const o of config.overlays) {
     const slice = resume.get(o.name);
     const v = config.vtep[o.name];

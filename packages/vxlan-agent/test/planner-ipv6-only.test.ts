@@ -87,10 +87,15 @@ test('IPv6-only collisions: a remote with our VTEP IPv6, or a second owner of on
   );
 });
 
-test('resume: the slice of an IPv6-only overlay is read back from the VTEP IPv6 left in the kernel', (t) => {
+test('resume: the slice of an IPv6-only overlay is read back from the Mesos bridge, else the VTEP IPv6', (t) => {
   const { state } = desiredState([input(local, [b])]);
   t.deepEqual([...resumeSlices([dcos6], state)], [['dcos6', 5]]);
-  const moved = { ...state, vteps: state.vteps.map((v) => ({ ...v, address6: 'fd01:a::ffff:0:0:1/64' })) };
+  const noBridges = { ...state, bridges: [] };
+  t.deepEqual([...resumeSlices([dcos6], noBridges)], [['dcos6', 5]], 'from the VTEP IPv6');
+  const moved = {
+    ...noBridges,
+    vteps: state.vteps.map((v) => ({ ...v, address6: 'fd01:a::ffff:0:0:1/64' })),
+  };
   t.deepEqual([...resumeSlices([dcos6], moved)], [], 'an address no slice gives names no slice');
 });
 

@@ -116,8 +116,13 @@ export class DockerOverlays {
       }
       const spec = dockerNetworkSpec(overlay, local.route, this.#o.mtu);
       if (spec === undefined) {
+        // A network left from when the overlay had IPv4 routes nothing now: removed once empty,
+        // and its containers' addresses never published.
         this.#unsupported(overlay);
-        if (found !== undefined) kept.set(overlay, found);
+        if (found?.ours === true && found.containers.size === 0) {
+          await this.#expect(this.#api.call('DELETE', `/networks/${found.id}`), [204, 404], 'remove network');
+          this.stats.networksRemoved++;
+        }
         continue;
       }
       if (found !== undefined) {
