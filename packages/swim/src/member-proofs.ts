@@ -39,9 +39,12 @@ export class MemberProofs {
 
   /**
    * The message for `r`: with its proof (ours, made now if need be) and, for a record of the
-   * member itself, its certificate (`full`: join and push-pull exchanges, answers to a query) or
-   * the certificate's digest (`ref`: gossip, where the same record goes out many times and
-   * most receivers hold the certificate already). `by` names the accuser of a claim we pass on.
+   * member itself, its certificate (`full`: join and push-pull exchanges, answers to a query).
+   * In gossip (`ref`), where the same record goes out many times and most receivers hold it
+   * already, a `left` record names its certificate by digest (`cr`) and an `alive` record is a
+   * reference as a whole: `cr` without the signature. A receiver that holds it needs neither; one
+   * that does not asks us for it in full (`CertificateQueries`). `by` names the accuser of a
+   * claim we pass on.
    */
   message(r: MemberRecord, by?: string, cert: 'full' | 'ref' = 'full'): MemberMessage {
     if (!this.#signing.enabled) return toMemberMessage(r, by);
@@ -49,10 +52,8 @@ export class MemberProofs {
     if (proof === undefined) return toMemberMessage(r, by);
     const base = toMemberMessage(r);
     if (r.status === 'suspect' || r.status === 'dead') return { ...base, by: proof.signer, sg: proof.sig };
-    if (cert === 'ref') {
-      const cr = this.#signing.certificateRef(r.id);
-      return { ...base, sg: proof.sig, ...(cr === undefined ? {} : { cr }) };
-    }
+    const cr = cert === 'ref' ? this.#signing.certificateRef(r.id) : undefined;
+    if (cr !== undefined) return r.status === 'alive' ? { ...base, cr } : { ...base, sg: proof.sig, cr };
     const c = this.#signing.certificateOf(r.id);
     return { ...base, sg: proof.sig, ...(c === undefined ? {} : { c }) };
   }
@@ -88,6 +89,8 @@ export class MemberProofs {
       // Named by digest only: until the certificate itself arrives (the caller asks the sender
       // for it) and verifies, nothing signed under it counts, whatever key we held before.
       if (!this.#signing.holdsCertificate(msg.id, msg.cr)) return 'certificateUnknown';
+      // A reference to a record we lack (no signature): the same, asked for in full.
+      if (msg.sg === undefined) return 'recordByReference';
     }
     return this.#signatureRefusal(now, msg);
   }
