@@ -1,6 +1,8 @@
 /**
- * One join of N nodes with identity on, alone, for a CPU profile:
+ * One join of N nodes with identity on, alone, for a CPU profile and the join's counters:
  * node --cpu-prof bench/dist/src/identity-profile.js [N] [off]
+ * Prints the join's time, the process's CPU time during it (less sensitive to the machine's load
+ * than the time), and what the cluster sent: datagrams, streams, bytes, certificate misses.
  */
 import { NodeIdentity, generateKeyPair, issueCertificate, type KeyPair } from '@trellis/node';
 import { Cluster } from './udp-cluster.js';
@@ -19,8 +21,26 @@ const certify = (id: string): NodeIdentity => {
 };
 const c = new Cluster('lan', n, `prof${n}`, identity ? certify : undefined);
 try {
+  const cpu0 = process.cpuUsage();
   const r = await runJoin(c, planFor(true));
-  console.log(JSON.stringify(r.ms));
+  const cpu = process.cpuUsage(cpu0);
+  const sum = (f: (p: (typeof c.peers)[number]) => number): number => c.peers.reduce((s, p) => s + f(p), 0);
+  const swim = (k: 'certificateMisses' | 'certificateQueries' | 'certificateAnswers' | 'pushPulls'): number =>
+    sum((p) => p.node.core.swim.stats()[k]);
+  const t = (k: 'packetsOut' | 'requestsOut' | 'bytesOut'): number => sum((p) => p.transport.stats()[k]);
+  console.log(
+    JSON.stringify({
+      ...(r.ms as object),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      bytesPerNode: r.bytesPerNode,
+      datagramsPerNode: Math.round(t('packetsOut') / n),
+      streamsPerNode: Number((t('requestsOut') / n).toFixed(1)),
+      pushPulls: swim('pushPulls'),
+      certificateMisses: swim('certificateMisses'),
+      certificateQueries: swim('certificateQueries'),
+      certificateAnswers: swim('certificateAnswers'),
+    }),
+  );
 } finally {
   await c.close();
 }

@@ -109,3 +109,94 @@ test('an honest cluster gossips references and fills in certificates by asking: 
   const refusals = c.running().flatMap((n) => Object.keys(n.stats().rejected));
   t.deepEqual(refusals, [], 'honest members refuse nothing of each other');
 });
+
+test('an alive record gossiped by reference (no signature) is admitted only once it arrives signed and verifies', (t) => {
+  const seed = seedFromEnv(1254);
+  const ca = new TestCa();
+  const c = cluster(seed, ca);
+  const addr = '10.66.6.10:7946';
+  const asked = listenForQueries(c, addr);
+  const n9 = ca.identity('n9');
+  const c9 = certificateOnRecord(n9.certificate);
+  const record = (incarnation: number) =>
+    toMemberMessage({ id: 'n9', addr, incarnation, status: 'alive', meta: new Uint8Array() });
+  const first = record(c.sim.now);
+  inject(c, addr, [{ ...first, c: c9, sg: n9.sign(memberPayload(first, 'n9')) }]);
+  c.sim.run(1_000);
+  t.is(holds(c, 'n9').length, 5, `SEED=${seed}: n9 admitted, its certificate held everywhere`);
+
+  // Its next record by reference: the certificate is known, the record is not, so it is asked for.
+  const next = record(first.i + 1);
+  inject(c, addr, [{ ...next, cr: certificateRef(n9.certificate) }]);
+  c.sim.run(1_000);
+  const incarnations = () => holds(c, 'n9').map((n) => n.members().find((m) => m.id === 'n9')!.incarnation);
+  t.deepEqual(incarnations(), [first.i, first.i, first.i, first.i, first.i], 'nobody takes it unsigned');
+  t.is(asked.size, 5, 'every node asked the sender for the record in full');
+  t.is(rejected(c.running(), 'member:unsigned'), 0, 'a reference is a miss, not a bad record');
+
+  inject(c, addr, [{ ...next, c: c9, sg: randomBytes(64) }]);
+  c.sim.run(1_000);
+  t.deepEqual(
+    incarnations(),
+    [first.i, first.i, first.i, first.i, first.i],
+    'a bad signature changes nothing',
+  );
+  t.true(rejected(c.running(), 'member:badSignature') >= 5);
+
+  inject(c, addr, [{ ...next, c: c9, sg: n9.sign(memberPayload(next, 'n9')) }]);
+  c.sim.run(1_000);
+  t.deepEqual(incarnations(), [next.i, next.i, next.i, next.i, next.i], 'taken once signed');
+});
+
+test('an unsigned reference to a newer record of a member changes nothing; the query goes to its sender', (t) => {
+  const seed = seedFromEnv(1255);
+  const ca = new TestCa();
+  const c = cluster(seed, ca);
+  const real = c
+    .node(0)
+    .members()
+    .find((m) => m.id === victim)!;
+  const addr = '10.66.6.11:7946';
+  const asked = listenForQueries(c, addr);
+  const forged = toMemberMessage({ ...real, addr, incarnation: real.incarnation + 1_000 });
+  inject(c, addr, [{ ...forged, cr: certificateRef(ca.identity(victim).certificate) }]);
+  c.sim.run(5_000);
+  for (const n of c.running()) {
+    const m = n.members().find((x) => x.id === victim);
+    t.is(m?.addr, real.addr, `SEED=${seed}: ${n.id} holds ${victim} at its own address`);
+    t.is(m?.incarnation, real.incarnation);
+  }
+  t.is(
+    asked.size,
+    5,
+    'every node asked the sender (the victim too: its own id elsewhere), which cannot answer',
+  );
+});
+
+test('a reference to our own id at another address is asked for; only our own key in the answer is a conflict', (t) => {
+  const seed = seedFromEnv(1256);
+  const ca = new TestCa();
+  const c = cluster(seed, ca);
+  const target = c.node('n0');
+  const conflicts: string[] = [];
+  target.on('memberConflict', (e) => conflicts.push(e.theirs));
+  const self = target.members().find((m) => m.id === 'n0')!;
+  const addr = '10.66.6.12:7946';
+  const asked = listenForQueries(c, addr);
+  const twin = toMemberMessage({ ...self, incarnation: self.incarnation - 1, addr });
+  const host = c.sim.host(addr)!;
+  const send = (m: object) => {
+    for (const p of codec.encodeDatagrams([m]).packets) host.sendDatagram(target.address, p);
+  };
+  send({ ...twin, cr: certificateRef(ca.identity('n0').certificate) });
+  c.sim.run(1_000);
+  t.deepEqual(conflicts, [], `SEED=${seed}: a reference alone is no alarm`);
+  t.deepEqual(asked.get(target.address), ['n0'], 'n0 asked the sender for its signed record');
+  send({
+    ...twin,
+    c: certificateOnRecord(ca.identity('n0').certificate),
+    sg: ca.identity('n0').sign(memberPayload(twin, 'n0')),
+  });
+  c.sim.run(1_000);
+  t.deepEqual(conflicts, [addr]);
+});

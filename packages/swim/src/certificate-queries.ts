@@ -12,12 +12,14 @@ const answerBurst = 512;
 const answerRefillMs = 1;
 
 /**
- * Certificates by reference (identity on). Gossip names a member's certificate by reference
- * (`cr`) rather than carrying its ~120 bytes in every copy of every record; joins and
- * push-pulls carry certificates in full. A record whose certificate we do not hold is set aside
- * (counted as `certificateMisses`; never admitted on the reference's word), and we ask the peer
- * whose gossip brought it for the member's record in full (`mq`, the ids one input named, in
- * one datagram). The answer is ordinary member records with certificates, checked like any
+ * Records and certificates by reference (identity on). Gossip names a member's certificate by
+ * reference (`cr`) rather than carrying its ~120 bytes in every copy of every record, and sends
+ * an `alive` record without its 64-byte signature (a receiver that holds the record needs
+ * neither); joins and push-pulls carry both in full. A record we cannot check (under a
+ * certificate we do not hold, or new to us and unsigned) is set aside (counted as
+ * `certificateMisses`; never admitted on a reference's word), and we ask the peer whose gossip
+ * brought it for the member's record in full (`mq`, the ids one input named, in one datagram).
+ * The answer is ordinary member records with certificates and signatures, checked like any
  * other: the certificate against the trust, the signature against the certificate's key.
  *
  * Answers go only to the address our table holds for the asking member (a joiner's members
@@ -35,7 +37,7 @@ export class CertificateQueries {
     this.#ctx = ctx;
   }
 
-  /** `from` sent a record of `id` under a certificate we do not hold. */
+  /** `from` sent a record of `id` that we cannot check without asking for it in full. */
   ask(now: Instant, from: Address, id: string): void {
     this.#ctx.stats.certificateMisses++;
     const at = this.#asked.get(id);

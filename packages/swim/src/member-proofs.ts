@@ -1,5 +1,5 @@
 import { SignedBytes, type Instant, type RecordSigning } from '@trellis/runtime';
-import { compareBytes, compareRecords, type MemberRecord, type MemberTable } from '@trellis/membership';
+import { compareBytes, type MemberRecord, type MemberTable } from '@trellis/membership';
 import { toMemberMessage } from './member-codec.js';
 import type { MemberMessage } from './messages.js';
 
@@ -11,6 +11,13 @@ interface Proof {
 
 /** A record's signatures by signer: its member's own, or each accuser's (confirmations). */
 type Proofs = Map<string, Uint8Array>;
+
+/** A member's own record as messages: in full, and as gossip sends it; under certificate `ref`. */
+interface Made {
+  readonly ref: Uint8Array | undefined;
+  readonly full: MemberMessage;
+  readonly gossip: MemberMessage;
+}
 
 /**
  * Member records with identity on: an `alive` or `left` record is signed by the member itself
@@ -26,6 +33,7 @@ export class MemberProofs {
   readonly #selfId: string;
   readonly #table: MemberTable;
   readonly #proofs = new WeakMap<MemberRecord, Proofs>();
+  readonly #made = new WeakMap<MemberRecord, Made>();
 
   constructor(signing: RecordSigning, selfId: string, table: MemberTable) {
     this.#signing = signing;
@@ -39,22 +47,39 @@ export class MemberProofs {
 
   /**
    * The message for `r`: with its proof (ours, made now if need be) and, for a record of the
-   * member itself, its certificate (`full`: join and push-pull exchanges, answers to a query) or
-   * the certificate's digest (`ref`: gossip, where the same record goes out many times and
-   * most receivers hold the certificate already). `by` names the accuser of a claim we pass on.
+   * member itself, its certificate (`full`: join and push-pull exchanges, answers to a query).
+   * In gossip (`ref`), where the same record goes out many times and most receivers hold it
+   * already, a `left` record names its certificate by digest (`cr`) and an `alive` record is a
+   * reference as a whole: `cr` without the signature. A receiver that holds it needs neither; one
+   * that does not asks us for it in full (`CertificateQueries`). `by` names the accuser of a
+   * claim we pass on.
    */
   message(r: MemberRecord, by?: string, cert: 'full' | 'ref' = 'full'): MemberMessage {
     if (!this.#signing.enabled) return toMemberMessage(r, by);
-    const proof = this.#proof(r, by);
-    if (proof === undefined) return toMemberMessage(r, by);
-    const base = toMemberMessage(r);
-    if (r.status === 'suspect' || r.status === 'dead') return { ...base, by: proof.signer, sg: proof.sig };
-    if (cert === 'ref') {
-      const cr = this.#signing.certificateRef(r.id);
-      return { ...base, sg: proof.sig, ...(cr === undefined ? {} : { cr }) };
+    if (r.status === 'suspect' || r.status === 'dead') {
+      const proof = this.#proof(r, by);
+      const base = toMemberMessage(r);
+      return proof === undefined ? toMemberMessage(r, by) : { ...base, by: proof.signer, sg: proof.sig };
     }
+    // A member's own record goes out once per gossip transmission, join and answer: built once
+    // per record and certificate (a renewed certificate makes new messages).
+    const made = this.#made.get(r);
+    const ref = this.#signing.certificateRef(r.id);
+    if (made !== undefined && made.ref === ref) return cert === 'ref' ? made.gossip : made.full;
+    const proof = this.#proof(r, undefined);
+    if (proof === undefined) return toMemberMessage(r, by);
+    const messages = this.#messages(r, proof.sig, ref);
+    this.#made.set(r, messages);
+    return cert === 'ref' ? messages.gossip : messages.full;
+  }
+
+  #messages(r: MemberRecord, sg: Uint8Array, ref: Uint8Array | undefined): Made {
+    const base = toMemberMessage(r);
     const c = this.#signing.certificateOf(r.id);
-    return { ...base, sg: proof.sig, ...(c === undefined ? {} : { c }) };
+    const full: MemberMessage = c === undefined ? { ...base, sg } : { ...base, sg, c };
+    if (ref === undefined) return { ref, full, gossip: full };
+    const gossip: MemberMessage = r.status === 'alive' ? { ...base, cr: ref } : { ...base, sg, cr: ref };
+    return { ref, full, gossip };
   }
 
   /**
@@ -68,7 +93,7 @@ export class MemberProofs {
     const existing = this.#table.get(msg.id);
     const confirms = msg.s === 1 && msg.by !== undefined;
     // Before any certificate or signature work: a copy of what we hold costs nothing.
-    if (!confirms && existing !== undefined && compareRecords(asRecord(msg), existing) <= 0) return undefined;
+    if (!confirms && existing !== undefined && notNewer(msg, existing)) return undefined;
     if (msg.s === 1 || msg.s === 2) {
       // A claim names an incarnation its member signed: one above any we know would let an
       // accuser drive the member's incarnation up to where its refutation cannot follow.
@@ -88,6 +113,8 @@ export class MemberProofs {
       // Named by digest only: until the certificate itself arrives (the caller asks the sender
       // for it) and verifies, nothing signed under it counts, whatever key we held before.
       if (!this.#signing.holdsCertificate(msg.id, msg.cr)) return 'certificateUnknown';
+      // A reference to a record we lack (no signature): the same, asked for in full.
+      if (msg.sg === undefined) return 'recordByReference';
     }
     return this.#signatureRefusal(now, msg);
   }
@@ -142,11 +169,18 @@ export class MemberProofs {
   }
 }
 
-const statusOf = ['alive', 'suspect', 'dead', 'left'] as const;
+const rankOf: Readonly<Record<MemberRecord['status'], number>> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 
-/** The record `msg` carries, as `compareRecords` orders it (parsed messages have a valid status). */
-function asRecord(msg: MemberMessage): MemberRecord {
-  return { id: msg.id, addr: msg.a, incarnation: msg.i, status: statusOf[msg.s], meta: msg.md };
+/**
+ * `compareRecords(msg's record, held) <= 0` without building the record: every gossiped copy
+ * of a record we hold asks this (status codes are the statuses' lattice ranks).
+ */
+export function notNewer(msg: MemberMessage, held: MemberRecord): boolean {
+  if (msg.i !== held.incarnation) return msg.i < held.incarnation;
+  const rank = rankOf[held.status];
+  if (msg.s !== rank) return msg.s < rank;
+  if (msg.a !== held.addr) return msg.a < held.addr;
+  return compareBytes(msg.md, held.meta) <= 0;
 }
 
 /** The member itself for its own `alive` and `left` records; the accuser for a claim. */

@@ -51,16 +51,18 @@ export class News {
     // With identity on, a record that would change the table must be signed by whoever may
     // write it: the member for alive and left, an admitted accuser for a claim.
     const refused = this.#ctx.proofs.check(now, msg);
-    // Not a bad record (gossip names certificates by reference): one we cannot check yet.
-    if (refused === 'certificateUnknown') return this.#queries.ask(now, from, msg.id);
+    // Not a bad record (gossip carries records and certificates by reference): one we cannot
+    // check yet, and ask the sender for.
+    if (refused === 'certificateUnknown' || refused === 'recordByReference')
+      return this.#queries.ask(now, from, msg.id);
     if (refused !== undefined) return this.#ctx.reject(from, `member:${refused}`);
     // With identity on, only our own key's signature proves another process runs with our id.
-    if (
-      msg.id === this.#ctx.selfId &&
-      (msg.s === 0 || msg.s === 1) &&
-      this.#ctx.proofs.signedByMember(now, msg)
-    )
-      this.#checkConflict(now, from, msg.a);
+    if (msg.id === this.#ctx.selfId && (msg.s === 0 || msg.s === 1)) {
+      if (this.#ctx.proofs.signedByMember(now, msg)) this.#checkConflict(now, from, msg.a);
+      // A reference to a live record of ours elsewhere: worth its signature, to tell the operator.
+      else if (msg.cr !== undefined && msg.sg === undefined && msg.a !== this.#ctx.table.self().addr)
+        this.#queries.ask(now, from, msg.id);
+    }
     const outcome = this.#ctx.table.merge(fromMemberMessage(msg), now);
     if (msg.id === this.#ctx.selfId && msg.s !== 0 && outcome.kind !== 'rejected')
       this.#answerAccuser(from, msg.by);

@@ -35,8 +35,9 @@ export interface SwimStats {
   learnSyncs: number;
   learnLimited: number;
   /**
-   * Identity on: records set aside because gossip named a certificate we do not hold, queries
-   * sent for them, records sent in answer to such queries, and answers the rate limit held back.
+   * Identity on: records set aside because gossip carried them by reference (a certificate we
+   * do not hold, or an unsigned alive record new to us), queries sent for them, records sent in
+   * answer to such queries, and answers the rate limit held back.
    */
   certificateMisses: number;
   certificateQueries: number;
