@@ -9,7 +9,8 @@ import { buildGoPeer, goInstallHint, goRun } from '../src/dataplane-go.js';
 const go = await buildGoPeer();
 const root = process.getuid?.() === 0;
 if (!go.ok) console.log(`dataplane-go: the Go peer test is skipped because ${go.reason} (${go.install})`);
-else if (!root) console.log('dataplane-go: the Go peer test is skipped because it needs root (CI runs as root)');
+else if (!root)
+  console.log('dataplane-go: the Go peer test is skipped because it needs root (CI runs as root)');
 
 test('without go on PATH the peer is left out with what to install', async (t) => {
   const r = await buildGoPeer({ ...process.env, PATH: '/nonexistent' });
