@@ -248,7 +248,7 @@ function checkCidr(
     problems.add(path, parsed);
     return undefined;
   }
-  const unusable = kind === 'ipv6' ? unusable6.find(([range]) => overlaps(parsed, range)) : undefined;
+  const unusable = (kind === 'ipv6' ? unusable6 : unusable4).find(([range]) => overlaps(parsed, range));
   if (unusable !== undefined) {
     problems.add(path, `${value} cannot hold VTEP or container addresses: it overlaps ${unusable[1]}`);
     return undefined;
@@ -268,6 +268,16 @@ const unusable6: readonly [Cidr, string][] = (
     ['ff00::/8', 'multicast space (ff00::/8)'],
   ] as const
 ).map(([text, what]) => [parseCidr(text, 'ipv6') as Cidr, what]);
+
+/** The same for IPv4: no VXLAN packet or container traffic can use these as unicast addresses. */
+const unusable4: readonly [Cidr, string][] = (
+  [
+    ['0.0.0.0/8', '"this network" (0.0.0.0/8)'],
+    ['127.0.0.0/8', 'loopback space (127.0.0.0/8)'],
+    ['224.0.0.0/4', 'multicast space (224.0.0.0/4)'],
+    ['240.0.0.0/4', 'reserved space and broadcast (240.0.0.0/4)'],
+  ] as const
+).map(([text, what]) => [parseCidr(text, 'ipv4') as Cidr, what]);
 
 /** A slice must be longer than its subnet (at least 2 slices) and short enough for its halves. */
 function checkSliceLength(

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ConfigError } from '@trellis/runtime';
-import { parseOverlay } from '../src/overlay-config.js';
+import { parseOverlay, parseOverlays } from '../src/overlay-config.js';
 
 /**
  * IPv6 ranges no overlay can use: a VTEP or container there would be unspecified or loopback,
@@ -38,4 +38,28 @@ test('subnet6 and vtepSubnet6 in unspecified, loopback, IPv4-mapped, link-local 
   // Unique local, global and documentation space stay usable.
   for (const cidr of ['fd01:b::/64', '2001:db8::/64', '2a00:1450::/64', 'fec0::/64'])
     t.notThrows(() => parseOverlay({ name: 'six', subnet6: cidr, vtepSubnet6: 'fd01:a::/64' }), cidr);
+});
+
+test('IPv4 subnets and VTEP subnets may not overlap 0/8, 127/8, multicast or 240/4', (t) => {
+  const error = t.throws(
+    () =>
+      parseOverlays([
+        { name: 'a', subnet: '127.0.0.0/8' },
+        { name: 'b', subnet: '9.0.0.0/8', vni: 2, vtepSubnet: '224.0.0.0/20' },
+        { name: 'c', subnet: '0.0.0.0/1', vni: 3, vtepSubnet: '44.130.0.0/20' },
+        { name: 'd', subnet: '10.0.0.0/8', vni: 4, vtepSubnet: '240.0.0.0/20' },
+      ]),
+    { instanceOf: ConfigError },
+  );
+  const problems = error?.problems.map((p) => `${p.path}: ${p.message}`) ?? [];
+  for (const [path, what] of [
+    ['overlays[0].subnet', 'loopback'],
+    ['overlays[1].vtepSubnet', 'multicast'],
+    ['overlays[2].subnet', '"this network"'],
+    ['overlays[3].vtepSubnet', 'reserved space and broadcast'],
+  ] as const)
+    t.true(
+      problems.some((p) => p.startsWith(`${path}: `) && p.includes(what)),
+      `${path} ~ ${what} in\n${problems.join('\n')}`,
+    );
 });

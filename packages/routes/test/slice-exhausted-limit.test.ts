@@ -14,7 +14,12 @@ test('slices capped by the 2^24 VTEP MACs: the message names the MAC space, not 
   t.notRegex(six, /fd01:a::\/64 has only/);
   t.regex(six, /24 bits/);
   // IPv4 with a VTEP subnet wider than 2^24 addresses: the same limit.
-  const four = messageOf({ name: 'wide', subnet: '0.0.0.0/1', prefixLength: 28, vtepSubnet: '128.0.0.0/6' });
+  const four = messageOf({
+    name: 'wide',
+    subnet: '160.0.0.0/3',
+    prefixLength: 28,
+    vtepSubnet: '128.0.0.0/6',
+  });
   t.notRegex(four, /128\.0\.0\.0\/6 has only/);
   t.regex(four, /24 bits/);
 });
