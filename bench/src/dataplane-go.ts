@@ -4,9 +4,6 @@
  * packaged sources in GOPATH mode (no module download). Missing Go or sources: the caller is told
  * what to install and runs without this peer.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -18,7 +15,7 @@ import {
   vtep,
   type Counts,
 } from './dataplane-hosts.js';
-import { debianGopath } from './peer-harness.js';
+import { buildGoBinary, debianGopath, run, type GoBuild } from './go-build.js';
 import type { WorkerOutput } from './dataplane-worker.js';
 
 const sourceDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'peers', 'vishvananda');
@@ -26,64 +23,19 @@ const librarySources = join(debianGopath, 'src', 'github.com', 'vishvananda', 'n
 export const goInstallHint =
   'apt-get install golang-go golang-github-vishvananda-netlink-dev (Go and the vishvananda/netlink sources)';
 
-export type GoHarness =
-  | { readonly ok: true; readonly binary: string; readonly goVersion: string }
-  | { readonly ok: false; readonly reason: string; readonly install: string };
-
-interface Ran {
-  readonly code: number | string;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Ran> {
-  return new Promise((resolve) => {
-    const opts = { env, timeout: 300_000, maxBuffer: 4 << 20, ...(cwd === undefined ? {} : { cwd }) };
-    execFile(cmd, args, opts, (error, stdout, stderr) => {
-      const code = error === null ? 0 : ((error as NodeJS.ErrnoException).code ?? 1);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export type GoHarness = GoBuild;
 
 /** Builds `vishvananda-bench` into `bench/dist/peers`; `env` is where to find `go` (its PATH). */
-export async function buildGoPeer(env: NodeJS.ProcessEnv = process.env): Promise<GoHarness> {
-  const version = await run('go', ['version'], env);
-  if (version.code !== 0) {
-    const why =
-      version.code === 'ENOENT' ? 'go is not on PATH' : `go version failed: ${version.stderr.trim()}`;
-    return { ok: false, reason: why, install: goInstallHint };
-  }
-  if (!existsSync(join(librarySources, 'neigh_linux.go')))
-    return {
-      ok: false,
-      reason: `no vishvananda/netlink sources in ${librarySources}`,
-      install: goInstallHint,
-    };
-  const outDir = join(sourceDir, '..', '..', 'dist', 'peers');
-  mkdirSync(outDir, { recursive: true });
-  const binary = join(outDir, 'vishvananda-bench');
-  const tmp = mkdtempSync(join(tmpdir(), 'trellis-peers-go-'));
-  try {
-    const pkg = join(tmp, 'src', 'trellis-peers-vishvananda');
-    mkdirSync(pkg, { recursive: true });
-    for (const f of readdirSync(sourceDir).filter((n) => n.endsWith('.go')))
-      copyFileSync(join(sourceDir, f), join(pkg, f));
-    const goEnv = {
-      ...env,
-      GO111MODULE: 'off',
-      GOPATH: `${debianGopath}:${tmp}`,
-      GOCACHE: join(tmp, 'cache'),
-      GOFLAGS: '',
-      GOPROXY: 'off',
-    };
-    const built = await run('go', ['build', '-o', binary, '.'], goEnv, pkg);
-    if (built.code !== 0)
-      return { ok: false, reason: `go build failed: ${built.stderr.trim()}`, install: goInstallHint };
-    return { ok: true, binary, goVersion: version.stdout.trim() };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+export function buildGoPeer(env: NodeJS.ProcessEnv = process.env): Promise<GoHarness> {
+  return buildGoBinary({
+    sourceDir,
+    name: 'vishvananda',
+    librarySentinel: join(librarySources, 'neigh_linux.go'),
+    library: 'vishvananda/netlink',
+    install: goInstallHint,
+    outDir: join(sourceDir, '..', '..', 'dist', 'peers'),
+    env,
+  });
 }
 
 export interface GoRun {

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topology, isRoot } from '../src/testing/netns.js';
 import { PodmanHost, busyboxRootfs, podmanMissing } from '../src/testing/podman.js';
 import { call } from './fixtures/http-client.js';
+import { nodeInNetns, untilTrue } from './fixtures/netns-node.js';
 import { resolveIn } from './fixtures/e2e-steps.js';
 
 /**
@@ -41,29 +41,6 @@ const podmanTest = missing === undefined ? test.serial : test.skip;
 if (missing !== undefined)
   console.log(`cni-podman-ipv6-only: skipped because ${missing} (CI installs podman and runs as root)`);
 
-function nodeIn(
-  t: { teardown(f: () => void): void },
-  netns: string,
-  code: string,
-): ChildProcess & { out: () => string } {
-  const child = spawn('nsenter', [`--net=${netns}`, process.execPath, '--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  t.teardown(() => void child.kill('SIGKILL'));
-  return Object.assign(child, { out: () => out });
-}
-
-const until = async (f: () => Promise<boolean>, ms: number): Promise<boolean> => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await f().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-};
-
 podmanTest(
   'podman on an IPv6-only overlay: one IPv6 address each, TCP over IPv6 across hosts, AAAA and no A',
   async (t) => {
@@ -86,7 +63,7 @@ podmanTest(
       ((await api(i, '/v1/cni/status')).body as { networks: { ready: boolean }[] }).networks.every(
         (n) => n.ready,
       );
-    t.true(await until(async () => (await ready(1)) && (await ready(2)), 60_000), 'slices settled');
+    t.true(await untilTrue(async () => (await ready(1)) && (await ready(2)), 60_000), 'slices settled');
 
     for (const [p, name] of [
       [p1, 'web1'],
@@ -110,15 +87,15 @@ podmanTest(
       'the CNI result podman got: one IPv6 address',
     );
 
-    const server = nodeIn(
+    const server = nodeInNetns(
       t,
       await p2.netns('web2', 'dcos6'),
       `import { createServer } from 'node:net';
      createServer((c) => c.on('data', (d) => c.end(c.remoteAddress + ' ' + d))).listen(7003, ${JSON.stringify(a2!.ipv6)}, () => console.log('ready'));
      setTimeout(() => process.exit(0), 60000);`,
     );
-    t.true(await until(() => Promise.resolve(server.out().includes('ready')), 10_000));
-    const client = nodeIn(
+    t.true(await untilTrue(() => Promise.resolve(server.out().includes('ready')), 10_000));
+    const client = nodeInNetns(
       t,
       await p1.netns('web1', 'dcos6'),
       `import { connect } from 'node:net';
@@ -133,7 +110,7 @@ podmanTest(
     const name = `web2.cni.containerip.${zone}`;
     const aaaa = () => resolveIn(topo.host(1).ns, topo.host(1).ip, name, 53, 6);
     t.true(
-      await until(() => Promise.resolve(aaaa() === JSON.stringify([a2!.ipv6])), 15_000),
+      await untilTrue(() => Promise.resolve(aaaa() === JSON.stringify([a2!.ipv6])), 15_000),
       `AAAA: ${aaaa()}`,
     );
     t.is(

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Topology, isRoot, sh } from '../src/testing/netns.js';
 import { call } from './fixtures/http-client.js';
+import { nodeInNetns, untilTrue } from './fixtures/netns-node.js';
 import { resolveIn } from './fixtures/e2e-steps.js';
 import { nftBinary } from '../src/egress/nft-egress.js';
 import { PodmanHost, busyboxRootfs, podmanMissing } from '../src/testing/podman.js';
@@ -52,21 +52,6 @@ const podmanTest = missing === undefined ? test.serial : test.skip;
 if (missing !== undefined)
   console.log(`cni-podman: skipped because ${missing} (CI installs podman and runs as root)`);
 
-/** A node script in a network namespace (a host's or a container's), killed in teardown. */
-function nodeIn(
-  t: { teardown(f: () => void): void },
-  netns: string,
-  code: string,
-): ChildProcess & { out: () => string } {
-  const child = spawn('nsenter', [`--net=${netns}`, process.execPath, '--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  t.teardown(() => void child.kill('SIGKILL'));
-  return Object.assign(child, { out: () => out });
-}
-
 /** Answers every line with the peer's address: who the server saw connecting. */
 const echoServer = (host: string, port: number) => `
   import { createServer } from 'node:net';
@@ -93,15 +78,6 @@ const oneLine = (host: string, port: number, line: string) => `
   c.on('error', (e) => { console.log(e.code); process.exit(1); });
   setTimeout(() => { console.log('timeout'); process.exit(1); }, 5000);`;
 
-const until = async (f: () => Promise<boolean>, ms: number): Promise<boolean> => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await f().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-};
-
 podmanTest(
   'podman containers on two hosts: addresses, TCP over IPv4 and IPv6, A and AAAA, release, restart, exhaustion, egress',
   async (t) => {
@@ -127,7 +103,7 @@ podmanTest(
         }
       ).networks;
     t.true(
-      await until(
+      await untilTrue(
         async () => (await Promise.all([status(1), status(2)])).every((n) => n.every((x) => x.ready)),
         60_000,
       ),
@@ -153,8 +129,8 @@ podmanTest(
 
     // TCP across the overlay, and the server sees the client's own address (no NAT between overlays).
     const ns2 = await p2.netns('web2', 'dcos');
-    const server = nodeIn(t, ns2, echoServer(ip2, 7001));
-    t.true(await until(() => Promise.resolve(server.out().includes('ready')), 10_000));
+    const server = nodeInNetns(t, ns2, echoServer(ip2, 7001));
+    t.true(await untilTrue(() => Promise.resolve(server.out().includes('ready')), 10_000));
     const tcp = await p1.exec('web1', `echo hello | nc -w 3 ${ip2} 7001`);
     t.is(tcp.stdout.trim(), `${ip1} hello`, 'TCP web1 -> web2 over the overlay, source kept');
 
@@ -166,13 +142,16 @@ podmanTest(
       )?.ipv6 ?? '';
     const [v6a, v6b] = [await ipv6Of(1), await ipv6Of(2)];
     t.regex(v6a, /^fd01:b:/);
-    const server6 = nodeIn(t, ns2, echoServer(v6b, 7003));
-    t.true(await until(() => Promise.resolve(server6.out().includes('ready')), 10_000));
-    const client6 = nodeIn(t, await p1.netns('web1', 'dcos'), oneLine(v6b, 7003, 'hello6'));
+    const server6 = nodeInNetns(t, ns2, echoServer(v6b, 7003));
+    t.true(await untilTrue(() => Promise.resolve(server6.out().includes('ready')), 10_000));
+    const client6 = nodeInNetns(t, await p1.netns('web1', 'dcos'), oneLine(v6b, 7003, 'hello6'));
     await new Promise<void>((r) => client6.once('exit', () => r()));
     t.is(client6.out().trim(), `${v6a} hello6`, 'TCP over IPv6 web1 -> web2 across hosts, source kept');
     const aaaa = () => resolveIn(topo.host(1).ns, topo.host(1).ip, `web2.cni.containerip.${zone}`, 53, 6);
-    t.true(await until(() => Promise.resolve(aaaa() === JSON.stringify([v6b])), 15_000), `AAAA: ${aaaa()}`);
+    t.true(
+      await untilTrue(() => Promise.resolve(aaaa() === JSON.stringify([v6b])), 15_000),
+      `AAAA: ${aaaa()}`,
+    );
 
     // DNS: web1 resolves web2's containerip name at the server its CNI result names.
     const dns = (await p1.cniResult('web1', 'dcos')).dns;
@@ -180,13 +159,13 @@ podmanTest(
     t.deepEqual(dns?.search, [zone]);
     const lookup = () => p1.exec('web1', `nslookup web2.cni.containerip.${zone} ${dns!.nameservers![0]}`);
     t.true(
-      await until(async () => (await lookup()).stdout.includes(`Address: ${ip2}`), 15_000),
+      await untilTrue(async () => (await lookup()).stdout.includes(`Address: ${ip2}`), 15_000),
       'web2 resolves at host 1',
     );
 
     // Egress: web1 reaches an underlay address, which sees host 1's address (masquerade).
-    const under = nodeIn(t, `/run/netns/${topo.host(2).ns}`, echoServer(topo.host(2).ip, 7002));
-    t.true(await until(() => Promise.resolve(under.out().includes('ready')), 10_000));
+    const under = nodeInNetns(t, `/run/netns/${topo.host(2).ns}`, echoServer(topo.host(2).ip, 7002));
+    t.true(await untilTrue(() => Promise.resolve(under.out().includes('ready')), 10_000));
     const out = await p1.exec('web1', `echo out | nc -w 3 ${topo.host(2).ip} 7002`);
     if (!out.stdout.includes(topo.host(1).ip))
       t.log(sh('ip', 'netns', 'exec', topo.host(1).ns, nftBinary(), 'list', 'ruleset'), topo.logs(1));
@@ -194,12 +173,12 @@ podmanTest(
 
     // An agent restart (SIGKILL: routes stay) with containers running keeps every address and the connection.
     const ns1 = await p1.netns('web1', 'dcos');
-    const held = nodeIn(t, ns1, heldClient(ip2, 7001, 9000));
+    const held = nodeInNetns(t, ns1, heldClient(ip2, 7001, 9000));
     await new Promise((r) => setTimeout(r, 1000));
     t.is(await topo.stopAgent(1, 'SIGKILL'), null);
     topo.startAgent(1, bin, config(topo.dir, 1, topo.host(1).ip));
     t.true(
-      await until(async () => (await status(1)).every((n) => n.ready), 30_000),
+      await untilTrue(async () => (await status(1)).every((n) => n.ready), 30_000),
       'host 1 back, slices settled',
     );
     t.is((await status(1)).find((n) => n.network === 'dcos')!.half, half(1), 'the same slice');
@@ -217,7 +196,7 @@ podmanTest(
     t.is((await p2.podman('rm', '-f', '-t', '0', 'web2')).code, 0);
     const held2 = (await api(2, '/v1/cni/allocations')).body as { containerId: string }[];
     t.deepEqual(held2, [], 'host 2 holds no address');
-    t.true(await until(async () => !(await lookup()).stdout.includes(ip2), 15_000), 'the name is gone');
+    t.true(await untilTrue(async () => !(await lookup()).stdout.includes(ip2), 15_000), 'the name is gone');
 
     // A small half (one address: /29 slices) fills up and the next podman run fails with the message.
     t.is((await p1.start('t1', 'tiny')).code, 0);

@@ -1,11 +1,11 @@
 import test from 'ava';
 import ipaddr from 'ipaddr.js';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vtepMac } from '@trellis/routes';
 import { Topology, isRoot, json, sh } from '../src/testing/netns.js';
 import { fdb, link, neighbors, programmedFor, tcpEcho } from '../src/testing/overlay-checks.js';
 import { identity6, programmed6For, routes6 } from '../src/testing/overlay-checks-ipv6.js';
+import { e2eConfig } from './fixtures/e2e-config.js';
 import { step } from './fixtures/e2e-steps.js';
 
 /**
@@ -23,26 +23,6 @@ const dcos6 = {
   vtepSubnet6: 'fd01:a::/64',
   vni: 1025,
 };
-
-const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-
-function config(dir: string, i: number, ip: string, seed: string, overlays: object[]): object {
-  return {
-    nodeId: `h${i}`,
-    bind: hostPort(ip, 7946),
-    seeds: i === 1 ? [] : [hostPort(seed, 7946)],
-    plaintext: true,
-    identity: 'none',
-    profile: 'local',
-    underlay: { ip },
-    overlays,
-    enableIpForwarding: true,
-    resyncIntervalMs: 2000,
-    logLevel: 'debug',
-    routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
-    http: { socket: join(dir, `h${i}.sock`) },
-  };
-}
 
 const others = (i: number, all: number[]) => all.filter((p) => p !== i);
 const sysctl = (ns: string, key: string) =>
@@ -80,7 +60,7 @@ kernelTest(
     t.teardown(() => topo.destroy());
     const all = [1, 2, 3];
     const start = (i: number) =>
-      topo.startAgent(i, bin, config(topo.dir, i, topo.host(i).ip, '192.168.77.1', [dcos, dcos6]));
+      topo.startAgent(i, bin, e2eConfig(topo.dir, i, topo.host(i).ip, '192.168.77.1', [dcos, dcos6]));
     for (const i of all) start(i);
 
     await step(
@@ -154,7 +134,7 @@ kernelTest(
     const topo = new Topology(2, { ipv6Underlay: true });
     t.teardown(() => topo.destroy());
     const ip6 = (i: number) => topo.host(i).ip6!;
-    for (const i of [1, 2]) topo.startAgent(i, bin, config(topo.dir, i, ip6(i), ip6(1), [dcos6]));
+    for (const i of [1, 2]) topo.startAgent(i, bin, e2eConfig(topo.dir, i, ip6(i), ip6(1), [dcos6]));
 
     await step(
       t,

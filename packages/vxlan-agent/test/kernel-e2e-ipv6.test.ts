@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Topology, isRoot, json, sh } from '../src/testing/netns.js';
 import { fdb, identity, link, programmedFor, tcpEcho, tcpEchoIn } from '../src/testing/overlay-checks.js';
 import { identity6, neighbors6, programmed6For, routes6 } from '../src/testing/overlay-checks-ipv6.js';
+import { e2eConfig } from './fixtures/e2e-config.js';
 import { step } from './fixtures/e2e-steps.js';
 
 /**
@@ -26,27 +27,6 @@ const dcos6 = {
   vtepSubnet6: 'fd01:a::/64',
   vni: 1025,
 };
-
-const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-
-/** Host i's agent config on `ip` (IPv4 or IPv6, gossip and VXLAN alike), seeded by `seed`. */
-function config(dir: string, i: number, ip: string, seed: string, overlays: object[]): object {
-  return {
-    nodeId: `h${i}`,
-    bind: hostPort(ip, 7946),
-    seeds: i === 1 ? [] : [hostPort(seed, 7946)],
-    plaintext: true,
-    identity: 'none',
-    profile: 'local',
-    underlay: { ip },
-    overlays,
-    enableIpForwarding: true,
-    resyncIntervalMs: 2000,
-    logLevel: 'debug',
-    routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
-    http: { socket: join(dir, `h${i}.sock`) },
-  };
-}
 
 /** The address after `ip` (a bridge gateway's first container). */
 function next(ip: string): string {
@@ -72,7 +52,7 @@ kernelTest(
     const all = [1, 2, 3];
     const start = (i: number, extra: object = {}) =>
       topo.startAgent(i, bin, {
-        ...config(topo.dir, i, topo.host(i).ip, '192.168.77.1', [dcos, dcos6]),
+        ...e2eConfig(topo.dir, i, topo.host(i).ip, '192.168.77.1', [dcos, dcos6]),
         ...extra,
       });
     for (const i of all) start(i);
@@ -229,7 +209,7 @@ kernelTest('an IPv6 underlay: VXLAN local and FDB dst IPv6, MTU - 70, both famil
   const topo = new Topology(2, { ipv6Underlay: true });
   t.teardown(() => topo.destroy());
   const ip6 = (i: number) => topo.host(i).ip6!;
-  for (const i of [1, 2]) topo.startAgent(i, bin, config(topo.dir, i, ip6(i), ip6(1), [dcos6]));
+  for (const i of [1, 2]) topo.startAgent(i, bin, e2eConfig(topo.dir, i, ip6(i), ip6(1), [dcos6]));
 
   const fdbTo = (i: number, peer: number) => {
     const rows = fdb(topo.host(i).ns, 'vtep1025');
