@@ -128,7 +128,9 @@ test('RRL holds across workers: their limits add up to the configured rate, not 
     () => query(NAMES[0]!, 'A'),
     async () => (await server.workerReports()).every((r) => r.stats.queriesUdp >= 3 * rate),
     60,
-    10,
+    // The kernel may hand one busy reader most of a burst (CI once saw 8 of 369 reach a reader
+    // in ten rounds): keep sending until each has seen a flood; the bound below scales with time.
+    150,
   );
   const seconds = (performance.now() - start) / 1000;
   const reports = await server.workerReports();
