@@ -24,6 +24,7 @@ import {
   rta,
   rtm,
 } from './rtnl-codec.js';
+import { setU16, setU32, zero } from './le-bytes.js';
 
 /** The largest entry message: header, rtmsg, IPv6 DST and GATEWAY, TABLE, OIF. */
 export const maxEntryMessageBytes = 16 + 12 + 20 + 8 + 20 + 8;
@@ -76,11 +77,11 @@ function writeMac(buf: Buffer, off: number, mac: string): void {
 
 /** The header of an attribute whose `len` payload bytes are written at off + 4; returns its padded end. */
 function attrHeader(buf: Buffer, off: number, type: number, len: number): number {
-  buf.writeUInt16LE(4 + len, off);
-  buf.writeUInt16LE(type, off + 2);
+  setU16(buf, off, 4 + len);
+  setU16(buf, off + 2, type);
   const end = off + 4 + len;
   const padded = (end + 3) & ~3;
-  buf.fill(0, end, padded);
+  zero(buf, end, padded);
   return padded;
 }
 
@@ -93,7 +94,7 @@ function macAttr(buf: Buffer, off: number, type: number, mac: string): number {
 }
 
 function u32Attr(buf: Buffer, off: number, type: number, v: number): number {
-  buf.writeUInt32LE(v, off + 4);
+  setU32(buf, off + 4, v);
   return attrHeader(buf, off, type, 4);
 }
 
@@ -102,21 +103,20 @@ function u32Attr(buf: Buffer, off: number, type: number, v: number): number {
  * and fills in seq and port); returns the message end.
  */
 function header(buf: Buffer, start: number, end: number, type: number, flags: number): number {
-  buf.writeUInt32LE(end - start, start);
-  buf.writeUInt16LE(type, start + 4);
-  buf.writeUInt16LE(flags | nlmF.REQUEST, start + 6);
-  buf.writeUInt32LE(0, start + 8);
-  buf.writeUInt32LE(0, start + 12);
+  setU32(buf, start, end - start);
+  setU16(buf, start + 4, type);
+  setU16(buf, start + 6, flags | nlmF.REQUEST);
+  zero(buf, start + 8, start + 16);
   return end;
 }
 
 /** struct ndmsg at off. */
 function nd(buf: Buffer, off: number, family: number, index: number, state: number, flags: number): number {
-  buf.fill(0, off, off + 12);
-  buf.writeUInt8(family, off);
-  buf.writeInt32LE(index, off + 4);
-  buf.writeUInt16LE(state, off + 8);
-  buf.writeUInt8(flags, off + 10);
+  zero(buf, off, off + 12);
+  buf[off] = family;
+  setU32(buf, off + 4, index);
+  setU16(buf, off + 8, state);
+  buf[off + 10] = flags;
   return off + 12;
 }
 
@@ -159,14 +159,14 @@ export function encodeRoute(buf: Buffer, start: number, s: RouteSpec, index: num
   if (put && familyOf(s.gateway) !== dst.family)
     throw new TypeError(`route ${s.dst}: gateway ${s.gateway} is of the other family`);
   const r = start + 16;
-  buf.fill(0, r, r + 12);
-  buf.writeUInt8(dst.family, r);
-  buf.writeUInt8(dst.len, r + 1);
-  buf.writeUInt8(RT_TABLE_MAIN, r + 4);
-  buf.writeUInt8(trellisRouteProtocol, r + 5);
-  buf.writeUInt8(RT_SCOPE_UNIVERSE, r + 6);
-  buf.writeUInt8(RTN_UNICAST, r + 7);
-  buf.writeUInt32LE(put ? RTNH_F_ONLINK : 0, r + 8);
+  zero(buf, r, r + 12);
+  buf[r] = dst.family;
+  buf[r + 1] = dst.len;
+  buf[r + 4] = RT_TABLE_MAIN;
+  buf[r + 5] = trellisRouteProtocol;
+  buf[r + 6] = RT_SCOPE_UNIVERSE;
+  buf[r + 7] = RTN_UNICAST;
+  setU32(buf, r + 8, put ? RTNH_F_ONLINK : 0);
   let off = ipAttr(buf, r + 12, rta.DST, dst.ip);
   off = u32Attr(buf, off, rta.TABLE, RT_TABLE_MAIN);
   if (put) {

@@ -14,6 +14,7 @@ import {
   PermissionError,
 } from './errors.js';
 import { InFlightBatch, type BatchFailures } from './rtnl-batch.js';
+import { getU16, getU32, setU16, setU32 } from './le-bytes.js';
 import { nlmF, nlmsgType } from './rtnl-codec.js';
 
 /** The datagram socket the channel runs on; the real one wraps `netlink`'s RawNetlinkSocket. */
@@ -139,10 +140,10 @@ export class RtnlChannel {
     const base = this.seq;
     this.seq += count;
     for (let i = 0, off = 0; i < count; i++) {
-      if (i === count - 1) datagram.writeUInt16LE(datagram.readUInt16LE(off + 6) | nlmF.ACK, off + 6);
-      datagram.writeUInt32LE(base + i, off + 8);
-      datagram.writeUInt32LE(this.transport.port, off + 12);
-      off += (datagram.readUInt32LE(off) + 3) & ~3;
+      if (i === count - 1) setU16(datagram, off + 6, getU16(datagram, off + 6) | nlmF.ACK);
+      setU32(datagram, off + 8, base + i);
+      setU32(datagram, off + 12, this.transport.port);
+      off += (getU32(datagram, off) + 3) & ~3;
     }
     const hooks = {
       what,
