@@ -11,7 +11,8 @@
  * is the ceiling: a node dgram socket that sends every query back with QR set (no DNS work at
  * all), so dgram-echo/dnsmasq is the most any one-threaded node server gets here. Every server
  * runs in a process of its own (dns-peer-server.ts), none on the bench's event loop; `--workers=1,2`
- * races trellis with each number of UDP receivers (`trellis-w2`: two). RRL is off in trellis (one
+ * races trellis with each number of UDP receivers (`trellis-w2`: two), each beside the ceiling
+ * with as many readers (`dgram-echo-w2`: the echo on one socket read by two processes). RRL is off in trellis (one
  * client at 100k queries/s is a flood to it); dnsmasq has none. dnsmasq runs in the foreground on
  * 127.0.0.1 only, answers only from the hosts file (`--local` makes it authoritative for the
  * zone, no upstream), and is stopped by its pid.
@@ -34,7 +35,7 @@ import {
   startPeerServer,
 } from './dns-peer-processes.js';
 
-type Impl = 'trellis' | `trellis-w${number}` | 'dnsmasq' | 'dgram-echo';
+type Impl = 'trellis' | `trellis-w${number}` | 'dnsmasq' | 'dgram-echo' | `dgram-echo-w${number}`;
 
 interface Row {
   readonly impl: Impl;
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     writeFileSync(file, names.map((q) => `${q.name} ${q.type}`).join('\n') + '\n');
     writeFileSync(join(dir, 'hosts'), hostsFile(entries, names));
     for (const w of workerCounts) servers.set(trellisImpl(w), await startPeerServer('trellis', w));
-    servers.set('dgram-echo', await startPeerServer('dgram-echo'));
+    for (const w of workerCounts) servers.set(echoImpl(w), await startPeerServer('dgram-echo', w));
     if (missing.includes('dnsmasq'))
       console.log('dnsmasq is missing (apt-get install dnsmasq-base): trellis alone');
     else servers.set('dnsmasq', await startDnsmasq(dir, await freePort()));
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
       const order = impls.map((_, i) => impls[(i + rep - 1) % impls.length]!);
       for (const impl of order) rows.push(await measure(impl, rep, servers.get(impl)!.port, file, names, o));
     }
-    if (servers.has('dnsmasq')) report(rows, workerCounts.map(trellisImpl));
+    if (servers.has('dnsmasq')) report(rows, workerCounts);
     console.log(
       `load average at the end ${loadavg()
         .map((l) => l.toFixed(2))
@@ -187,8 +188,13 @@ function trellisImpl(workers: number): Impl {
   return workers === 1 ? 'trellis' : `trellis-w${workers}`;
 }
 
-/** Per repetition each trellis/dnsmasq (and the ceiling, dgram-echo/dnsmasq), then the median and the spread. */
-function report(rows: readonly Row[], trellises: readonly Impl[]): void {
+/** The ceiling beside `trellisImpl(workers)`: as many node readers doing no DNS work at all. */
+function echoImpl(workers: number): Impl {
+  return workers === 1 ? 'dgram-echo' : `dgram-echo-w${workers}`;
+}
+
+/** Per repetition each trellis/dnsmasq (and its ceiling, dgram-echo/dnsmasq), then the median and the spread. */
+function report(rows: readonly Row[], workerCounts: readonly number[]): void {
   const reps = [...new Set(rows.map((r) => r.rep))];
   const row = (impl: Impl, rep: number) => rows.find((r) => r.rep === rep && r.impl === impl)!;
   const show = (xs: number[]) => {
@@ -196,14 +202,16 @@ function report(rows: readonly Row[], trellises: readonly Impl[]): void {
     const median = v[Math.floor(v.length / 2)]!;
     return `${median.toFixed(2)} (${v[0]!.toFixed(2)}-${v[v.length - 1]!.toFixed(2)})`;
   };
-  for (const t of trellises) {
+  for (const w of workerCounts) {
+    const t = trellisImpl(w);
+    const e = echoImpl(w);
     const qps = reps.map((rep) => row(t, rep).qps / row('dnsmasq', rep).qps);
     const p99 = reps.map((rep) => row(t, rep).p99 / row('dnsmasq', rep).p99);
+    const echo = reps.map((rep) => row(e, rep).qps / row('dnsmasq', rep).qps);
     console.log(`ratio ${t}/dnsmasq: queries/s ${show(qps)} (target >= 1.00)`);
     console.log(`ratio ${t}/dnsmasq: p99 latency ${show(p99)} (target <= 1.00)`);
+    console.log(`ceiling ${e}/dnsmasq: queries/s ${show(echo)} (${w} node reader(s), no DNS work at all)`);
   }
-  const echo = reps.map((rep) => row('dgram-echo', rep).qps / row('dnsmasq', rep).qps);
-  console.log(`ceiling dgram-echo/dnsmasq: queries/s ${show(echo)} (no DNS work at all, one thread)`);
 }
 
 function round(x: number): number {
