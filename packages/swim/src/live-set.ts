@@ -1,63 +1,56 @@
 import type { Rng } from '@trellis/runtime';
+import { IndexedIds } from './indexed-ids.js';
 
 /**
- * The ids of members believed up (alive or suspect), self excluded, with O(1) add, remove and
- * random sampling: gossip ticks pick targets from it several times a second, which must not
- * cost O(N) at 5,000 members.
+ * The ids of members believed up (alive or suspect), self excluded, split into those confirmed
+ * (`Confirmations`) and those not yet, each with O(1) add, remove and random sampling: gossip
+ * ticks pick confirmed targets several times a second, which must cost O(k), not a scan of the
+ * N members, also while hundreds of them are unconfirmed (a booting cluster of 1,000).
  */
 export class LiveSet {
-  readonly #ids: string[] = [];
-  readonly #index = new Map<string, number>();
+  readonly #confirmed = new IndexedIds();
+  readonly #unconfirmed = new IndexedIds();
 
   get size(): number {
-    return this.#ids.length;
+    return this.#confirmed.size + this.#unconfirmed.size;
+  }
+
+  /** Live members confirmed to us. */
+  get confirmedSize(): number {
+    return this.#confirmed.size;
   }
 
   has(id: string): boolean {
-    return this.#index.has(id);
+    return this.#confirmed.has(id) || this.#unconfirmed.has(id);
   }
 
-  add(id: string): boolean {
-    if (this.#index.has(id)) return false;
-    this.#index.set(id, this.#ids.length);
-    this.#ids.push(id);
+  /** `id` is up; false if it already was. */
+  add(id: string, confirmed: boolean): boolean {
+    if (this.has(id)) return false;
+    (confirmed ? this.#confirmed : this.#unconfirmed).add(id);
     return true;
+  }
+
+  /** A live unconfirmed member was confirmed (no-op for one not live, or confirmed already). */
+  confirm(id: string): void {
+    if (this.#unconfirmed.remove(id)) this.#confirmed.add(id);
   }
 
   remove(id: string): boolean {
-    const i = this.#index.get(id);
-    if (i === undefined) return false;
-    const last = this.#ids.pop()!;
-    if (last !== id) {
-      this.#ids[i] = last;
-      this.#index.set(last, i);
-    }
-    this.#index.delete(id);
-    return true;
+    return this.#confirmed.remove(id) || this.#unconfirmed.remove(id);
   }
 
-  ids(): string[] {
-    return this.#ids.slice();
+  confirmedIds(): string[] {
+    return this.#confirmed.ids();
   }
 
-  /** Up to `k` distinct ids, uniformly, skipping those `exclude` rejects. */
-  sample(rng: Rng, k: number, exclude?: (id: string) => boolean): string[] {
-    const n = this.#ids.length;
-    if (k <= 0 || n === 0) return [];
-    const filtered = (): string[] =>
-      rng.sample(
-        this.#ids.filter((id) => !exclude?.(id)),
-        k,
-      );
-    if (k * 3 >= n) return filtered();
-    const out = new Set<string>();
-    // Rejection sampling: cheap when k is small relative to n; bounded attempts.
-    for (let tries = 0; out.size < k && tries < k * 8; tries++) {
-      const id = this.#ids[rng.int(0, n)]!;
-      if (!exclude?.(id)) out.add(id);
-    }
-    // Mostly excluded (hundreds of unconfirmed members beside a few real ones): scan instead,
-    // or the few real ones would go unpicked.
-    return out.size < k ? filtered() : [...out];
+  /** Up to `k` distinct confirmed ids, uniformly. */
+  sampleConfirmed(rng: Rng, k: number): string[] {
+    return this.#confirmed.sample(rng, k);
+  }
+
+  /** Up to `k` distinct unconfirmed ids, uniformly. */
+  sampleUnconfirmed(rng: Rng, k: number): string[] {
+    return this.#unconfirmed.sample(rng, k);
   }
 }
