@@ -79,10 +79,10 @@ export class GossipRounds {
    * node that just joined a booting cluster) do unconfirmed ones fill the rest.
    */
   #targets(k: number): string[] {
-    const { rng } = this.#ctx;
-    const picked = this.#deps.live.sampleConfirmed(rng, k);
-    if (picked.length >= k) return picked;
-    return [...picked, ...this.#deps.live.sampleUnconfirmed(rng, k - picked.length)];
+    const { rng, confirmations } = this.#ctx;
+    const picked = this.#deps.live.sample(rng, k, true);
+    if (picked.length >= k || confirmations.unconfirmedLive === 0) return picked;
+    return [...picked, ...this.#deps.live.sample(rng, k - picked.length, false)];
   }
 
   /**

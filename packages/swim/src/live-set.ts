@@ -1,56 +1,103 @@
 import type { Rng } from '@trellis/runtime';
-import { IndexedIds } from './indexed-ids.js';
+import { RankedFlags } from './ranked-flags.js';
 
 /**
- * The ids of members believed up (alive or suspect), self excluded, split into those confirmed
- * (`Confirmations`) and those not yet, each with O(1) add, remove and random sampling: gossip
- * ticks pick confirmed targets several times a second, which must cost O(k), not a scan of the
- * N members, also while hundreds of them are unconfirmed (a booting cluster of 1,000).
+ * The ids of members believed up (alive or suspect), self excluded, with O(1) add and remove,
+ * each flagged confirmed or not (`Confirmations`). Gossip ticks and push-pull rounds pick
+ * confirmed members several times a second; with hundreds of members unconfirmed (a cluster of
+ * 1,000 booting) that was a scan of all N per pick. The flags' ranks (`RankedFlags`) find the
+ * p-th confirmed member in O(log N) instead, drawing exactly what the scan drew: the same
+ * random numbers give the same members, so seeded runs are unchanged.
  */
 export class LiveSet {
-  readonly #confirmed = new IndexedIds();
-  readonly #unconfirmed = new IndexedIds();
+  readonly #ids: string[] = [];
+  readonly #index = new Map<string, number>();
+  readonly #confirmed = new RankedFlags();
 
   get size(): number {
-    return this.#confirmed.size + this.#unconfirmed.size;
+    return this.#ids.length;
   }
 
   /** Live members confirmed to us. */
   get confirmedSize(): number {
-    return this.#confirmed.size;
+    return this.#confirmed.setCount;
   }
 
   has(id: string): boolean {
-    return this.#confirmed.has(id) || this.#unconfirmed.has(id);
+    return this.#index.has(id);
   }
 
   /** `id` is up; false if it already was. */
   add(id: string, confirmed: boolean): boolean {
-    if (this.has(id)) return false;
-    (confirmed ? this.#confirmed : this.#unconfirmed).add(id);
+    if (this.#index.has(id)) return false;
+    this.#index.set(id, this.#ids.length);
+    this.#ids.push(id);
+    this.#confirmed.push(confirmed);
     return true;
   }
 
-  /** A live unconfirmed member was confirmed (no-op for one not live, or confirmed already). */
+  /** A live member was confirmed (no-op for one not live). */
   confirm(id: string): void {
-    if (this.#unconfirmed.remove(id)) this.#confirmed.add(id);
+    const i = this.#index.get(id);
+    if (i !== undefined) this.#confirmed.set(i, true);
   }
 
   remove(id: string): boolean {
-    return this.#confirmed.remove(id) || this.#unconfirmed.remove(id);
+    const i = this.#index.get(id);
+    if (i === undefined) return false;
+    const last = this.#ids.pop()!;
+    if (last !== id) {
+      this.#ids[i] = last;
+      this.#index.set(last, i);
+      this.#confirmed.set(i, this.#confirmed.get(this.#ids.length));
+    }
+    this.#confirmed.pop();
+    this.#index.delete(id);
+    return true;
   }
 
-  confirmedIds(): string[] {
-    return this.#confirmed.ids();
+  ids(): string[] {
+    return this.#ids.slice();
   }
 
-  /** Up to `k` distinct confirmed ids, uniformly. */
-  sampleConfirmed(rng: Rng, k: number): string[] {
-    return this.#confirmed.sample(rng, k);
+  /** One confirmed member, uniformly (undefined if none). */
+  pickConfirmed(rng: Rng): string | undefined {
+    const m = this.#confirmed.setCount;
+    return m === 0 ? undefined : this.#nth(rng.int(0, m), true);
   }
 
-  /** Up to `k` distinct unconfirmed ids, uniformly. */
-  sampleUnconfirmed(rng: Rng, k: number): string[] {
-    return this.#unconfirmed.sample(rng, k);
+  /** Up to `k` distinct ids, uniformly, among the confirmed (or the unconfirmed) ones. */
+  sample(rng: Rng, k: number, confirmed: boolean): string[] {
+    const n = this.#ids.length;
+    if (k <= 0 || n === 0) return [];
+    if (k * 3 >= n) return this.#sampleAll(rng, k, confirmed);
+    const out = new Set<string>();
+    // Rejection sampling: cheap when k is small relative to n; bounded attempts.
+    for (let tries = 0; out.size < k && tries < k * 8; tries++) {
+      const i = rng.int(0, n);
+      if (this.#confirmed.get(i) === confirmed) out.add(this.#ids[i]!);
+    }
+    // Mostly the other kind (hundreds of unconfirmed members beside a few confirmed ones): draw
+    // from those of the kind asked, or the few would go unpicked.
+    return out.size < k ? this.#sampleAll(rng, k, confirmed) : [...out];
+  }
+
+  /** `rng.sample` over the ids of one kind in order, without listing them. */
+  #sampleAll(rng: Rng, k: number, confirmed: boolean): string[] {
+    const m = confirmed ? this.#confirmed.setCount : this.#ids.length - this.#confirmed.setCount;
+    const swapped = new Map<number, string>();
+    const at = (p: number): string => swapped.get(p) ?? this.#nth(p, confirmed);
+    const count = Math.min(k, m);
+    for (let i = 0; i < count; i++) {
+      const j = rng.int(i, m);
+      const a = at(i);
+      swapped.set(i, at(j));
+      swapped.set(j, a);
+    }
+    return Array.from({ length: count }, (_, i) => at(i));
+  }
+
+  #nth(p: number, confirmed: boolean): string {
+    return this.#ids[this.#confirmed.nth(p, confirmed)]!;
   }
 }

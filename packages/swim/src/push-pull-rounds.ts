@@ -37,7 +37,7 @@ export class PushPullRounds {
    */
   syncWithRandomPeer(now: Instant, done: (at: Instant, ok: boolean) => void): boolean {
     const { rng, table } = this.#ctx;
-    const [id] = this.#live.sampleConfirmed(rng, 1);
+    const id = this.#live.pickConfirmed(rng);
     const peer = id === undefined ? undefined : table.get(id);
     if (peer === undefined) return false;
     this.#syncWith(now, peer.addr, 'all', done);
