@@ -1,7 +1,6 @@
 import test from 'ava';
 import { Rng } from '@trellis/runtime';
 import { LiveSet } from '../src/live-set.js';
-import { ProbeOrder } from '../src/probe-order.js';
 
 /** The live set as it was: a scan past every member the predicate excludes. */
 class ScanningLiveSet {
@@ -96,37 +95,4 @@ test('live set: two confirmed members among a thousand unconfirmed ones are both
   t.false(live.remove('u5'));
   t.is(live.size, 1001);
   t.is(live.confirmedSize, 2);
-});
-
-test('probe order: members added mid-round are probed once in it, at a uniform position', (t) => {
-  const rng = Rng.fromSeed(3);
-  const positions = new Array<number>(11).fill(0);
-  for (let trial = 0; trial < 5000; trial++) {
-    const order = new ProbeOrder(rng);
-    const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
-    const probed: string[] = [];
-    probed.push(
-      order.next(
-        () => true,
-        () => members.slice(),
-      )!,
-    );
-    order.add('new');
-    for (let i = 0; i < 10; i++)
-      probed.push(
-        order.next(
-          () => true,
-          () => [],
-        )!,
-      );
-    // One round: each of the ten, and the newcomer, exactly once.
-    t.is(new Set(probed).size, 11);
-    positions[probed.indexOf('new')]!++;
-  }
-  // The newcomer goes after the member probed already: positions 1 to 10, about 500 times each.
-  t.is(positions[0], 0);
-  t.true(
-    positions.slice(1).every((p) => p > 400 && p < 600),
-    JSON.stringify(positions),
-  );
 });
