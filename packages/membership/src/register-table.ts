@@ -1,6 +1,7 @@
 import type { Instant } from '@trellis/runtime';
 import { DigestIndex, type DigestView } from './digest-index.js';
 import type { EntryHash } from './entry-hash.js';
+import { isHeldCopy } from './held-copy.js';
 
 /**
  * What a `RegisterTable` needs to know about its records: they are registers totally ordered by
@@ -117,6 +118,7 @@ export class RegisterTable<R, Reason extends string> {
 
   /** Joins a peer's record. Validates first; never throws. */
   merge(raw: unknown, now: Instant): RegisterMergeOutcome<R, Reason> {
+    if (this.#heldCopy(raw)) return { kind: 'unchanged' };
     const v = this.#schema.validate(raw);
     if (!v.ok) return this.#reject(v.reason);
     const record = v.record;
@@ -132,6 +134,18 @@ export class RegisterTable<R, Reason extends string> {
     if (slot === undefined && this.#slots.size >= this.#opts.recordsMax) return this.#reject('tableFull');
     this.#store(key, record, slot?.record, now);
     return { kind: 'applied', previous: slot?.record, current: record };
+  }
+
+  /** A copy of a record we hold (or collected) needs no validation: it is unchanged. */
+  #heldCopy(raw: unknown): boolean {
+    let key: string;
+    try {
+      key = this.#schema.key(raw as R);
+    } catch {
+      return false;
+    }
+    const known = this.#slots.get(key) ?? this.#collected.get(key);
+    return known !== undefined && isHeldCopy(raw, known.record as object);
   }
 
   /** Stores one of our own records (the caller owns it). */

@@ -72,6 +72,7 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
     inputs,
     () => gossip.promptly(),
     (id) => {
+      live.confirm(id);
       prober.add(id);
       news.relayConfirmed(id);
     },
@@ -83,7 +84,7 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
     ctx,
     {
       up: (id) => {
-        if (!live.add(id)) return;
+        if (!live.add(id, confirmations.has(id))) return;
         confirmations.up(id);
         // Into the probe round once confirmed (now, or when `onConfirmed` runs), not twice.
         if (confirmations.has(id)) prober.add(id);

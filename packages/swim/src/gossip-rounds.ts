@@ -80,9 +80,9 @@ export class GossipRounds {
    */
   #targets(k: number): string[] {
     const { rng, confirmations } = this.#ctx;
-    const picked = this.#deps.live.sample(rng, k, (id) => !confirmations.has(id));
+    const picked = this.#deps.live.sample(rng, k, true);
     if (picked.length >= k || confirmations.unconfirmedLive === 0) return picked;
-    return [...picked, ...this.#deps.live.sample(rng, k - picked.length, (id) => confirmations.has(id))];
+    return [...picked, ...this.#deps.live.sample(rng, k - picked.length, false)];
   }
 
   /**

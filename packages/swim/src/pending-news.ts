@@ -8,19 +8,25 @@ export interface Pending {
   readonly seq: number;
 }
 
-/** Two lists ordered by seq (oldest first) as one (`a` itself when `b` goes after it). */
+/**
+ * Merges `b` into `a`, both ordered by seq (oldest first), in place, and returns `a`. Items
+ * move up a bucket newest first, so `b` is mostly older than the tail of `a`: a merge into a
+ * new array cost O(|a|) and an array of garbage per packet while a boot storm queues thousands
+ * of items; merging from the back moves only the items of `a` newer than `b`'s oldest.
+ */
 export function mergeBySeq(a: Pending[], b: readonly Pending[]): Pending[] {
-  if (a.length === 0 || b.length === 0 || b[0]!.seq > a[a.length - 1]!.seq) {
-    for (const item of b) a.push(item);
-    return a;
+  let i = a.length - 1;
+  for (const item of b) a.push(item);
+  let k = a.length - 1;
+  for (let j = b.length - 1; j >= 0;) {
+    const next = b[j]!;
+    if (i >= 0 && a[i]!.seq > next.seq) a[k--] = a[i--]!;
+    else {
+      a[k--] = next;
+      j--;
+    }
   }
-  const out: Pending[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(a[i]!.seq < b[j]!.seq ? a[i++]! : b[j++]!);
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
+  return a;
 }
 
 /** Where the item with `seq` is in a list ordered by seq, or -1. */

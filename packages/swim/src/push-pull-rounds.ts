@@ -36,9 +36,9 @@ export class PushPullRounds {
    * address nobody listens at); false (and no call) if there is none.
    */
   syncWithRandomPeer(now: Instant, done: (at: Instant, ok: boolean) => void): boolean {
-    const { confirmations, rng, table } = this.#ctx;
-    const ids = this.#live.ids().filter((m) => confirmations.has(m));
-    const peer = ids.length === 0 ? undefined : table.get(rng.pick(ids));
+    const { rng, table } = this.#ctx;
+    const id = this.#live.pickConfirmed(rng);
+    const peer = id === undefined ? undefined : table.get(id);
     if (peer === undefined) return false;
     this.#syncWith(now, peer.addr, 'all', done);
     return true;
