@@ -3,6 +3,7 @@ import type { MemberRecord } from '@trellis/membership';
 import type { SwimContext } from './context.js';
 import type { AckMessage, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
+import { RoundTrip } from './round-trip.js';
 import { relayTimer } from './timers.js';
 
 interface Probe {
@@ -11,6 +12,8 @@ interface Probe {
   readonly startedAt: Instant;
   acked: boolean;
   indirectSent: boolean;
+  /** The stream probe could not reach the target at all (refused, reset): nobody is there. */
+  streamFailed: boolean;
   nacks: number;
   expectedNacks: number;
 }
@@ -19,6 +22,8 @@ interface Relay {
   readonly origin: Address;
   readonly originSeq: number;
   readonly wantNack: boolean;
+  /** Nacked already: the entry stays a while so that a late ack still reaches the origin. */
+  nacked: boolean;
 }
 
 const relaysMax = 1024;
@@ -27,19 +32,24 @@ const relaysMax = 1024;
  * The probe cycle: one ping per (scaled) probe interval to the next member in randomized
  * round-robin order; silence until the (scaled) probe timeout brings ping-req through k peers,
  * which answer with nacks if the target stays silent to them too, plus a ping over the reliable
- * stream; silence until the end of the interval makes the target suspect.
+ * stream; silence until the end of the interval makes the target suspect. The probe timeout
+ * follows measured round trips (RoundTrip). With Lifeguard, a probe whose every path has failed
+ * (the stream refused and every helper nacked) concludes at once instead of at the interval's
+ * end, and says the target is gone (News caps that suspicion at suspicionRefusedMs).
  */
 export class Prober {
   readonly #ctx: SwimContext;
   readonly #order: ProbeOrder;
   #probe: Probe | undefined;
   readonly #relays = new Map<number, Relay>();
-  /** Called when a probe fails: the news layer raises the suspicion. */
-  readonly #onFailed: (now: Instant, target: MemberRecord) => void;
+  readonly #roundTrip: RoundTrip;
+  /** Called when a probe fails (`refused`: the target is gone): the news layer raises the suspicion. */
+  readonly #onFailed: (now: Instant, target: MemberRecord, refused: boolean) => void;
 
-  constructor(ctx: SwimContext, onFailed: (now: Instant, target: MemberRecord) => void) {
+  constructor(ctx: SwimContext, onFailed: (now: Instant, target: MemberRecord, refused: boolean) => void) {
     this.#ctx = ctx;
     this.#order = new ProbeOrder(ctx.rng.fork('probe-order'));
+    this.#roundTrip = new RoundTrip(ctx.config.probeTimeoutMinMs, ctx.config.probeTimeoutMs);
     this.#onFailed = onFailed;
   }
 
@@ -76,6 +86,7 @@ export class Prober {
       startedAt: now,
       acked: false,
       indirectSent: false,
+      streamFailed: false,
       nacks: 0,
       expectedNacks: 0,
     };
@@ -85,7 +96,7 @@ export class Prober {
     const first =
       config.lifeguard && target.status === 'suspect' ? [this.#ctx.proofs.message(target, selfId)] : [];
     this.#ctx.send(target.addr, ping, first);
-    timers.set('probeTimeout', now + awareness.scale(config.probeTimeoutMs));
+    timers.set('probeTimeout', now + awareness.scale(this.#roundTrip.timeoutMs));
   }
 
   /** The direct ack did not come in time: ask others, and try the stream. */
@@ -134,12 +145,29 @@ export class Prober {
     const deadline = timers.get('probe') ?? now + awareness.scale(config.probeIntervalMs);
     const timeoutMs = Math.max(1, deadline - now);
     stats.streamProbes++;
-    this.#ctx.request(p.target.addr, { t: 'sping', id: p.target.id }, timeoutMs, (_at, reply) => {
-      if (isAck(reply) && this.#probe === p) {
+    this.#ctx.request(p.target.addr, { t: 'sping', id: p.target.id }, timeoutMs, (at, reply, error) => {
+      if (this.#probe !== p) return;
+      if (isAck(reply)) {
         stats.streamProbesAcked++;
         p.acked = true;
+      } else if (error === 'ERR_TRELLIS_UNREACHABLE') {
+        p.streamFailed = true;
+        this.#concludeEarly(at, p);
       }
     });
+  }
+
+  /**
+   * Every path to the target has failed: suspect it now rather than at the interval's end. Needs
+   * Lifeguard's nacks (the helpers heard us and did not hear the target either) and a refused
+   * stream (the target's kernel answered that nobody listens). A stalled process's kernel still
+   * accepts the connection, and a vanished host sends no reset: both are judged at the end.
+   */
+  #concludeEarly(now: Instant, p: Probe): void {
+    if (this.#probe !== p || p.acked || !p.streamFailed) return;
+    if (p.expectedNacks === 0 || p.nacks < p.expectedNacks) return;
+    this.#ctx.stats.probesConcludedEarly++;
+    this.#finish(now, false);
   }
 
   /** Ends the probe in flight at the end of its interval. */
@@ -162,7 +190,10 @@ export class Prober {
     // Missed nacks mean our own messages are not getting through: raise awareness per miss.
     this.#ctx.changeAwareness(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
     const current = this.#ctx.table.get(p.target.id);
-    if (current !== undefined && current.incarnation === p.target.incarnation) this.#onFailed(now, current);
+    // Gone: the stream was refused, and a helper's nack shows our own messages get through.
+    // At the interval's end every nack that will come has come; one lost to loss is no doubt.
+    if (current !== undefined && current.incarnation === p.target.incarnation)
+      this.#onFailed(now, current, p.streamFailed && p.nacks > 0);
   }
 
   onPing(_now: Instant, from: Address, msg: PingMessage): void {
@@ -174,9 +205,11 @@ export class Prober {
     this.#ctx.send(from, ack);
   }
 
-  onAck(_now: Instant, _from: Address, msg: AckMessage): void {
+  onAck(now: Instant, _from: Address, msg: AckMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq && msg.src === p.target.id) {
+      // Pings are never resent, so an ack to our seq times exactly one round trip (no Karn).
+      if (!p.acked) this.#roundTrip.sample(now - p.startedAt);
       p.acked = true;
       return;
     }
@@ -189,23 +222,24 @@ export class Prober {
     }
   }
 
-  onNack(_now: Instant, _from: Address, msg: NackMessage): void {
+  onNack(now: Instant, _from: Address, msg: NackMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq) {
       p.nacks++;
       this.#ctx.stats.nacksReceived++;
+      if (p.indirectSent) this.#concludeEarly(now, p);
     }
   }
 
   /** Someone asks us to ping a target for them. */
   onPingReq(now: Instant, from: Address, msg: PingReqMessage): void {
-    const { config, timers, awareness, stats, selfId } = this.#ctx;
+    const { timers, awareness, stats, selfId } = this.#ctx;
     if (this.#relays.size >= relaysMax) {
       this.#ctx.reject(from, 'relayTableFull');
       return;
     }
     const seq = this.#ctx.nextSeq();
-    this.#relays.set(seq, { origin: from, originSeq: msg.seq, wantNack: msg.nack });
+    this.#relays.set(seq, { origin: from, originSeq: msg.seq, wantNack: msg.nack, nacked: false });
     stats.pingReqsRelayed++;
     this.#ctx.send(msg.ta, {
       t: 'ping',
@@ -214,18 +248,24 @@ export class Prober {
       src: selfId,
     } satisfies PingMessage);
     // Nack a bit before the requester gives up, so it arrives in time to count (memberlist: 80 %).
-    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));
+    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(this.#roundTrip.timeoutMs) * 0.8));
   }
 
-  onRelayTimeout(_now: Instant, seq: number): void {
-    this.#ctx.timers.clear(relayTimer(seq));
+  onRelayTimeout(now: Instant, seq: number): void {
+    const { timers, config, stats } = this.#ctx;
+    timers.clear(relayTimer(seq));
     const relay = this.#relays.get(seq);
     if (relay === undefined) return;
-    this.#relays.delete(seq);
-    if (relay.wantNack) {
-      this.#ctx.send(relay.origin, { t: 'nack', seq: relay.originSeq } satisfies NackMessage);
-      this.#ctx.stats.nacksSent++;
+    if (relay.nacked || !relay.wantNack) {
+      this.#relays.delete(seq);
+      return;
     }
+    this.#ctx.send(relay.origin, { t: 'nack', seq: relay.originSeq } satisfies NackMessage);
+    stats.nacksSent++;
+    // A short, measured timeout nacks a slow target early; its ack may still come in time for
+    // the origin's probe, which lasts until the origin's interval ends.
+    relay.nacked = true;
+    timers.set(relayTimer(seq), now + config.probeIntervalMs);
   }
 
   /** A stream ping: answer if it is for us. */
