@@ -22,8 +22,6 @@ interface Relay {
   readonly origin: Address;
   readonly originSeq: number;
   readonly wantNack: boolean;
-  /** Nacked already: the entry stays a while so that a late ack still reaches the origin. */
-  nacked: boolean;
 }
 
 const relaysMax = 1024;
@@ -233,13 +231,13 @@ export class Prober {
 
   /** Someone asks us to ping a target for them. */
   onPingReq(now: Instant, from: Address, msg: PingReqMessage): void {
-    const { timers, awareness, stats, selfId } = this.#ctx;
+    const { config, timers, awareness, stats, selfId } = this.#ctx;
     if (this.#relays.size >= relaysMax) {
       this.#ctx.reject(from, 'relayTableFull');
       return;
     }
     const seq = this.#ctx.nextSeq();
-    this.#relays.set(seq, { origin: from, originSeq: msg.seq, wantNack: msg.nack, nacked: false });
+    this.#relays.set(seq, { origin: from, originSeq: msg.seq, wantNack: msg.nack });
     stats.pingReqsRelayed++;
     this.#ctx.send(msg.ta, {
       t: 'ping',
@@ -248,24 +246,21 @@ export class Prober {
       src: selfId,
     } satisfies PingMessage);
     // Nack a bit before the requester gives up, so it arrives in time to count (memberlist: 80 %).
-    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(this.#roundTrip.timeoutMs) * 0.8));
+    // Not from our measured round trips: a relay that gave up sooner would drop the ack of a
+    // target that is merely slow, a stalled one waking up (simulated: 2 false deaths of
+    // stalled nodes with Lifeguard off, seed 1 of sim-lifeguard).
+    timers.set(relayTimer(seq), now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));
   }
 
-  onRelayTimeout(now: Instant, seq: number): void {
-    const { timers, config, stats } = this.#ctx;
-    timers.clear(relayTimer(seq));
+  onRelayTimeout(_now: Instant, seq: number): void {
+    this.#ctx.timers.clear(relayTimer(seq));
     const relay = this.#relays.get(seq);
     if (relay === undefined) return;
-    if (relay.nacked || !relay.wantNack) {
-      this.#relays.delete(seq);
-      return;
+    this.#relays.delete(seq);
+    if (relay.wantNack) {
+      this.#ctx.send(relay.origin, { t: 'nack', seq: relay.originSeq } satisfies NackMessage);
+      this.#ctx.stats.nacksSent++;
     }
-    this.#ctx.send(relay.origin, { t: 'nack', seq: relay.originSeq } satisfies NackMessage);
-    stats.nacksSent++;
-    // A short, measured timeout nacks a slow target early; its ack may still come in time for
-    // the origin's probe, which lasts until the origin's interval ends.
-    relay.nacked = true;
-    timers.set(relayTimer(seq), now + config.probeIntervalMs);
   }
 
   /** A stream ping: answer if it is for us. */
