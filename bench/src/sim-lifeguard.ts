@@ -7,7 +7,12 @@
  * Lifeguard paper's (α = 2, K = 4), and a tight one whose minimum suspicion equals the stall
  * (quick mode: LAN and tight, one seed).
  *
- * Usage: node bench/dist/src/sim-lifeguard.js [--quick]
+ * After each run a node that never stalls crashes, and the time until all hold it dead is
+ * recorded (`detectMs`): the same detector, measured under the same loss.
+ *
+ * Usage: node bench/dist/src/sim-lifeguard.js [--quick] [--points=lan,tight] [--lifeguard=on,off]
+ *   [--seeds=1,2,3] [--file=rows.jsonl]
+ *   [--stall-ms=2000]
  */
 import { fileURLToPath } from 'node:url';
 import { Rng } from '@trellis/runtime';
@@ -20,11 +25,17 @@ export interface LifeguardOptions {
   readonly quick: boolean;
   readonly onProgress: (msg: string) => void;
   readonly file?: string;
+  /** Only these operating points / Lifeguard modes / seeds (default: all, or quick's). */
+  readonly points?: readonly string[];
+  readonly lifeguard?: readonly boolean[];
+  readonly seeds?: readonly number[];
+  /** How long each stall lasts (default 2 s): to find the longest stall the defaults survive. */
+  readonly stallMs?: number;
 }
 
 const nodes = 100;
 const windowMs = 600_000;
-const stallMs = 2000;
+const defaultStallMs = 2000;
 const stallEveryMs = 10_000;
 const stalled = [10, 30, 50, 70, 90];
 const lossRate = 0.05;
@@ -50,9 +61,16 @@ interface Counts {
   deathsDeclared: number;
   suspicionsRaised: number;
   refutations: number;
+  /**
+   * After the window, with the same loss: a node that never stalls (n42) crashes; virtual ms
+   * from the crash until every other node holds it dead (undefined: not within 60 s).
+   */
+  detectMs: number | undefined;
 }
 
-function runOne(seed: number, lifeguard: boolean, point: Partial<SwimConfig>): Counts {
+const victim = 42;
+
+function runOne(seed: number, lifeguard: boolean, point: Partial<SwimConfig>, stallMs: number): Counts {
   const c = new BenchCluster({
     seed,
     swim: { ...point, lifeguard },
@@ -94,10 +112,18 @@ function runOne(seed: number, lifeguard: boolean, point: Partial<SwimConfig>): C
   const after = c.running().map((x) => x.stats().swim);
   const delta = (k: 'deathsDeclared' | 'suspicionsRaised' | 'refutations') =>
     after.reduce((a, s, i) => a + s[k] - before[i]![k], 0);
+  // Counted before the crash below: the victim's death is a true one.
+  const falseDeathsStalled = diedStalled.size;
+  const falseDeathsOther = died.size;
+  const suspicions = suspected.size;
+  const crashedAt = c.sim.now;
+  c.crash(victim);
+  const seen = c.sim.runUntil(() => c.allSeeDead(`n${victim}`), { timeoutMs: 60_000, checkEveryMs: 10 });
   return {
-    falseDeathsStalled: diedStalled.size,
-    falseDeathsOther: died.size,
-    suspicions: suspected.size,
+    detectMs: seen ? c.sim.now - crashedAt : undefined,
+    falseDeathsStalled,
+    falseDeathsOther,
+    suspicions,
     deathsDeclared: delta('deathsDeclared'),
     suspicionsRaised: delta('suspicionsRaised'),
     refutations: delta('refutations'),
@@ -105,15 +131,21 @@ function runOne(seed: number, lifeguard: boolean, point: Partial<SwimConfig>): C
 }
 
 export function runLifeguard(opts: LifeguardOptions): Promise<ResultLine[]> {
-  const seeds = opts.quick ? [1] : [1, 2, 3];
+  const seeds = opts.seeds ?? (opts.quick ? [1] : [1, 2, 3]);
   const file = opts.file ?? resultsFileFor();
+  const stallMs = opts.stallMs ?? defaultStallMs;
   const lines: ResultLine[] = [];
   for (const [pointName, point] of Object.entries(operatingPoints)) {
-    if (opts.quick && !quickPoints.includes(pointName)) continue;
-    for (const lifeguard of [true, false]) {
+    if (
+      opts.points !== undefined
+        ? !opts.points.includes(pointName)
+        : opts.quick && !quickPoints.includes(pointName)
+    )
+      continue;
+    for (const lifeguard of opts.lifeguard ?? [true, false]) {
       for (const seed of seeds) {
         const wall0 = performance.now();
-        const counts = runOne(seed, lifeguard, point);
+        const counts = runOne(seed, lifeguard, point, stallMs);
         const line: ResultLine = {
           impl: 'trellis',
           scenario: 'lifeguard-fp',
@@ -133,7 +165,7 @@ export function runLifeguard(opts: LifeguardOptions): Promise<ResultLine[]> {
         appendResult(line, file);
         lines.push(line);
         opts.onProgress(
-          `${pointName} lifeguard ${lifeguard ? 'on ' : 'off'} seed ${seed}: false deaths ${counts.falseDeathsStalled} stalled + ${counts.falseDeathsOther} other, suspicions ${counts.suspicions} (${(line.wallMs as number) / 1000} s wall)`,
+          `${pointName} lifeguard ${lifeguard ? 'on ' : 'off'} seed ${seed}: false deaths ${counts.falseDeathsStalled} stalled + ${counts.falseDeathsOther} other, suspicions ${counts.suspicions}, crash detected everywhere in ${counts.detectMs ?? '-'} ms (${(line.wallMs as number) / 1000} s wall)`,
         );
       }
     }
@@ -143,7 +175,9 @@ export function runLifeguard(opts: LifeguardOptions): Promise<ResultLine[]> {
 
 /** Totals per operating point and mode, and the off/on ratios beside the paper's ~50x. */
 export function formatLifeguardTable(lines: readonly ResultLine[]): string {
-  const rows = ['point | lifeguard | seeds | false deaths (stalled + other) | suspicions | deaths declared'];
+  const rows = [
+    'point | lifeguard | seeds | false deaths (stalled + other) | suspicions | deaths declared | crash detected everywhere ms (per seed)',
+  ];
   const ratios: string[] = [];
   for (const point of Object.keys(operatingPoints)) {
     const sums: Record<string, { deaths: number; susp: number }> = {};
@@ -156,7 +190,7 @@ export function formatLifeguardTable(lines: readonly ResultLine[]): string {
       const deaths = sum('falseDeathsStalled') + sum('falseDeathsOther');
       sums[String(lg)] = { deaths, susp: sum('suspicions') };
       rows.push(
-        `${point} | ${lg ? 'on' : 'off'} | ${ls.length} | ${deaths} (${sum('falseDeathsStalled')} + ${sum('falseDeathsOther')}) | ${sum('suspicions')} | ${sum('deathsDeclared')}`,
+        `${point} | ${lg ? 'on' : 'off'} | ${ls.length} | ${deaths} (${sum('falseDeathsStalled')} + ${sum('falseDeathsOther')}) | ${sum('suspicions')} | ${sum('deathsDeclared')} | ${ls.map((l) => (l.detectMs as number | undefined) ?? '-').join(' / ')}`,
       );
     }
     const on = sums.true;
@@ -173,8 +207,23 @@ export function formatLifeguardTable(lines: readonly ResultLine[]): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const t0 = performance.now();
+  const list = (name: string): string[] | undefined =>
+    process.argv
+      .find((a) => a.startsWith(`--${name}=`))
+      ?.slice(name.length + 3)
+      .split(',');
+  const points = list('points');
+  const lifeguard = list('lifeguard')?.map((v) => v === 'on');
+  const seeds = list('seeds')?.map(Number);
+  const file = list('file')?.join(',');
+  const stallMs = list('stall-ms')?.map(Number)[0];
   const lines = await runLifeguard({
     quick: process.argv.includes('--quick'),
+    ...(points ? { points } : {}),
+    ...(lifeguard ? { lifeguard } : {}),
+    ...(seeds ? { seeds } : {}),
+    ...(file !== undefined ? { file } : {}),
+    ...(stallMs !== undefined ? { stallMs } : {}),
     onProgress: (m) => console.log(`[lifeguard ${((performance.now() - t0) / 1000).toFixed(0)} s] ${m}`),
   });
   console.log(formatLifeguardTable(lines));

@@ -86,6 +86,6 @@ test.serial('the tasks example publishes a task every agent sees', async (t) => 
 test.serial('the simulator example detects a crash on a five-node cluster', async (t) => {
   t.deepEqual(await run('sim-example.ts'), [
     ['alive everywhere:', ['n0', 'n1', 'n2', 'n3', 'n4']],
-    ['n3 dead everywhere after', 5530, 'virtual ms'],
+    ['n3 dead everywhere after', 2980, 'virtual ms'],
   ]);
 });

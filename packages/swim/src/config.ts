@@ -7,8 +7,13 @@ import { ConfigProblems, type DurationMs } from '@trellis/runtime';
 export interface SwimConfig {
   /** Time between failure probes; scaled by local health (awareness). */
   readonly probeIntervalMs: DurationMs;
-  /** How long to wait for a direct ack before asking others; scaled by awareness (Lifeguard). */
+  /**
+   * The longest wait for a direct ack before asking others, and the wait until an ack has been
+   * timed; scaled by awareness (Lifeguard). The wait itself follows measured round trips.
+   */
   readonly probeTimeoutMs: DurationMs;
+  /** The shortest wait for a direct ack, however fast acks come back. */
+  readonly probeTimeoutMinMs: DurationMs;
   /** Peers asked to ping-req a silent target. */
   readonly indirectChecks: number;
   /** Gossip tick: piggyback pending broadcasts on packets to a few random members. */
@@ -34,6 +39,13 @@ export interface SwimConfig {
   readonly suspicionConfirmations: number;
   /** Suspicion max = suspicionMaxTimeoutMult x min (Lifeguard's dynamic suspicion). */
   readonly suspicionMaxTimeoutMult: number;
+  /**
+   * Lifeguard on: how long our suspicion lasts when our own probe found the target gone, its
+   * host refusing the stream while every helper nacked, instead of the dynamic timeout above.
+   * A refusal is the target's kernel answering, not silence: a stalled or slow process, or a
+   * slow accuser, cannot produce one; so this waits for no refutation, only for stragglers.
+   */
+  readonly suspicionRefusedMs: DurationMs;
   /** Push-pull anti-entropy period; grows with cluster size above 32 members. 0 disables it. */
   readonly pushPullIntervalMs: DurationMs;
   /**
@@ -85,6 +97,8 @@ export interface SwimConfig {
 const lan: SwimConfig = Object.freeze({
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
+  // A LAN round trip is well under 1 ms; 50 ms leaves room for a busy event loop.
+  probeTimeoutMinMs: 50,
   indirectChecks: 3,
   gossipIntervalMs: 200,
   gossipPromptMs: 30,
@@ -97,6 +111,8 @@ const lan: SwimConfig = Object.freeze({
   suspicionMult: 3,
   suspicionConfirmations: 3,
   suspicionMaxTimeoutMult: 6,
+  // One probe interval: any ack or refutation in flight has long arrived; then dead.
+  suspicionRefusedMs: 1000,
   pushPullIntervalMs: 30_000,
   reconnectIntervalMs: 10_000,
   backlogPushPullMs: 1000,
@@ -127,12 +143,14 @@ const wan: SwimConfig = Object.freeze({
   ...lan,
   probeIntervalMs: 5000, // round trips across regions are hundreds of ms
   probeTimeoutMs: 3000,
+  probeTimeoutMinMs: 500, // round trips vary by hundreds of ms across regions
   gossipIntervalMs: 500, // fewer, larger packets: WAN links are costlier
   gossipPromptMs: 100,
   gossipNodes: 4,
   gossipToTheDeadMs: 60_000,
   suspicionMult: 6, // partial partitions are common: be patient
   suspicionConfirmations: 4,
+  suspicionRefusedMs: 5000, // one probe interval, as on LAN
   pushPullIntervalMs: 60_000,
   reconnectIntervalMs: 30_000,
   lateTimerThresholdMs: 1500,
@@ -171,6 +189,7 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   const ms = (k: keyof SwimConfig, min: number, max = 86_400_000) => p.integer(k, c[k], min, max);
   ms('probeIntervalMs', 10);
   ms('probeTimeoutMs', 1);
+  ms('probeTimeoutMinMs', 1);
   p.integer('indirectChecks', c.indirectChecks, 0, 16);
   ms('gossipIntervalMs', 1);
   ms('gossipPromptMs', 1);
@@ -180,6 +199,7 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
   p.integer('suspicionMult', c.suspicionMult, 1, 64);
   p.integer('suspicionConfirmations', c.suspicionConfirmations, 0, 64);
   p.integer('suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1, 64);
+  ms('suspicionRefusedMs', 1);
   ms('pushPullIntervalMs', 0);
   ms('reconnectIntervalMs', 0);
   ms('backlogPushPullMs', 0);
@@ -208,6 +228,12 @@ export function parseSwimConfig(input: Partial<SwimConfig> = {}, profile: SwimPr
         `must be less than probeIntervalMs (${c.probeIntervalMs}), got ${c.probeTimeoutMs}`,
       );
     }
+  }
+  if (typeof c.probeTimeoutMinMs === 'number' && c.probeTimeoutMinMs > c.probeTimeoutMs) {
+    p.add(
+      'probeTimeoutMinMs',
+      `must be at most probeTimeoutMs (${c.probeTimeoutMs}), got ${c.probeTimeoutMinMs}`,
+    );
   }
   if (typeof c.joinRetryMaxMs === 'number' && c.joinRetryMaxMs < c.joinRetryBaseMs) {
     p.add('joinRetryMaxMs', `must be at least joinRetryBaseMs (${c.joinRetryBaseMs})`);

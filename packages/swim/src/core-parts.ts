@@ -97,7 +97,7 @@ export function assembleCore(inputs: CoreInputs): CoreParts {
     },
     queries,
   );
-  const prober = new Prober(ctx, (now, target) => news.suspectLocally(now, target));
+  const prober = new Prober(ctx, (now, target, refused) => news.suspectLocally(now, target, refused));
   const unconfirmedProbes = new UnconfirmedProbes(ctx, (now, target) => news.suspectLocally(now, target));
   const admission = new MemberAdmission(ctx, news);
   const members = membershipSection(

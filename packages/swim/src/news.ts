@@ -95,12 +95,19 @@ export class News {
     this.#confirm(now, msg.id, msg.i, by);
   }
 
-  /** Our own probe of `target` failed. */
-  suspectLocally(now: Instant, target: MemberRecord): void {
-    const { table, selfId } = this.#ctx;
+  /**
+   * Our own probe of `target` failed; `refused`: every path failed and its host refused the
+   * stream, so the process is gone and our suspicion lasts suspicionRefusedMs at most.
+   */
+  suspectLocally(now: Instant, target: MemberRecord, refused = false): void {
+    const { table, selfId, config, timers } = this.#ctx;
     const change = table.suspect(target.id, target.incarnation, now);
     if (change !== undefined) this.#applied(now, change, selfId);
     else if (target.status === 'suspect') this.#confirm(now, target.id, target.incarnation, selfId);
+    const s = this.#suspicions.get(target.id);
+    if (!refused || s === undefined || s.incarnation !== target.incarnation) return;
+    s.cap(now + config.suspicionRefusedMs);
+    timers.set(suspectTimer(target.id), Math.max(now, s.deadline));
   }
 
   /** A local change of our own record (update, refute, leave): gossip it. */
@@ -108,8 +115,14 @@ export class News {
     this.#broadcast(change.current);
   }
 
-  onSuspicionTimeout(now: Instant, id: string): void {
-    const { table, timers, stats } = this.#ctx;
+  onSuspicionTimeout(now: Instant, id: string, lateMs: number): void {
+    const { table, timers, stats, config } = this.#ctx;
+    if (config.lifeguard && lateMs > config.lateTimerThresholdMs) {
+      // We were stalled past the deadline: the refutation may be waiting in our own socket
+      // buffer. Give queued input a turn before burying anyone.
+      timers.set(suspectTimer(id), now + 1);
+      return;
+    }
     timers.clear(suspectTimer(id));
     const s = this.#suspicions.get(id);
     this.#suspicions.delete(id);

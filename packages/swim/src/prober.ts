@@ -3,6 +3,7 @@ import type { MemberRecord } from '@trellis/membership';
 import type { SwimContext } from './context.js';
 import type { AckMessage, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { ProbeOrder } from './probe-order.js';
+import { RoundTrip } from './round-trip.js';
 import { relayTimer } from './timers.js';
 
 interface Probe {
@@ -11,6 +12,8 @@ interface Probe {
   readonly startedAt: Instant;
   acked: boolean;
   indirectSent: boolean;
+  /** The stream probe could not reach the target at all (refused, reset): nobody is there. */
+  streamFailed: boolean;
   nacks: number;
   expectedNacks: number;
 }
@@ -27,19 +30,24 @@ const relaysMax = 1024;
  * The probe cycle: one ping per (scaled) probe interval to the next member in randomized
  * round-robin order; silence until the (scaled) probe timeout brings ping-req through k peers,
  * which answer with nacks if the target stays silent to them too, plus a ping over the reliable
- * stream; silence until the end of the interval makes the target suspect.
+ * stream; silence until the end of the interval makes the target suspect. The probe timeout
+ * follows measured round trips (RoundTrip). With Lifeguard, a probe whose every path has failed
+ * (the stream refused and every helper nacked) concludes at once instead of at the interval's
+ * end, and says the target is gone (News caps that suspicion at suspicionRefusedMs).
  */
 export class Prober {
   readonly #ctx: SwimContext;
   readonly #order: ProbeOrder;
   #probe: Probe | undefined;
   readonly #relays = new Map<number, Relay>();
-  /** Called when a probe fails: the news layer raises the suspicion. */
-  readonly #onFailed: (now: Instant, target: MemberRecord) => void;
+  readonly #roundTrip: RoundTrip;
+  /** Called when a probe fails (`refused`: the target is gone): the news layer raises the suspicion. */
+  readonly #onFailed: (now: Instant, target: MemberRecord, refused: boolean) => void;
 
-  constructor(ctx: SwimContext, onFailed: (now: Instant, target: MemberRecord) => void) {
+  constructor(ctx: SwimContext, onFailed: (now: Instant, target: MemberRecord, refused: boolean) => void) {
     this.#ctx = ctx;
     this.#order = new ProbeOrder(ctx.rng.fork('probe-order'));
+    this.#roundTrip = new RoundTrip(ctx.config.probeTimeoutMinMs, ctx.config.probeTimeoutMs);
     this.#onFailed = onFailed;
   }
 
@@ -76,6 +84,7 @@ export class Prober {
       startedAt: now,
       acked: false,
       indirectSent: false,
+      streamFailed: false,
       nacks: 0,
       expectedNacks: 0,
     };
@@ -85,7 +94,7 @@ export class Prober {
     const first =
       config.lifeguard && target.status === 'suspect' ? [this.#ctx.proofs.message(target, selfId)] : [];
     this.#ctx.send(target.addr, ping, first);
-    timers.set('probeTimeout', now + awareness.scale(config.probeTimeoutMs));
+    timers.set('probeTimeout', now + awareness.scale(this.#roundTrip.timeoutMs));
   }
 
   /** The direct ack did not come in time: ask others, and try the stream. */
@@ -134,12 +143,29 @@ export class Prober {
     const deadline = timers.get('probe') ?? now + awareness.scale(config.probeIntervalMs);
     const timeoutMs = Math.max(1, deadline - now);
     stats.streamProbes++;
-    this.#ctx.request(p.target.addr, { t: 'sping', id: p.target.id }, timeoutMs, (_at, reply) => {
-      if (isAck(reply) && this.#probe === p) {
+    this.#ctx.request(p.target.addr, { t: 'sping', id: p.target.id }, timeoutMs, (at, reply, error) => {
+      if (this.#probe !== p) return;
+      if (isAck(reply)) {
         stats.streamProbesAcked++;
         p.acked = true;
+      } else if (error === 'ERR_TRELLIS_UNREACHABLE') {
+        p.streamFailed = true;
+        this.#concludeEarly(at, p);
       }
     });
+  }
+
+  /**
+   * Every path to the target has failed: suspect it now rather than at the interval's end. Needs
+   * Lifeguard's nacks (the helpers heard us and did not hear the target either) and a refused
+   * stream (the target's kernel answered that nobody listens). A stalled process's kernel still
+   * accepts the connection, and a vanished host sends no reset: both are judged at the end.
+   */
+  #concludeEarly(now: Instant, p: Probe): void {
+    if (this.#probe !== p || p.acked || !p.streamFailed) return;
+    if (p.expectedNacks === 0 || p.nacks < p.expectedNacks) return;
+    this.#ctx.stats.probesConcludedEarly++;
+    this.#finish(now, false);
   }
 
   /** Ends the probe in flight at the end of its interval. */
@@ -162,7 +188,10 @@ export class Prober {
     // Missed nacks mean our own messages are not getting through: raise awareness per miss.
     this.#ctx.changeAwareness(p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1);
     const current = this.#ctx.table.get(p.target.id);
-    if (current !== undefined && current.incarnation === p.target.incarnation) this.#onFailed(now, current);
+    // Gone: the stream was refused, and a helper's nack shows our own messages get through.
+    // At the interval's end every nack that will come has come; one lost to loss is no doubt.
+    if (current !== undefined && current.incarnation === p.target.incarnation)
+      this.#onFailed(now, current, p.streamFailed && p.nacks > 0);
   }
 
   onPing(_now: Instant, from: Address, msg: PingMessage): void {
@@ -174,9 +203,11 @@ export class Prober {
     this.#ctx.send(from, ack);
   }
 
-  onAck(_now: Instant, _from: Address, msg: AckMessage): void {
+  onAck(now: Instant, _from: Address, msg: AckMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq && msg.src === p.target.id) {
+      // Pings are never resent, so an ack to our seq times exactly one round trip (no Karn).
+      if (!p.acked) this.#roundTrip.sample(now - p.startedAt);
       p.acked = true;
       return;
     }
@@ -189,11 +220,12 @@ export class Prober {
     }
   }
 
-  onNack(_now: Instant, _from: Address, msg: NackMessage): void {
+  onNack(now: Instant, _from: Address, msg: NackMessage): void {
     const p = this.#probe;
     if (p !== undefined && p.seq === msg.seq) {
       p.nacks++;
       this.#ctx.stats.nacksReceived++;
+      if (p.indirectSent) this.#concludeEarly(now, p);
     }
   }
 
@@ -214,6 +246,9 @@ export class Prober {
       src: selfId,
     } satisfies PingMessage);
     // Nack a bit before the requester gives up, so it arrives in time to count (memberlist: 80 %).
+    // Not from our measured round trips: a relay that gave up sooner would drop the ack of a
+    // target that is merely slow, a stalled one waking up (simulated: 2 false deaths of
+    // stalled nodes with Lifeguard off, seed 1 of sim-lifeguard).
     timers.set(relayTimer(seq), now + Math.floor(awareness.scale(config.probeTimeoutMs) * 0.8));
   }
 

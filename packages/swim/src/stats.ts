@@ -4,6 +4,8 @@ export interface SwimStats {
   probesFailed: number;
   /** Probes abandoned because our own timer fired late: we were the slow one. */
   probesInconclusive: number;
+  /** Failed probes concluded before the interval ended: every path to the target had failed. */
+  probesConcludedEarly: number;
   pingReqsSent: number;
   pingReqsRelayed: number;
   nacksSent: number;
@@ -51,6 +53,7 @@ export function emptySwimStats(): SwimStats {
     probes: 0,
     probesFailed: 0,
     probesInconclusive: 0,
+    probesConcludedEarly: 0,
     pingReqsSent: 0,
     pingReqsRelayed: 0,
     nacksSent: 0,

@@ -13,6 +13,8 @@ export class Suspicion {
   readonly #maxMs: number;
   readonly #k: number;
   readonly #confirmers = new Set<string>();
+  /** The latest deadline our own evidence allows (a refused probe), if any. */
+  #cappedAt: Instant | undefined;
 
   constructor(opts: {
     incarnation: number;
@@ -43,8 +45,14 @@ export class Suspicion {
     return this.#confirmers.size - 1;
   }
 
+  /** Our own probe found the suspect gone: be dead by `at` whatever the confirmations. */
+  cap(at: Instant): void {
+    this.#cappedAt = Math.min(at, this.#cappedAt ?? at);
+  }
+
   get deadline(): Instant {
-    return this.startedAt + suspicionTimeout(this.confirmations, this.#k, this.#minMs, this.#maxMs);
+    const timeout = this.startedAt + suspicionTimeout(this.confirmations, this.#k, this.#minMs, this.#maxMs);
+    return this.#cappedAt === undefined ? timeout : Math.min(timeout, this.#cappedAt);
   }
 }
 

@@ -26,7 +26,7 @@ export function handleTimeout(p: CoreParts, now: Instant): void {
 
 function fire(p: CoreParts, now: Instant, key: TimerKey, lateMs: number): void {
   if (typeof key !== 'string') {
-    if (key.kind === 'suspect') return p.news.onSuspicionTimeout(now, key.id);
+    if (key.kind === 'suspect') return p.news.onSuspicionTimeout(now, key.id, lateMs);
     return p.prober.onRelayTimeout(now, key.seq);
   }
   switch (key) {

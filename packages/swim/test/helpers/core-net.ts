@@ -17,6 +17,10 @@ export class CoreNet {
   readonly events: { at: number; node: string; event: SwimEvent }[] = [];
   readonly udpDown = new Set<string>();
   readonly streamDown = new Set<string>();
+  /** Nodes whose process is gone but whose host is up: streams to them are refused at once. */
+  readonly refused = new Set<string>();
+  /** Stalled nodes: no timers run, and what reaches them waits here until `wake`. */
+  readonly #stalled = new Map<string, (() => void)[]>();
   readonly bytes = { datagrams: 0, requests: 0 };
   #queue: Pending[] = [];
   #seq = 0;
@@ -30,6 +34,33 @@ export class CoreNet {
   /** Stops `id` dead: it neither sends nor answers, and requests to it time out. */
   crash(id: string): void {
     this.cores.delete(`${id}:1`);
+  }
+
+  /** Ends `id`'s process on a live host: like crash, but a stream to it is refused (a closed port). */
+  kill(id: string): void {
+    this.crash(id);
+    this.refused.add(id);
+  }
+
+  /** Freezes `id` like a blocked event loop: its timers stop and its input queues. */
+  stall(id: string): void {
+    this.#stalled.set(id, []);
+  }
+
+  /** Ends a stall as Node.js does: the overdue timers run first, then the queued input. */
+  wake(id: string): void {
+    const held = this.#stalled.get(id) ?? [];
+    this.#stalled.delete(id);
+    const core = this.core(id);
+    if ((core.pollTimeout() ?? Infinity) <= this.now) core.handleTimeout(this.now);
+    for (const run of held) run();
+  }
+
+  /** Runs `run` now, or when `id` wakes if it is stalled. */
+  #deliver(id: string, run: () => void): void {
+    const held = this.#stalled.get(id);
+    if (held === undefined) run();
+    else held.push(run);
   }
 
   core(id: string): Swim {
@@ -49,11 +80,11 @@ export class CoreNet {
         (a, p) => (a === undefined || p.at < a.at || (p.at === a.at && p.seq < a.seq) ? p : a),
         undefined,
       );
-      const timeout = Math.min(...[...this.cores.values()].map((c) => c.pollTimeout() ?? Infinity));
+      const awake = [...this.cores].filter(([addr]) => !this.#stalled.has(addr.slice(0, -2)));
+      const timeout = Math.min(...awake.map(([, c]) => c.pollTimeout() ?? Infinity));
       if (timeout < (next?.at ?? Infinity) && timeout <= until) {
         this.now = Math.max(this.now, timeout);
-        for (const c of this.cores.values())
-          if ((c.pollTimeout() ?? Infinity) <= this.now) c.handleTimeout(this.now);
+        for (const [, c] of awake) if ((c.pollTimeout() ?? Infinity) <= this.now) c.handleTimeout(this.now);
         continue;
       }
       if (next === undefined || next.at > until) break;
@@ -74,12 +105,27 @@ export class CoreNet {
           this.bytes.datagrams += 1;
           if (to === undefined || this.udpDown.has(t.to.slice(0, -2)) || this.udpDown.has(id)) continue;
           const msgs = structuredClone(t.msgs);
-          this.#at(this.now + 1, () => {
-            for (const m of msgs) to.handleMessage(this.now, addr, m);
-          });
+          const toId = t.to.slice(0, -2);
+          this.#at(this.now + 1, () =>
+            this.#deliver(toId, () => {
+              for (const m of msgs) to.handleMessage(this.now, addr, m);
+            }),
+          );
         } else {
           const { token, msg } = t;
-          const down = to === undefined || this.streamDown.has(t.to.slice(0, -2)) || this.streamDown.has(id);
+          if (this.refused.has(t.to.slice(0, -2))) {
+            this.#at(this.now + 2, () =>
+              core.handleReply(this.now, token, undefined, 'ERR_TRELLIS_UNREACHABLE'),
+            );
+            continue;
+          }
+          const toId = t.to.slice(0, -2);
+          // A stalled process's kernel accepts the stream, but nobody answers before the timeout.
+          const down =
+            to === undefined ||
+            this.streamDown.has(toId) ||
+            this.streamDown.has(id) ||
+            this.#stalled.has(toId);
           this.#at(this.now + (down ? t.timeoutMs : 1), () => {
             if (down) return core.handleReply(this.now, token, undefined, 'ERR_TRELLIS_TIMEOUT');
             const reply = to.handleRequest(this.now, addr, structuredClone(msg));
