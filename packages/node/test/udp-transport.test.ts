@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Socket } from 'node:net';
+import { Socket, createServer, type AddressInfo } from 'node:net';
 import { frameHeader } from '../src/transport/frame-reader.js';
 import { withPreamble } from '../src/transport/request-preamble.js';
 import { BindError } from '../src/transport/bind.js';
@@ -108,12 +108,25 @@ test('large requests and replies cross the stream (1 MiB)', async (t) => {
   await Promise.all([a.whenClosed(), b.whenClosed()]);
 });
 
-test('request to a closed port fails ERR_TRELLIS_UNREACHABLE', async (t) => {
+test('request to a closed port fails ERR_TRELLIS_REFUSED', async (t) => {
   const b = await loopback();
   const { error, reply } = await requestOnce(b, `127.0.0.1:${await closedPort()}`, bytes('x'), 1000);
-  t.is(error?.code, 'ERR_TRELLIS_UNREACHABLE');
+  t.is(error?.code, 'ERR_TRELLIS_REFUSED');
   t.is(error?.name, 'TransportError');
   t.is(reply, undefined);
+  await b.whenClosed();
+});
+
+test('a connection accepted and closed unanswered fails ERR_TRELLIS_UNREACHABLE, not REFUSED', async (t) => {
+  // A live process does this (its stream limit closes a connection it accepted): that must not
+  // read as "nobody listens here", which failure detection treats as proof of a crash.
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const b = await loopback();
+  const port = (server.address() as AddressInfo).port;
+  const { error } = await requestOnce(b, `127.0.0.1:${port}`, bytes('x'), 1000);
+  t.is(error?.code, 'ERR_TRELLIS_UNREACHABLE');
   await b.whenClosed();
 });
 

@@ -51,8 +51,19 @@ export interface TransportReceiver {
   onRequest(from: Address, payload: Uint8Array, reply: (payload: Uint8Array) => void): void;
 }
 
+/**
+ * Why a request failed. `ERR_TRELLIS_REFUSED` is the target's own kernel answering that nobody
+ * listens there (a reset to the connection attempt): the process is gone although its host is up.
+ * `ERR_TRELLIS_UNREACHABLE` is every other failure to get an answer through: a reset or close
+ * after the connection was accepted (a live process may do that, e.g. at its stream limit), a
+ * host or network unreachable, an address that is not one.
+ */
 export type TransportErrorCode =
-  'ERR_TRELLIS_OVERSIZED' | 'ERR_TRELLIS_CLOSED' | 'ERR_TRELLIS_UNREACHABLE' | 'ERR_TRELLIS_TIMEOUT';
+  | 'ERR_TRELLIS_OVERSIZED'
+  | 'ERR_TRELLIS_CLOSED'
+  | 'ERR_TRELLIS_REFUSED'
+  | 'ERR_TRELLIS_UNREACHABLE'
+  | 'ERR_TRELLIS_TIMEOUT';
 
 export class TransportError extends TrellisError {
   override readonly name = 'TransportError';

@@ -13,6 +13,7 @@ import type { TraceKind } from './trace.js';
 
 const failureKinds: Record<TransportErrorCode, TraceKind> = {
   ERR_TRELLIS_TIMEOUT: 'requestTimedOut',
+  ERR_TRELLIS_REFUSED: 'requestRefused',
   ERR_TRELLIS_UNREACHABLE: 'requestUnreachable',
   ERR_TRELLIS_CLOSED: 'requestClosed',
   ERR_TRELLIS_OVERSIZED: 'requestOversized',
@@ -21,7 +22,8 @@ const failureKinds: Record<TransportErrorCode, TraceKind> = {
 /**
  * Requests over the simulated reliable stream: never lost or duplicated, one link latency each
  * way (plus a size term), blocked by partitions (the caller times out, as TCP would), refused by
- * a missing or crashed host (UNREACHABLE after a round trip, like a reset).
+ * a missing or crashed host (REFUSED after a round trip, like a reset to the connection attempt),
+ * reset by a responder that crashes or closes while it holds the request (UNREACHABLE).
  * Every path ends in `#complete`, the single place `onReply` is called: exactly once.
  */
 export class RequestFlow {
@@ -52,7 +54,7 @@ export class RequestFlow {
     net.stats.requestsSent++;
     net.emit('requestSent', src.index, target?.index ?? -1, payload.length, req.id);
     if (target === undefined) {
-      this.#failAt(req, 'ERR_TRELLIS_UNREACHABLE', net.delay(src.address, to) + net.delay(to, src.address));
+      this.#failAt(req, 'ERR_TRELLIS_REFUSED', net.delay(src.address, to) + net.delay(to, src.address));
       return;
     }
     if (net.blocked(src, target)) return; // the connection attempt vanishes; the caller times out
@@ -112,7 +114,7 @@ export class RequestFlow {
     const responder = dst.current;
     const receiver = responder?.receiver;
     if (responder === undefined || receiver === undefined) {
-      this.#failAt(req, 'ERR_TRELLIS_UNREACHABLE', net.delay(dst.address, src.address));
+      this.#failAt(req, 'ERR_TRELLIS_REFUSED', net.delay(dst.address, src.address));
       return true;
     }
     req.responder = responder;
@@ -179,8 +181,10 @@ function failureMessage(code: TransportErrorCode, req: PendingRequest): string {
   switch (code) {
     case 'ERR_TRELLIS_TIMEOUT':
       return `request ${req.id} to ${req.address} timed out after ${req.timeoutMs} ms`;
+    case 'ERR_TRELLIS_REFUSED':
+      return `request ${req.id}: ${req.address} refused the connection`;
     case 'ERR_TRELLIS_UNREACHABLE':
-      return `request ${req.id}: ${req.address} is unreachable`;
+      return `request ${req.id}: ${req.address} reset the connection`;
     case 'ERR_TRELLIS_CLOSED':
       return `request ${req.id} to ${req.address} failed: transport ${req.requester.slot.address} closed`;
     case 'ERR_TRELLIS_OVERSIZED':

@@ -205,7 +205,7 @@ export class Simulation {
 
   /**
    * Kills the host: timers cancelled, transport closed, traffic to it lost, requests to it fail
-   * UNREACHABLE. The dead incarnation gets no further callbacks. Idempotent.
+   * REFUSED (its host is up, nobody listens). The dead incarnation gets no further callbacks. Idempotent.
    */
   crash(address: Address): void {
     this.#net.crash(this.#net.mustSlot(address));

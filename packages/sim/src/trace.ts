@@ -14,6 +14,7 @@ export const traceKinds = [
   'requestDelivered',
   'replyDelivered',
   'requestTimedOut',
+  'requestRefused',
   'requestUnreachable',
   'requestClosed',
   'requestOversized',

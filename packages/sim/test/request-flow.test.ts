@@ -22,7 +22,7 @@ test('request and reply each take one link latency, plus size / bandwidth', (t) 
   t.is(doneAt - t0, 2 + 3 + 2 + 3); // echo: the reply is as big as the request
 });
 
-test('a partitioned request times out; a crashed responder fails UNREACHABLE', (t) => {
+test('a partitioned request times out; a crashed responder refuses (REFUSED)', (t) => {
   const { sim, hosts, addrs } = cluster(constant, 3);
   const r = codes();
   sim.partition([addrs[0]!], [addrs[1]!]);
@@ -30,7 +30,7 @@ test('a partitioned request times out; a crashed responder fails UNREACHABLE', (
   sim.crash(addrs[2]!);
   hosts[0]!.request(addrs[2]!, new Uint8Array(1), 50, r.onReply);
   sim.run(100);
-  t.deepEqual(r.list, ['ERR_TRELLIS_UNREACHABLE', 'ERR_TRELLIS_TIMEOUT']);
+  t.deepEqual(r.list, ['ERR_TRELLIS_REFUSED', 'ERR_TRELLIS_TIMEOUT']);
 });
 
 test('a responder that crashes or closes before replying resets the caller (UNREACHABLE)', (t) => {

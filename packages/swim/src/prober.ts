@@ -12,7 +12,7 @@ interface Probe {
   readonly startedAt: Instant;
   acked: boolean;
   indirectSent: boolean;
-  /** The stream probe could not reach the target at all (refused, reset): nobody is there. */
+  /** The target's host refused the stream probe's connection: nobody listens there. */
   streamFailed: boolean;
   nacks: number;
   expectedNacks: number;
@@ -148,7 +148,7 @@ export class Prober {
       if (isAck(reply)) {
         stats.streamProbesAcked++;
         p.acked = true;
-      } else if (error === 'ERR_TRELLIS_UNREACHABLE') {
+      } else if (error === 'ERR_TRELLIS_REFUSED') {
         p.streamFailed = true;
         this.#concludeEarly(at, p);
       }

@@ -62,6 +62,21 @@ test('a refused stream and every helper nacking make the target suspect before t
   t.true(killed.afterMs + 500 <= silent.afterMs, `killed ${killed.afterMs} ms, silent ${silent.afterMs} ms`);
 });
 
+test('a live node that accepts the stream and closes it unanswered is no refusal: the slow path', (t) => {
+  // Overloaded: its UDP goes unanswered, so every helper nacks, and its stream limit closes
+  // the probe's connection once accepted. A live process can do that; only a refusal of the
+  // connection attempt says nobody is there.
+  const closing = firstSuspicion((net, id) => {
+    net.udpDown.add(id);
+    net.resetting.add(id);
+  });
+  const killed = firstSuspicion((net, id) => net.kill(id));
+  t.log(`first suspicion: closing +${closing.afterMs} ms, killed +${killed.afterMs} ms`);
+  t.true(Number.isFinite(closing.afterMs), 'suspected all the same, at the end of an interval');
+  t.is(closing.early, 0, 'no probe concluded early on a closed stream');
+  t.true(killed.early > 0);
+});
+
 /** 16 nodes; `end` takes n15 away. From its first suspicion until every survivor holds it dead. */
 function suspicionLasts(end: (net: CoreNet, id: string) => void): number {
   const { net, ids } = cluster(16);

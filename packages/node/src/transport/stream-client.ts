@@ -78,9 +78,12 @@ export function startStreamRequest(options: StreamRequestOptions): PendingStream
   socket.on('error', (error) => {
     if (done) return;
     countError(connected ? 'stream-reset' : 'stream-connect', error);
+    // Only a reset to the connection attempt says nobody listens: once a connection is up, a
+    // live process may close it (its stream limit does), and that proves nothing about it.
+    const refused = !connected && (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
     finish(
       new TransportError(
-        'ERR_TRELLIS_UNREACHABLE',
+        refused ? 'ERR_TRELLIS_REFUSED' : 'ERR_TRELLIS_UNREACHABLE',
         `stream to ${target.host}:${target.port} failed: ${error.message}`,
         { cause: error },
       ),

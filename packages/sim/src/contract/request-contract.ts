@@ -50,7 +50,7 @@ export function requestContract(test: TestFn, name: string, make: MakeHarness): 
       t.is(log.calls.length, 1);
     }));
 
-  test(`${name}: a request to an unreachable address fails UNREACHABLE or TIMEOUT`, (t) =>
+  test(`${name}: a request to an unreachable address fails REFUSED, UNREACHABLE or TIMEOUT`, (t) =>
     withHarness(make, async (h) => {
       const a = await h.create();
       const log = replyLog();
@@ -58,7 +58,11 @@ export function requestContract(test: TestFn, name: string, make: MakeHarness): 
       t.is(log.calls.length, 0);
       await h.settle(500);
       t.is(log.calls.length, 1);
-      t.true(['ERR_TRELLIS_UNREACHABLE', 'ERR_TRELLIS_TIMEOUT'].includes(log.calls[0]?.error?.code ?? ''));
+      t.true(
+        ['ERR_TRELLIS_REFUSED', 'ERR_TRELLIS_UNREACHABLE', 'ERR_TRELLIS_TIMEOUT'].includes(
+          log.calls[0]?.error?.code ?? '',
+        ),
+      );
     }));
 
   test(`${name}: onReply is called exactly once, with no late timeout after a reply`, (t) =>

@@ -4,6 +4,7 @@ import type { Invariant } from './invariant.js';
 const completions: ReadonlySet<TraceKind> = new Set([
   'replyDelivered',
   'requestTimedOut',
+  'requestRefused',
   'requestUnreachable',
   'requestClosed',
   'requestOversized',

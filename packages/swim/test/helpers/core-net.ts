@@ -19,6 +19,8 @@ export class CoreNet {
   readonly streamDown = new Set<string>();
   /** Nodes whose process is gone but whose host is up: streams to them are refused at once. */
   readonly refused = new Set<string>();
+  /** Live nodes that accept a stream and close it unanswered (as at their stream limit). */
+  readonly resetting = new Set<string>();
   /** Stalled nodes: no timers run, and what reaches them waits here until `wake`. */
   readonly #stalled = new Map<string, (() => void)[]>();
   readonly bytes = { datagrams: 0, requests: 0 };
@@ -113,10 +115,10 @@ export class CoreNet {
           );
         } else {
           const { token, msg } = t;
-          if (this.refused.has(t.to.slice(0, -2))) {
-            this.#at(this.now + 2, () =>
-              core.handleReply(this.now, token, undefined, 'ERR_TRELLIS_UNREACHABLE'),
-            );
+          const gone = this.refused.has(t.to.slice(0, -2));
+          if (gone || this.resetting.has(t.to.slice(0, -2))) {
+            const code = gone ? 'ERR_TRELLIS_REFUSED' : 'ERR_TRELLIS_UNREACHABLE';
+            this.#at(this.now + 2, () => core.handleReply(this.now, token, undefined, code));
             continue;
           }
           const toId = t.to.slice(0, -2);
