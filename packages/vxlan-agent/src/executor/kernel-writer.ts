@@ -40,21 +40,6 @@ async function ignoreMissing(p: Promise<unknown>): Promise<void> {
   }
 }
 
-/** Object identity: a put whose `previous` has another identity must delete the previous. */
-export function identityOf(o: KernelObject): string {
-  switch (o.kind) {
-    case 'vtep':
-    case 'bridge':
-      return `${o.kind}/${o.spec.name}`;
-    case 'neighbor':
-      return `neighbor/${o.spec.dev}/${o.spec.ip}`;
-    case 'fdb':
-      return `fdb/${o.spec.dev}/${o.spec.mac}`;
-    case 'route':
-      return `route/${o.spec.dst}`;
-  }
-}
-
 export type LinkObject = Extract<KernelObject, { kind: 'vtep' | 'bridge' }>;
 
 export class KernelWriter {
