@@ -9,20 +9,13 @@ import type { KernelObject, KernelState, Op } from '../src/kernel-model.js';
 import { batchMessages } from '../src/executor/entry-batch.js';
 import { plan } from '../src/planner/plan.js';
 import { createNetns, ipJson, isRoot, notRootReason, runFixture } from './fixtures/netns.js';
+import { testVtep } from './fixtures/test-vtep.js';
 
 const kernelTest = isRoot ? test : test.skip;
 if (!isRoot) test('kernel tests skipped', (t) => t.log(notRootReason) ?? t.pass());
 
-const dev = 'vtep1024';
-const vtep = {
-  name: dev,
-  vni: 1024,
-  port: 64000,
-  localIp: '192.168.77.1',
-  mtu: 1450,
-  mac: '70:b3:d5:80:00:01',
-  address: '44.128.0.1/20',
-};
+const dev = testVtep.name;
+const vtep = testVtep;
 const n = batchMessages + 14;
 const hex = (b: number): string => b.toString(16).padStart(2, '0');
 const ids = Array.from({ length: n }, (_, k) => k + 2);

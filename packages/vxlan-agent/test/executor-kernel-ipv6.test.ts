@@ -6,22 +6,14 @@
 import test, { type ExecutionContext } from 'ava';
 import type { KernelObject, KernelState, Op } from '../src/kernel-model.js';
 import { createNetns, ipJson, isRoot, notRootReason, runFixture, sh } from './fixtures/netns.js';
+import { testVtep } from './fixtures/test-vtep.js';
 
 const kernelTest = isRoot ? test : test.skip;
 if (!isRoot) test('IPv6 kernel tests skipped', (t) => t.log(notRootReason) ?? t.pass());
 
 type Row = Record<string, unknown>;
 
-const vtep = {
-  name: 'vtep1024',
-  vni: 1024,
-  port: 64000,
-  localIp: '192.168.77.1',
-  mtu: 1450,
-  mac: '70:b3:d5:80:00:01',
-  address: '44.128.0.1/20',
-  address6: 'fd01:a::1/64',
-};
+const vtep = { ...testVtep, address6: 'fd01:a::1/64' };
 const bridge = { name: 'm-dcos', address: '9.0.1.1/25', address6: 'fd01:b::1:0:0:1/81', mtu: 1450 };
 const neighbor = { dev: 'vtep1024', ip: '44.128.0.2', mac: '70:b3:d5:80:00:02' };
 const neighbor6 = { dev: 'vtep1024', ip: 'fd01:a::2', mac: '70:b3:d5:80:00:02' };

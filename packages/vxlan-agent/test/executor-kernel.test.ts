@@ -6,19 +6,12 @@ import { access } from 'node:fs/promises';
 import test, { type ExecutionContext } from 'ava';
 import type { KernelObject, KernelState, Op } from '../src/kernel-model.js';
 import { createNetns, ipJson, isRoot, notRootReason, runFixture, sh } from './fixtures/netns.js';
+import { testVtep } from './fixtures/test-vtep.js';
 
 const kernelTest = isRoot ? test : test.skip;
 if (!isRoot) test('kernel tests skipped', (t) => t.log(notRootReason) ?? t.pass());
 
-const vtep = {
-  name: 'vtep1024',
-  vni: 1024,
-  port: 64000,
-  localIp: '192.168.77.1',
-  mtu: 1450,
-  mac: '70:b3:d5:80:00:01',
-  address: '44.128.0.1/20',
-};
+const vtep = testVtep;
 const neighbor = { dev: 'vtep1024', ip: '44.128.0.2', mac: '70:b3:d5:80:00:02' };
 const fdb = { dev: 'vtep1024', mac: '70:b3:d5:80:00:02', dst: '192.168.77.2' };
 const route = { dst: '9.0.2.0/24', gateway: '44.128.0.2', dev: 'vtep1024' };

@@ -6,6 +6,7 @@ import { Topology, isRoot, sh } from '../src/testing/netns.js';
 import { fdb, identity, link, neighbors, programmedFor, tcpEcho } from '../src/testing/overlay-checks.js';
 import { resolveIn, step } from './fixtures/e2e-steps.js';
 import { call } from './fixtures/http-client.js';
+import { e2eConfig } from './fixtures/e2e-config.js';
 
 /**
  * The whole product on real kernels: three hosts as network namespaces on an underlay bridge,
@@ -16,21 +17,13 @@ import { call } from './fixtures/http-client.js';
 const bin = fileURLToPath(new URL('../src/bin/trellis-agent.js', import.meta.url));
 const ov2 = { name: 'ov2', subnet: '10.77.0.0/16', vni: 1025, port: 64001, vtepSubnet: '44.129.0.0/24' };
 
-/** Host i's agent config; its API socket lives in the topology's directory, never in /run. */
+/**
+ * Host i's agent config: the shared end-to-end one (its API socket in the topology's directory,
+ * never in /run), with DNS on 5353 and the HTTP API on TCP too.
+ */
 function config(dir: string, i: number, ip: string, overlays: object[]): object {
   return {
-    nodeId: `h${i}`,
-    bind: `${ip}:7946`,
-    seeds: i === 1 ? [] : ['192.168.77.1:7946'],
-    plaintext: true,
-    identity: 'none',
-    profile: 'local',
-    underlay: { ip },
-    overlays,
-    enableIpForwarding: true,
-    resyncIntervalMs: 2000,
-    logLevel: 'debug',
-    routes: { settleMs: 500, graceMs: 3000, reclaimMs: 60_000 },
+    ...e2eConfig(dir, i, ip, '192.168.77.1', overlays),
     dns: { port: 5353 },
     http: { socket: socketOf(dir, i), listen: '127.0.0.1:8124' },
   };
